@@ -1,0 +1,627 @@
+//! From signature checks to a report: coverage findings, the verdict, and the
+//! plain-language account of what the proof covers.
+
+use crate::message::RawMessage;
+use crate::report::{
+    Finding, KeyReport, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult,
+    ToolInfo, Verdict,
+};
+use crate::util::{org_domain, rfc3339};
+use crate::verify::SigCheck;
+
+/// Headers a reader sees; the first five must be signed for `verified`.
+const REQUIRED_VISIBLE: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
+const OTHER_VISIBLE: [&str; 2] = ["Reply-To", "Content-Type"];
+/// Headers that should occur once (RFC 5322 3.6 and MIME): an extra instance
+/// beyond what a signature covers is suspicious.
+const SINGLE_INSTANCE: [&str; 11] = [
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "MIME-Version",
+];
+/// RSA keys under this many bits cannot carry proof.
+const MIN_PROOF_BITS: usize = 1024;
+/// RSA keys under this many bits get a `weak_key` warning.
+const RECOMMENDED_BITS: usize = 2048;
+
+struct Ctx<'a, 'm> {
+    msg: &'a RawMessage<'m>,
+    checks: &'a [SigCheck],
+    from_domain: Option<String>,
+    now: i64,
+}
+
+/// Assembles the report for one message.
+pub(crate) fn build(
+    source: &str,
+    input: &[u8],
+    msg: &RawMessage<'_>,
+    checks: &[SigCheck],
+    repairs: Vec<Repair>,
+    now: i64,
+) -> Report {
+    let summary = message_summary(msg);
+    let ctx = Ctx {
+        msg,
+        checks,
+        from_domain: summary.from_domain.clone(),
+        now,
+    };
+    let mut findings = Vec::new();
+    for r in &repairs {
+        findings.push(Finding {
+            code: "line_endings_repaired".into(),
+            severity: Severity::Info,
+            message: format!(
+                "the message did not verify as saved; it verified after this repair: {} (bytes verified: SHA-256 {})",
+                r.description, r.verified_sha256
+            ),
+            signature: None,
+        });
+    }
+    message_findings(&ctx, &mut findings);
+    for c in checks {
+        signature_findings(&ctx, c, &mut findings);
+    }
+    coverage_findings(&ctx, &mut findings);
+    let (verdict, decider) = verdict(&ctx);
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let (proves, does_not_prove) = account(&ctx, verdict, decider);
+    Report {
+        schema_version: crate::SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        source: source.to_string(),
+        input_sha256: crate::util::sha256_hex(input),
+        input_bytes: input.len() as u64,
+        verdict,
+        summary: sentence(&ctx, verdict, decider),
+        message: Some(summary),
+        signatures: checks.iter().map(signature_report).collect(),
+        findings,
+        repairs,
+        proves,
+        does_not_prove,
+        error: None,
+    }
+}
+
+fn is_weak(c: &SigCheck) -> bool {
+    c.key.as_ref().is_some_and(|k| {
+        k.provenance.compromised.is_some()
+            || k.parsed
+                .as_ref()
+                .ok()
+                .and_then(|r| r.key.as_ref())
+                .is_some_and(|pk| pk.key_type() == "rsa" && pk.bits < MIN_PROOF_BITS)
+    })
+}
+
+fn key_bits(c: &SigCheck) -> Option<(usize, &'static str)> {
+    let pk = c.key.as_ref()?.parsed.as_ref().ok()?.key.as_ref()?;
+    Some((pk.bits, pk.key_type()))
+}
+
+/// Whether signature `c` covers every visible header instance and the whole body.
+fn fully_covers(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
+    let Ok(sig) = &c.sig else { return false };
+    let headers_ok = REQUIRED_VISIBLE.iter().all(|name| {
+        let present = ctx.msg.count(name);
+        present == 0 || (sig.signs(name) >= present)
+    });
+    headers_ok && !beyond_length(c).is_some_and(|n| n > 0)
+}
+
+/// Canonical body bytes past `l=`, if `l=` is set.
+fn beyond_length(c: &SigCheck) -> Option<u64> {
+    let l = c.sig.as_ref().ok()?.body_length?;
+    Some(c.canonical_body_len?.saturating_sub(l))
+}
+
+fn aligned(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
+    match (&c.sig, &ctx.from_domain) {
+        (Ok(sig), Some(from)) => org_domain(&sig.domain) == org_domain(from),
+        _ => false,
+    }
+}
+
+/// The message verdict and the index (into checks) of the deciding signature.
+fn verdict(ctx: &Ctx<'_, '_>) -> (Verdict, Option<usize>) {
+    if ctx.checks.is_empty() {
+        return (Verdict::Unsigned, None);
+    }
+    let mut best = (Verdict::Unverifiable, None);
+    for (i, c) in ctx.checks.iter().enumerate() {
+        let v = match c.result {
+            SignatureResult::Pass | SignatureResult::BodyHashMismatch if is_weak(c) => {
+                Verdict::WeakSignature
+            }
+            SignatureResult::Pass if fully_covers(ctx, c) && aligned(ctx, c) => Verdict::Verified,
+            SignatureResult::Pass => Verdict::PartiallyVerified,
+            SignatureResult::BodyHashMismatch => Verdict::HeadersVerified,
+            SignatureResult::BadSignature => Verdict::Failed,
+            _ => Verdict::Unverifiable,
+        };
+        if v < best.0 || best.1.is_none() && v == best.0 {
+            best = (v, Some(i));
+        }
+    }
+    best
+}
+
+fn finding(code: &str, severity: Severity, message: String, signature: Option<usize>) -> Finding {
+    Finding {
+        code: code.into(),
+        severity,
+        message,
+        signature,
+    }
+}
+
+fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    if ctx.msg.postmark_len > 0 {
+        out.push(finding(
+            "mbox_postmark_ignored",
+            Severity::Info,
+            "the file starts with an mbox \"From \" line; it is not part of the message and was skipped".into(),
+            None,
+        ));
+    }
+    if !ctx.msg.stray_lines.is_empty() {
+        out.push(finding(
+            "malformed_header_line",
+            Severity::Warning,
+            format!(
+                "{} line(s) in the header block are not header fields (first at byte {}); they were ignored",
+                ctx.msg.stray_lines.len(),
+                ctx.msg.stray_lines[0]
+            ),
+            None,
+        ));
+    }
+}
+
+fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
+    let idx = Some(c.index);
+    let Ok(sig) = &c.sig else { return };
+    if sig.algorithm == crate::signature::Algorithm::RsaSha1 {
+        out.push(finding(
+            "sha1_signature",
+            Severity::Warning,
+            format!("signature {} uses rsa-sha1, which RFC 8301 forbids: SHA-1 collisions are practical", c.index),
+            idx,
+        ));
+    }
+    if let Some((bits, "rsa")) = key_bits(c) {
+        if bits < RECOMMENDED_BITS && c.result.header_valid() {
+            let (sev, why) = if bits < MIN_PROOF_BITS {
+                (
+                    Severity::Critical,
+                    "keys this small can be factored, so anyone could have made this signature",
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    "1024-bit RSA is below today's recommended 2048 bits, though no public factoring of such a DKIM key is known",
+                )
+            };
+            out.push(finding(
+                "weak_key",
+                sev,
+                format!("the key is RSA {bits}-bit: {why}"),
+                idx,
+            ));
+        }
+    }
+    if let Some(k) = &c.key {
+        if let Some(why) = &k.provenance.compromised {
+            out.push(finding(
+                "key_compromised",
+                Severity::Critical,
+                format!("the private half of this key is known to be public: {why}"),
+                idx,
+            ));
+        }
+        if c.result.header_valid() && k.parsed.as_ref().is_ok_and(|r| r.has_flag("y")) {
+            out.push(finding(
+                "key_testing_mode",
+                Severity::Info,
+                "the key record has t=y: the domain declared it was testing DKIM".into(),
+                idx,
+            ));
+        }
+        key_window_finding(c, sig, k, out);
+    }
+    if let Some(x) = sig.expiration {
+        if let Some(t) = sig.timestamp.filter(|t| x < *t) {
+            out.push(finding(
+                "signature_expired",
+                Severity::Warning,
+                format!(
+                    "x= {} is before t= {}: the signature was already expired when made",
+                    rfc3339(x),
+                    rfc3339(t)
+                ),
+                idx,
+            ));
+        } else if x < ctx.now {
+            out.push(finding(
+                "signature_expired",
+                Severity::Info,
+                format!(
+                    "x= {} is in the past today; expiry limits how long receivers should accept the signature, not whether it was valid when made (checked against the signing time instead)",
+                    rfc3339(x)
+                ),
+                idx,
+            ));
+        }
+    }
+    if let Some(n) = beyond_length(c).filter(|n| *n > 0) {
+        if c.result.header_valid() {
+            out.push(finding(
+                "content_beyond_body_length",
+                Severity::Critical,
+                format!(
+                    "l={} limits the signature to the first {} body bytes; {n} more bytes follow and are not authenticated",
+                    sig.body_length.unwrap_or(0),
+                    sig.body_length.unwrap_or(0)
+                ),
+                idx,
+            ));
+        }
+    }
+    if let (Some(t), Some(date)) = (sig.timestamp, date_header(ctx.msg)) {
+        let diff = (t - date).abs();
+        if diff > 86_400 && c.result.header_valid() {
+            out.push(finding(
+                "date_mismatch",
+                Severity::Warning,
+                format!(
+                    "the Date header ({}) and the signature time t= ({}) differ by {} hours",
+                    rfc3339(date),
+                    rfc3339(t),
+                    diff / 3600
+                ),
+                idx,
+            ));
+        }
+    }
+}
+
+fn key_window_finding(
+    c: &SigCheck,
+    sig: &crate::signature::DkimSignature,
+    k: &crate::keys::ArchivedKey,
+    out: &mut Vec<Finding>,
+) {
+    if !c.result.header_valid() {
+        return;
+    }
+    let Some(t) = sig.timestamp else { return };
+    let first = k
+        .provenance
+        .first_seen
+        .as_deref()
+        .and_then(crate::util::parse_date);
+    let last = k
+        .provenance
+        .last_seen
+        .as_deref()
+        .and_then(crate::util::parse_date);
+    let outside = first.is_some_and(|f| t < f - 86_400) || last.is_some_and(|l| t > l + 2 * 86_400);
+    if outside {
+        out.push(finding(
+            "signed_outside_key_window",
+            Severity::Info,
+            format!(
+                "t= {} lies outside the period in which the archive has evidence of this key ({} to {}); keys are often in use before anyone archives them",
+                rfc3339(t),
+                k.provenance.first_seen.as_deref().unwrap_or("?"),
+                k.provenance.last_seen.as_deref().unwrap_or("?")
+            ),
+            Some(c.index),
+        ));
+    }
+}
+
+fn coverage_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    let valid: Vec<&SigCheck> = ctx
+        .checks
+        .iter()
+        .filter(|c| c.result.header_valid() && c.sig.is_ok())
+        .collect();
+    if valid.is_empty() {
+        return;
+    }
+    for name in SINGLE_INSTANCE {
+        let present = ctx.msg.count(name);
+        let signed = valid
+            .iter()
+            .filter_map(|c| c.sig.as_ref().ok())
+            .map(|s| s.signs(name))
+            .max()
+            .unwrap_or(0);
+        if signed > 0 && present > signed {
+            let visible = REQUIRED_VISIBLE.contains(&name)
+                || OTHER_VISIBLE.contains(&name)
+                || name == "Sender";
+            out.push(finding(
+                "header_added_after_signing",
+                if visible { Severity::Critical } else { Severity::Warning },
+                format!(
+                    "the message has {present} {name} headers but the signature covers only {signed}: the extra one (usually the top one, which mail programs display) was added after signing"
+                ),
+                None,
+            ));
+        }
+    }
+    let passing: Vec<&&SigCheck> = valid
+        .iter()
+        .filter(|c| c.result == SignatureResult::Pass)
+        .collect();
+    for name in REQUIRED_VISIBLE.iter().chain(OTHER_VISIBLE.iter()) {
+        let present = ctx.msg.count(name);
+        if present == 0 || passing.is_empty() {
+            continue;
+        }
+        let covered = passing
+            .iter()
+            .any(|c| c.sig.as_ref().is_ok_and(|s| s.signs(name) > 0));
+        if !covered {
+            out.push(finding(
+                "header_not_signed",
+                Severity::Warning,
+                format!("the {name} header is present but no passing signature covers it: it could have been changed or added"),
+                None,
+            ));
+        }
+    }
+    if !passing.is_empty() && !passing.iter().any(|c| aligned(ctx, c)) {
+        let signers: Vec<String> = passing
+            .iter()
+            .filter_map(|c| c.sig.as_ref().ok())
+            .map(|s| s.domain.clone())
+            .collect();
+        out.push(finding(
+            "signer_not_aligned",
+            Severity::Warning,
+            format!(
+                "the passing signature(s) are by {} but the From address is at {}: the signer vouches for the message, not for the From domain",
+                signers.join(", "),
+                ctx.from_domain.as_deref().unwrap_or("(no From domain)")
+            ),
+            None,
+        ));
+    }
+}
+
+fn date_header(msg: &RawMessage<'_>) -> Option<i64> {
+    let v = msg.fields("Date").next()?.text();
+    mail_parser::DateTime::parse_rfc822(&v).map(|d| d.to_timestamp())
+}
+
+/// Decodes the visible headers (top-most instance of each) for display.
+fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
+    let mut block = Vec::new();
+    for name in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
+        if let Some(f) = msg.fields(name).next() {
+            block.extend_from_slice(f.raw);
+            if !f.raw.ends_with(b"\n") {
+                block.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    block.extend_from_slice(b"\r\n");
+    let parsed = mail_parser::MessageParser::new().parse_headers(&block);
+    let addrs = |a: Option<&mail_parser::Address<'_>>| {
+        a.map(|a| {
+            a.iter()
+                .map(|x| match (&x.name, &x.address) {
+                    (Some(n), Some(ad)) => format!("{n} <{ad}>"),
+                    (None, Some(ad)) => ad.to_string(),
+                    (Some(n), None) => n.to_string(),
+                    (None, None) => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let raw = |name: &str| msg.fields(name).next().map(|f| f.text());
+    let Some(p) = parsed else {
+        return MessageSummary {
+            from: raw("From"),
+            to: raw("To"),
+            cc: raw("Cc"),
+            subject: raw("Subject"),
+            date: raw("Date"),
+            message_id: raw("Message-ID"),
+            from_domain: None,
+        };
+    };
+    let from_domain = p
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address.as_deref())
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+    MessageSummary {
+        from: addrs(p.from()).or_else(|| raw("From")),
+        to: addrs(p.to()).or_else(|| raw("To")),
+        cc: addrs(p.cc()).or_else(|| raw("Cc")),
+        subject: p.subject().map(str::to_string).or_else(|| raw("Subject")),
+        date: raw("Date"),
+        message_id: raw("Message-ID"),
+        from_domain,
+    }
+}
+
+fn signature_report(c: &SigCheck) -> SignatureReport {
+    let sig = c.sig.as_ref().ok();
+    SignatureReport {
+        index: c.index,
+        domain: sig
+            .map(|s| s.domain.clone())
+            .or_else(|| c.hints.domain.clone()),
+        selector: sig
+            .map(|s| s.selector.clone())
+            .or_else(|| c.hints.selector.clone()),
+        algorithm: sig
+            .map(|s| s.algorithm.name().to_string())
+            .or_else(|| c.hints.algorithm.clone()),
+        canonicalization: sig.map(|s| format!("{}/{}", s.header_canon.name(), s.body_canon.name())),
+        result: c.result,
+        detail: c.detail.clone(),
+        header_signature_valid: c.header_valid,
+        body_hash_matches: c.body_matches,
+        signed_headers: sig.map(|s| s.signed_headers.clone()).unwrap_or_default(),
+        identity: sig.map(|s| s.identity.clone()),
+        signed_at: sig.and_then(|s| s.timestamp).map(rfc3339),
+        expires_at: sig.and_then(|s| s.expiration).map(rfc3339),
+        body_length: sig.and_then(|s| s.body_length),
+        canonical_body_length: c.canonical_body_len,
+        key: c.key.as_ref().and_then(|k| {
+            let pk = k.parsed.as_ref().ok()?.key.as_ref()?;
+            Some(KeyReport {
+                provenance: k.provenance.clone(),
+                sha256: pk.sha256.clone(),
+                key_type: pk.key_type().into(),
+                bits: pk.bits,
+                record: k.record.clone(),
+            })
+        }),
+        keys_tried: c.keys_tried,
+    }
+}
+
+/// The one-sentence summary.
+fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
+    let d = decider
+        .and_then(|i| ctx.checks[i].sig.as_ref().ok())
+        .map(|s| s.domain.clone())
+        .unwrap_or_default();
+    match v {
+        Verdict::Verified => format!(
+            "Verified: {d}, the sender's own domain, signed this message, and the signature covers the sender, recipients, subject, date and the whole body."
+        ),
+        Verdict::PartiallyVerified => format!(
+            "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
+        ),
+        Verdict::HeadersVerified => format!(
+            "Headers verified: {d}'s signature over the headers is valid, but the body was changed after signing."
+        ),
+        Verdict::WeakSignature => format!(
+            "Weak signature: the signature by {d} checks out mathematically, but its key is too weak to prove anything."
+        ),
+        Verdict::Failed => format!(
+            "Failed: the key for {d} was found and the signature does not match: the message was altered after signing, or the signature is forged."
+        ),
+        Verdict::Unverifiable => "Unverifiable: the message is signed, but no signature could be checked (see each signature's detail).".into(),
+        Verdict::Unsigned => "Unsigned: the message has no DKIM signature, so nothing about it can be shown cryptographically.".into(),
+        Verdict::Error => "Not checked.".into(),
+    }
+}
+
+/// What the deciding signature proves and does not prove.
+fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String>, Vec<String>) {
+    let mut proves = Vec::new();
+    let mut not = Vec::new();
+    let Some(c) = decider.map(|i| &ctx.checks[i]) else {
+        not.push(
+            "Anything about who wrote or sent the message: it carries no DKIM signature.".into(),
+        );
+        return (proves, not);
+    };
+    let Ok(sig) = &c.sig else {
+        not.push("Anything: no signature could be checked.".into());
+        return (proves, not);
+    };
+    if c.result.header_valid() && v != Verdict::WeakSignature {
+        let covered: Vec<String> = c
+            .covered
+            .iter()
+            .map(|i| String::from_utf8_lossy(ctx.msg.headers[*i].name).into_owned())
+            .collect();
+        proves.push(format!(
+            "A private key published for {} (selector {}) signed these headers: {}.",
+            sig.domain,
+            sig.selector,
+            covered.join(", ")
+        ));
+        if c.result == SignatureResult::Pass {
+            proves.push(match (sig.body_length, beyond_length(c)) {
+                (Some(l), Some(n)) if n > 0 => format!("Only the first {l} bytes of the body are as signed; {n} more bytes were not signed."),
+                _ => format!("The body is exactly as signed ({} bytes after canonicalization).", c.canonical_body_len.unwrap_or(0)),
+            });
+        }
+        if let Some(t) = sig.timestamp {
+            proves.push(format!(
+                "The signer's clock read {} when it signed (t=).",
+                rfc3339(t)
+            ));
+        }
+        if let (Some(k), Some((bits, ty))) = (&c.key, key_bits(c)) {
+            let window = match (&k.provenance.first_seen, &k.provenance.last_seen) {
+                (Some(f), Some(l)) => format!(", with dated evidence from {f} to {l}"),
+                _ => String::new(),
+            };
+            proves.push(format!(
+                "The key ({} {} bits, SHA-256 {}) comes from the {}{}.",
+                ty.to_uppercase(),
+                bits,
+                k.sha256().unwrap_or("?"),
+                k.provenance.source,
+                window
+            ));
+        }
+    }
+    match v {
+        Verdict::HeadersVerified => not.push("The body: it does not match the signed body hash, so it was changed (or re-encoded) after signing.".into()),
+        Verdict::WeakSignature => not.push("Anything: the key is too weak (or its private half is public), so anyone could have produced this signature.".into()),
+        Verdict::Failed => not.push("Anything: the signature does not verify, so the message as it stands was not signed by the domain.".into()),
+        Verdict::Unverifiable => not.push("Anything: the signature could not be checked (no usable key).".into()),
+        _ => {}
+    }
+    if matches!(
+        v,
+        Verdict::Verified | Verdict::PartiallyVerified | Verdict::HeadersVerified
+    ) {
+        if !aligned(ctx, c) {
+            not.push(format!(
+                "That the From domain ({}) sent it: the signer is {}, a different organization.",
+                ctx.from_domain.as_deref().unwrap_or("unknown"),
+                sig.domain
+            ));
+        }
+        for name in REQUIRED_VISIBLE {
+            let present = ctx.msg.count(name);
+            if present > 0 && sig.signs(name) < present {
+                not.push(
+                    format!(
+                        "The {name} header: {} it is not covered by this signature.",
+                        if sig.signs(name) == 0 {
+                            ""
+                        } else {
+                            "one instance of"
+                        }
+                    )
+                    .replace(":  it", ": it"),
+                );
+            }
+        }
+        not.push(format!(
+            "Who typed or sent the message: anyone with access to the sending account or to {}'s mail servers could have produced it.",
+            sig.domain
+        ));
+        not.push("That it went only to the listed recipients, or only once: a signed message can be re-sent (replayed) unchanged to anyone.".into());
+        not.push("Anything outside the signature: unsigned headers (Received lines, Bcc, any header not listed above) could have been added or changed.".into());
+        not.push("The exact time of writing: t= is the signer's own clock, and the Date header is set by the sender's software.".into());
+    }
+    (proves, not)
+}

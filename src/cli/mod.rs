@@ -1,0 +1,134 @@
+//! Command-line parsing and the `verify` command.
+//!
+//! Exit status: 0 every message verified, 1 some message not verified,
+//! 2 operational error (bad arguments, unreadable key file, missing input).
+
+mod inputs;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mailproof::keys::KeyArchive;
+use mailproof::render::{self, Settings};
+use mailproof::{Report, Verdict, Verifier};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Tells whether a leaked email is authentic, and how far the proof reaches.
+#[derive(Parser)]
+#[command(name = "mailproof", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify the DKIM signatures of messages with archived keys.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// Key archive file (zone lines, key-archive API JSON, or mailproof
+    /// archive JSONL); may be repeated. Consulted before the built-in archive.
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Do not use the built-in archive of historical keys.
+    #[arg(long)]
+    no_builtin_keys: bool,
+    /// Look keys up in live DNS when no archive has them (not available yet).
+    #[arg(long)]
+    online: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// .eml files or directories of them (walked recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// Runs the command line and returns the exit status.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Verify(args) => verify(args),
+    }
+}
+
+fn verify(args: VerifyArgs) -> i32 {
+    if args.online {
+        eprintln!(
+            "mailproof: --online is not available in this build yet; use --keys with an archived key"
+        );
+        return 2;
+    }
+    let mut builder = Verifier::builder().builtin_archive(!args.no_builtin_keys);
+    for path in &args.keys {
+        match KeyArchive::load_file(path) {
+            Ok(a) => builder = builder.key_source(a),
+            Err(e) => {
+                eprintln!("mailproof: key file {e}");
+                return 2;
+            }
+        }
+    }
+    let verifier = builder.build();
+    let settings = Settings {
+        key_sources: verifier.source_names(),
+    };
+    let (items, mut operational_error) = inputs::collect(&args.inputs);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut reports: Vec<Report> = Vec::new();
+    let mut all_verified = true;
+    for item in items {
+        let report = match &item.bytes {
+            Ok(bytes) => verifier.verify_bytes(&item.source, bytes),
+            Err(why) => Report::error(&item.source, &[], why.clone()),
+        };
+        all_verified &= report.verdict == Verdict::Verified;
+        let written = match args.format {
+            Format::Text => write!(out, "{}\n", render::text(&report)),
+            Format::Jsonl => {
+                writeln!(out, "{}", render::jsonl_line(&report)).and_then(|_| out.flush())
+            }
+            Format::Json => Ok(()),
+        };
+        if let Err(e) = written {
+            eprintln!("mailproof: cannot write output: {e}");
+            return 2;
+        }
+        if matches!(args.format, Format::Json) {
+            reports.push(report);
+        }
+    }
+    if matches!(args.format, Format::Json) {
+        if let Err(e) = out.write_all(render::json(&reports, &settings).as_bytes()) {
+            eprintln!("mailproof: cannot write output: {e}");
+            return 2;
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("mailproof: cannot write output: {e}");
+        operational_error = true;
+    }
+    if operational_error {
+        2
+    } else if all_verified {
+        0
+    } else {
+        1
+    }
+}

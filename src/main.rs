@@ -1,0 +1,8 @@
+//! The `mailproof` command line. A thin shell over the library: parse
+//! arguments, gather inputs, verify, render, set the exit status.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

@@ -1,0 +1,228 @@
+//! Splits a raw message into header fields and body without changing a byte.
+//!
+//! DKIM works on the exact bytes that were signed, so this splitter keeps
+//! every header field as the slice it came from (name, colon, value, folding
+//! and line terminator). Both CRLF and bare LF line ends are recognised, so a
+//! message saved with LF endings can still be read; whether it verifies that
+//! way is the verifier's business.
+
+/// One header field exactly as it stands in the message.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderField<'a> {
+    /// The field name, without the colon and without trailing white space.
+    pub name: &'a [u8],
+    /// Everything after the colon, including folding and the final line end.
+    pub value: &'a [u8],
+    /// The whole field: name, colon, value.
+    pub raw: &'a [u8],
+    /// Byte offset of the field in the message.
+    pub offset: usize,
+}
+
+impl HeaderField<'_> {
+    /// Whether the field name equals `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// The value unfolded, with line ends removed and outer white space trimmed,
+    /// decoded lossily as UTF-8.
+    pub fn text(&self) -> String {
+        let v: Vec<u8> = self
+            .value
+            .iter()
+            .copied()
+            .filter(|&b| b != b'\r' && b != b'\n')
+            .collect();
+        String::from_utf8_lossy(&v).trim().to_string()
+    }
+}
+
+/// A message split into header fields and body.
+#[derive(Debug, Clone)]
+pub struct RawMessage<'a> {
+    /// The bytes the split was made from.
+    pub bytes: &'a [u8],
+    /// Header fields in message order (top first).
+    pub headers: Vec<HeaderField<'a>>,
+    /// Offset of the first body byte (after the empty line).
+    pub body_offset: usize,
+    /// Lines in the header block that are not header fields, with their offsets.
+    pub stray_lines: Vec<usize>,
+    /// Offset just past a leading mbox `From ` postmark line, when present.
+    pub postmark_len: usize,
+}
+
+/// Why bytes could not be read as a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Zero bytes.
+    #[error("the input is empty")]
+    Empty,
+    /// No header field could be found at the top.
+    #[error("the input does not start with a header field (\"Name: value\"): not an email message")]
+    NoHeaders,
+    /// Bytes that are clearly binary (NUL in the header block).
+    #[error("the header block contains NUL bytes: not an email message")]
+    Binary,
+}
+
+impl<'a> RawMessage<'a> {
+    /// Splits `bytes` into header fields and body.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
+        if bytes.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        let mut pos = 0;
+        let mut postmark_len = 0;
+        if bytes.starts_with(b"From ") {
+            pos = line_end(bytes, 0);
+            postmark_len = pos;
+        }
+        let mut headers: Vec<HeaderField<'a>> = Vec::new();
+        let mut stray_lines = Vec::new();
+        let mut body_offset = bytes.len();
+        while pos < bytes.len() {
+            let start = pos;
+            let end = line_end(bytes, pos);
+            let line = &bytes[start..end];
+            if line == b"\r\n" || line == b"\n" {
+                body_offset = end;
+                break;
+            }
+            if line.contains(&0) {
+                return Err(ParseError::Binary);
+            }
+            if matches!(line[0], b' ' | b'\t') {
+                match headers.last_mut() {
+                    Some(last) if last.offset + last.raw.len() == start => {
+                        let value_start = last.offset + last.raw.len() - last.value.len();
+                        last.raw = &bytes[last.offset..end];
+                        last.value = &bytes[value_start..end];
+                    }
+                    _ => stray_lines.push(start),
+                }
+                pos = end;
+                continue;
+            }
+            match line.iter().position(|&b| b == b':') {
+                Some(colon) if is_field_name(trim_end_ws(&line[..colon])) => {
+                    headers.push(HeaderField {
+                        name: trim_end_ws(&line[..colon]),
+                        value: &bytes[start + colon + 1..end],
+                        raw: &bytes[start..end],
+                        offset: start,
+                    });
+                }
+                _ => stray_lines.push(start),
+            }
+            pos = end;
+        }
+        if headers.is_empty() {
+            return Err(ParseError::NoHeaders);
+        }
+        // A message whose first line is not a header field is not a message.
+        if stray_lines.first() == Some(&postmark_len) {
+            return Err(ParseError::NoHeaders);
+        }
+        Ok(RawMessage {
+            bytes,
+            headers,
+            body_offset,
+            stray_lines,
+            postmark_len,
+        })
+    }
+
+    /// The body bytes (possibly empty).
+    pub fn body(&self) -> &'a [u8] {
+        &self.bytes[self.body_offset..]
+    }
+
+    /// Header fields with the given name, top first.
+    pub fn fields<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
+        self.headers.iter().filter(move |h| h.is(name))
+    }
+
+    /// How many header fields carry the given name.
+    pub fn count(&self, name: &str) -> usize {
+        self.fields(name).count()
+    }
+}
+
+/// Offset just past the line end (LF) that follows `pos`, or the input length.
+fn line_end(bytes: &[u8], pos: usize) -> usize {
+    match memchr::memchr(b'\n', &bytes[pos..]) {
+        Some(i) => pos + i + 1,
+        None => bytes.len(),
+    }
+}
+
+fn trim_end_ws(b: &[u8]) -> &[u8] {
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    &b[..end]
+}
+
+/// RFC 5322 field name: printable ASCII except colon, at least one byte.
+fn is_field_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
+}
+
+/// Whether the bytes hold a bare LF (an LF not preceded by CR).
+pub fn has_bare_lf(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\n', bytes).any(|i| i == 0 || bytes[i - 1] != b'\r')
+}
+
+/// Converts every bare LF to CRLF, leaving existing CRLF alone.
+pub fn lf_to_crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+    let mut last = 0;
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        if i == 0 || bytes[i - 1] != b'\r' {
+            out.extend_from_slice(&bytes[last..i]);
+            out.extend_from_slice(b"\r\n");
+            last = i + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_folded_headers_and_body() {
+        let m = b"From: a@b.c\r\nSubject: one\r\n two\r\n\r\nbody\r\n";
+        let msg = RawMessage::parse(m).unwrap();
+        assert_eq!(msg.headers.len(), 2);
+        assert_eq!(msg.headers[1].name, b"Subject");
+        assert_eq!(msg.headers[1].value, b" one\r\n two\r\n");
+        assert_eq!(msg.headers[1].raw, b"Subject: one\r\n two\r\n");
+        assert_eq!(msg.body(), b"body\r\n");
+    }
+
+    #[test]
+    fn rejects_non_messages() {
+        assert_eq!(RawMessage::parse(b"").unwrap_err(), ParseError::Empty);
+        assert_eq!(
+            RawMessage::parse(b"hello world\nthis is text\n").unwrap_err(),
+            ParseError::NoHeaders
+        );
+        assert_eq!(
+            RawMessage::parse(b"A: \0\0\0\n").unwrap_err(),
+            ParseError::Binary
+        );
+    }
+
+    #[test]
+    fn crlf_repair_keeps_existing_crlf() {
+        assert_eq!(lf_to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert!(has_bare_lf(b"a\r\nb\n"));
+        assert!(!has_bare_lf(b"a\r\nb\r\n"));
+    }
+}

@@ -1,0 +1,320 @@
+//! The report model: what a verification found, as data.
+//!
+//! Renderers ([`crate::render`]) are pure functions of a [`Report`]. Field
+//! names that scripts read (`verdict`, `signatures[].result`, `key.sha256`,
+//! `findings[].code`, ...) are fixed by DESIGN.md; new fields may be added.
+
+use crate::keys::Provenance;
+use serde::Serialize;
+
+/// The message-level answer. With several signatures the strongest decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A signature by the From domain, with an adequate key, verifies over
+    /// headers and body, and everything a reader sees is covered.
+    Verified,
+    /// A signature verifies, but something the reader sees is not covered,
+    /// or the signer is not the From domain.
+    PartiallyVerified,
+    /// The header signature verifies but the body was changed after signing.
+    HeadersVerified,
+    /// The maths verifies, but the key is too weak (or known compromised) to
+    /// carry proof.
+    WeakSignature,
+    /// A key was found and the signature does not verify: altered or forged.
+    Failed,
+    /// Signatures exist but none could be checked (no key, revoked, malformed,
+    /// unsupported, DNS failure).
+    Unverifiable,
+    /// No DKIM signature at all.
+    Unsigned,
+    /// The input is not an email message or could not be read.
+    Error,
+}
+
+impl Verdict {
+    /// All verdicts, strongest first.
+    pub const ALL: [Verdict; 8] = [
+        Verdict::Verified,
+        Verdict::PartiallyVerified,
+        Verdict::HeadersVerified,
+        Verdict::WeakSignature,
+        Verdict::Failed,
+        Verdict::Unverifiable,
+        Verdict::Unsigned,
+        Verdict::Error,
+    ];
+
+    /// The JSON string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::PartiallyVerified => "partially_verified",
+            Verdict::HeadersVerified => "headers_verified",
+            Verdict::WeakSignature => "weak_signature",
+            Verdict::Failed => "failed",
+            Verdict::Unverifiable => "unverifiable",
+            Verdict::Unsigned => "unsigned",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Outcome of one signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureResult {
+    /// Header signature and body hash both verify.
+    Pass,
+    /// The header signature verifies, the body hash does not.
+    BodyHashMismatch,
+    /// The header signature does not verify with any candidate key.
+    BadSignature,
+    /// No source has a key for the selector.
+    NoKey,
+    /// The key record has an empty `p=`.
+    KeyRevoked,
+    /// The signature or the key record cannot be read, or policy forbids its use.
+    Malformed,
+    /// A temporary lookup failure (DNS timeout, SERVFAIL).
+    Temperror,
+    /// An algorithm, canonicalization or key type this verifier does not implement.
+    Unsupported,
+}
+
+impl SignatureResult {
+    /// The JSON string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureResult::Pass => "pass",
+            SignatureResult::BodyHashMismatch => "body_hash_mismatch",
+            SignatureResult::BadSignature => "bad_signature",
+            SignatureResult::NoKey => "no_key",
+            SignatureResult::KeyRevoked => "key_revoked",
+            SignatureResult::Malformed => "malformed",
+            SignatureResult::Temperror => "temperror",
+            SignatureResult::Unsupported => "unsupported",
+        }
+    }
+
+    /// Whether the header signature verified (pass or body hash mismatch).
+    pub fn header_valid(self) -> bool {
+        matches!(
+            self,
+            SignatureResult::Pass | SignatureResult::BodyHashMismatch
+        )
+    }
+}
+
+/// How serious a finding is for the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Context; changes nothing about the proof.
+    Info,
+    /// Limits what the proof covers.
+    Warning,
+    /// Undermines the proof for what it names.
+    Critical,
+}
+
+/// One observation about the message, with evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable snake_case code (see DESIGN.md and docs/findings.md).
+    pub code: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Plain-language evidence, naming the values compared.
+    pub message: String,
+    /// 1-based index of the signature it concerns, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<usize>,
+}
+
+/// The key a signature was checked with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyReport {
+    /// Where it came from (and the evidence with it).
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// SHA-256 of the DER SubjectPublicKeyInfo.
+    pub sha256: String,
+    /// `rsa` or `ed25519`.
+    pub key_type: String,
+    /// Key size in bits.
+    pub bits: usize,
+    /// The TXT record as published.
+    pub record: String,
+}
+
+/// One DKIM-Signature header field and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignatureReport {
+    /// 1-based position among the DKIM-Signature fields, top first.
+    pub index: usize,
+    /// `d=`
+    pub domain: Option<String>,
+    /// `s=`
+    pub selector: Option<String>,
+    /// `a=` as written.
+    pub algorithm: Option<String>,
+    /// `c=` as `header/body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonicalization: Option<String>,
+    /// The outcome.
+    pub result: SignatureResult,
+    /// Why, in words.
+    pub detail: String,
+    /// Whether the header signature verified (checked even when the body did not).
+    pub header_signature_valid: Option<bool>,
+    /// Whether the body hash matched (checked even when the header signature did not).
+    pub body_hash_matches: Option<bool>,
+    /// `h=` as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signed_headers: Vec<String>,
+    /// `i=`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// `t=` as RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
+    /// `x=` as RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// `l=`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_length: Option<u64>,
+    /// Canonical body length of this message under this signature's `c=`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical_body_length: Option<u64>,
+    /// The key that verified, or the first candidate when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyReport>,
+    /// How many candidate keys the sources held for this selector.
+    pub keys_tried: usize,
+}
+
+/// A transformation that was needed before the message verified.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Repair {
+    /// `crlf_line_endings`, ...
+    pub kind: String,
+    /// What was done.
+    pub description: String,
+    /// SHA-256 of the bytes that were verified after the repair.
+    pub verified_sha256: String,
+}
+
+/// The visible parts of the message, decoded for display (untrusted text).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MessageSummary {
+    /// Top-most From header, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// To.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Cc.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cc: Option<String>,
+    /// Subject, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Date as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Message-ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Domain of the From address, lower-case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_domain: Option<String>,
+}
+
+/// Tool name and version, recorded in every report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolInfo {
+    /// `mailproof`
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+impl Default for ToolInfo {
+    fn default() -> Self {
+        ToolInfo {
+            name: "mailproof",
+            version: crate::TOOL_VERSION,
+        }
+    }
+}
+
+/// Everything found about one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Layout version of this JSON ([`crate::SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Tool and version.
+    pub tool: ToolInfo,
+    /// The input path (plus `#N` for the N-th message of an mbox).
+    pub source: String,
+    /// SHA-256 of the input bytes as read.
+    pub input_sha256: String,
+    /// Size of the input in bytes.
+    pub input_bytes: u64,
+    /// The answer.
+    pub verdict: Verdict,
+    /// One plain sentence saying the verdict and why.
+    pub summary: String,
+    /// Visible headers (untrusted text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageSummary>,
+    /// Every DKIM-Signature, top first.
+    pub signatures: Vec<SignatureReport>,
+    /// Observations, most severe first.
+    pub findings: Vec<Finding>,
+    /// Transformations needed before verification (empty: original bytes).
+    pub repairs: Vec<Repair>,
+    /// What the signature proves, in plain language.
+    pub proves: Vec<String>,
+    /// What it does not prove.
+    pub does_not_prove: Vec<String>,
+    /// Why the input could not be read, for `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// A report for input that could not be read as a message.
+    pub fn error(source: &str, bytes: &[u8], why: String) -> Self {
+        Report {
+            schema_version: crate::SCHEMA_VERSION,
+            tool: ToolInfo::default(),
+            source: source.to_string(),
+            input_sha256: crate::util::sha256_hex(bytes),
+            input_bytes: bytes.len() as u64,
+            verdict: Verdict::Error,
+            summary: format!("Not checked: {why}."),
+            message: None,
+            signatures: Vec::new(),
+            findings: Vec::new(),
+            repairs: Vec::new(),
+            proves: Vec::new(),
+            does_not_prove: Vec::new(),
+            error: Some(why),
+        }
+    }
+
+    /// Whether a finding with this code is present.
+    pub fn has_finding(&self, code: &str) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+}
