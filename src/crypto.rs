@@ -110,11 +110,8 @@ impl PublicKey {
 
     /// Decodes an Ed25519 key from its raw 32 bytes (RFC 8463).
     pub fn ed25519(raw: &[u8]) -> Result<Self, KeyError> {
-        // Some publishers wrap the key in SPKI; accept that too.
-        let raw = match raw.strip_prefix(&ED25519_SPKI_PREFIX[..]) {
-            Some(inner) if inner.len() == 32 => inner,
-            _ => raw,
-        };
+        // RFC 8463 publishes the bare 32 bytes; an SPKI-wrapped key is
+        // refused, as Mail::DKIM and dkimpy do.
         if raw.len() != 32 {
             return Err(KeyError::BadEd25519(raw.len()));
         }

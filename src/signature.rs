@@ -176,6 +176,29 @@ fn number(value: &str, tag: &str) -> Result<u64, SignatureError> {
         .map_err(|_| SignatureError::malformed(format!("{tag}= is out of range")))
 }
 
+/// Decodes DKIM-quoted-printable (`=XX` hex escapes, RFC 6376 2.11).
+fn qp_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn canon(name: &str) -> Result<Canon, SignatureError> {
     match name {
         "simple" => Ok(Canon::Simple),
@@ -248,7 +271,7 @@ impl DkimSignature {
         }
         let identity = match tags::get(&tags, "i") {
             Some(t) => {
-                let i = tags::strip_ws(&t.value);
+                let i = qp_decode(&tags::strip_ws(&t.value));
                 let idom = i.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
                 let Some(idom) = idom else {
                     return Err(SignatureError::malformed(format!("i={i:?} has no '@'")));

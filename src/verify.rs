@@ -192,6 +192,11 @@ impl Verifier {
                 return check;
             }
         };
+        if msg.count("From") == 0 {
+            check.result = SignatureResult::Malformed;
+            check.detail = "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into();
+            return check;
+        }
         // Body hash: always computed, whatever the key lookup says.
         let (body_hash, canon_len) = bodies.get(msg.body(), &sig);
         check.body_matches = Some(body_hash == sig.body_hash);
