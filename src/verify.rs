@@ -349,17 +349,17 @@ fn usable<'k>(
             "the key record has an empty p= (key revoked)".into(),
         ));
     };
-    if let Some(h) = &rec.hashes {
-        if !h.iter().any(|x| x == sig.algorithm.hash().name()) {
-            return Err((
-                SignatureResult::Malformed,
-                format!(
-                    "key record h={} does not allow {}",
-                    h.join(":"),
-                    sig.algorithm.hash().name()
-                ),
-            ));
-        }
+    if let Some(h) = &rec.hashes
+        && !h.iter().any(|x| x == sig.algorithm.hash().name())
+    {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record h={} does not allow {}",
+                h.join(":"),
+                sig.algorithm.hash().name()
+            ),
+        ));
     }
     if !rec.services.iter().any(|s| s == "*" || s == "email") {
         return Err((
@@ -415,7 +415,10 @@ fn header_hash(
 
 /// Body hashes already computed for this message, by (canon, hash, l=).
 #[derive(Default)]
-struct BodyCache(Vec<((Canon, HashAlg, Option<u64>), Vec<u8>, u64)>);
+struct BodyCache(Vec<(BodyKey, Vec<u8>, u64)>);
+
+/// Body canonicalization, hash and `l=`: what a body hash depends on.
+type BodyKey = (Canon, HashAlg, Option<u64>);
 
 impl BodyCache {
     fn get(&mut self, body: &[u8], sig: &DkimSignature) -> (Vec<u8>, u64) {

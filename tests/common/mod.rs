@@ -57,6 +57,7 @@ pub const ALL_HEADERS: &[&str] = &[
 ];
 
 /// A throwaway private key.
+#[allow(clippy::large_enum_variant)]
 pub enum TestKey {
     Rsa(rsa::RsaPrivateKey),
     Ed25519(aws_lc_rs::signature::Ed25519KeyPair),
