@@ -57,8 +57,11 @@ pub(crate) fn build(
     };
     let mut findings = Vec::new();
     for r in &repairs {
+        let kind = crate::repair::RepairKind::ALL
+            .into_iter()
+            .find(|k| k.code() == r.kind);
         findings.push(Finding {
-            code: "line_endings_repaired".into(),
+            code: kind.map_or("repaired", |k| k.finding()).into(),
             severity: Severity::Info,
             message: format!(
                 "the message did not verify as saved; it verified after this repair: {} (bytes verified: SHA-256 {})",

@@ -26,6 +26,7 @@ pub mod crypto;
 pub mod keys;
 pub mod message;
 pub mod render;
+pub mod repair;
 pub mod report;
 pub mod signature;
 pub mod tags;

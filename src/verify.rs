@@ -4,11 +4,17 @@
 use crate::canon;
 use crate::crypto::Hasher;
 use crate::keys::{self, ArchivedKey, KeySource, Lookup};
-use crate::message::{self, RawMessage};
+use crate::message::RawMessage;
+use crate::repair::RepairKind;
 use crate::report::{Repair, Report, SignatureResult};
 use crate::signature::{Canon, DkimSignature, HashAlg, SignatureError, SignatureHints};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Most transformations combined in one repair attempt.
+const MAX_REPAIRS: usize = 3;
+/// Most repair attempts per message (bounds the work on hostile input).
+const MAX_REPAIR_PLANS: usize = 48;
 
 /// Source of "now", injected so tests can pin it.
 pub trait Clock: Send + Sync {
@@ -123,29 +129,62 @@ impl Verifier {
         let now = self.clock.now();
         let checks = self.check_all(&msg);
         let original = crate::analysis::build(source, bytes, &msg, &checks, Vec::new(), now);
-        let needs_repair = original.verdict > crate::Verdict::Verified
-            && !checks.is_empty()
-            && message::has_bare_lf(bytes);
-        if !needs_repair {
+        // Repairs can only help a signature whose key was found and whose
+        // check failed on these bytes.
+        let repairable = checks.iter().any(|c| {
+            matches!(
+                c.result,
+                SignatureResult::BadSignature | SignatureResult::BodyHashMismatch
+            )
+        });
+        if original.verdict == crate::Verdict::Verified || !repairable {
             return original;
         }
-        let fixed = message::lf_to_crlf(bytes);
-        let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
-            return original;
-        };
-        let fixed_checks = self.check_all(&fixed_msg);
-        let repair = Repair {
-            kind: "crlf_line_endings".into(),
-            description: "bare LF line endings converted to CRLF (as sent over SMTP)".into(),
-            verified_sha256: crate::util::sha256_hex(&fixed),
-        };
-        let repaired =
-            crate::analysis::build(source, bytes, &fixed_msg, &fixed_checks, vec![repair], now);
-        if repaired.verdict < original.verdict {
-            repaired
-        } else {
-            original
+        self.try_repairs(source, bytes, now)
+            .filter(|r| r.verdict < original.verdict)
+            .unwrap_or(original)
+    }
+
+    /// Tries the repair plans fewest-transformations first and returns the
+    /// best verdict reached by the fewest transformations.
+    fn try_repairs(&self, source: &str, bytes: &[u8], now: i64) -> Option<Report> {
+        let mut best: Option<Report> = None;
+        for mut plan in crate::repair::plans(bytes, MAX_REPAIRS)
+            .into_iter()
+            .take(MAX_REPAIR_PLANS)
+        {
+            if best
+                .as_ref()
+                .is_some_and(|b| b.verdict == crate::Verdict::Verified)
+            {
+                break;
+            }
+            if RepairKind::FinalNewline.applies(bytes) {
+                plan.insert(
+                    plan.len() - usize::from(plan.last() == Some(&RepairKind::CrlfLineEndings)),
+                    RepairKind::FinalNewline,
+                );
+            }
+            let fixed = crate::repair::apply_all(bytes, &plan);
+            let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
+                continue;
+            };
+            let checks = self.check_all(&fixed_msg);
+            let verified_sha256 = crate::util::sha256_hex(&fixed);
+            let repairs = plan
+                .iter()
+                .map(|k| Repair {
+                    kind: k.code().into(),
+                    description: k.description().into(),
+                    verified_sha256: verified_sha256.clone(),
+                })
+                .collect();
+            let report = crate::analysis::build(source, bytes, &fixed_msg, &checks, repairs, now);
+            if best.as_ref().is_none_or(|b| report.verdict < b.verdict) {
+                best = Some(report);
+            }
         }
+        best
     }
 
     fn check_all(&self, msg: &RawMessage<'_>) -> Vec<SigCheck> {
