@@ -64,7 +64,7 @@ pub(crate) fn build(
             code: kind.map_or("repaired", |k| k.finding()).into(),
             severity: Severity::Info,
             message: format!(
-                "the message did not verify as saved; it verified after this repair: {} (bytes verified: SHA-256 {})",
+                "the copy as saved did not verify; repair applied before verifying: {} (bytes verified: SHA-256 {})",
                 r.description, r.verified_sha256
             ),
             signature: None,
