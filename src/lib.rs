@@ -27,6 +27,7 @@ pub mod keys;
 pub mod message;
 pub mod render;
 pub mod report;
+mod sigcheck;
 pub mod signature;
 pub mod tags;
 mod util;
