@@ -73,7 +73,7 @@ pub(crate) fn build(
     }
     coverage_findings(&ctx, &mut findings);
     let (verdict, decider) = verdict(&ctx);
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let (proves, does_not_prove) = account(&ctx, verdict, decider);
     Report {
         schema_version: crate::SCHEMA_VERSION,
@@ -85,6 +85,7 @@ pub(crate) fn build(
         summary: sentence(&ctx, verdict, decider),
         message: Some(summary),
         signatures: checks.iter().map(signature_report).collect(),
+        arc: Default::default(),
         findings,
         repairs,
         proves,
@@ -116,7 +117,7 @@ fn fully_covers(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
         let present = ctx.msg.count(name);
         present == 0 || (sig.signs(name) >= present)
     });
-    headers_ok && !beyond_length(c).is_some_and(|n| n > 0)
+    headers_ok && beyond_length(c).is_none_or(|n| n == 0)
 }
 
 /// Canonical body bytes past `l=`, if `l=` is set.
@@ -199,26 +200,27 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             idx,
         ));
     }
-    if let Some((bits, "rsa")) = key_bits(c) {
-        if bits < RECOMMENDED_BITS && c.result.header_valid() {
-            let (sev, why) = if bits < MIN_PROOF_BITS {
-                (
-                    Severity::Critical,
-                    "keys this small can be factored, so anyone could have made this signature",
-                )
-            } else {
-                (
-                    Severity::Warning,
-                    "1024-bit RSA is below today's recommended 2048 bits, though no public factoring of such a DKIM key is known",
-                )
-            };
-            out.push(finding(
-                "weak_key",
-                sev,
-                format!("the key is RSA {bits}-bit: {why}"),
-                idx,
-            ));
-        }
+    if let Some((bits, "rsa")) = key_bits(c)
+        && bits < RECOMMENDED_BITS
+        && c.result.header_valid()
+    {
+        let (sev, why) = if bits < MIN_PROOF_BITS {
+            (
+                Severity::Critical,
+                "keys this small can be factored, so anyone could have made this signature",
+            )
+        } else {
+            (
+                Severity::Warning,
+                "1024-bit RSA is below today's recommended 2048 bits, though no public factoring of such a DKIM key is known",
+            )
+        };
+        out.push(finding(
+            "weak_key",
+            sev,
+            format!("the key is RSA {bits}-bit: {why}"),
+            idx,
+        ));
     }
     if let Some(k) = &c.key {
         if let Some(why) = &k.provenance.compromised {
@@ -263,9 +265,10 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
     }
-    if let Some(n) = beyond_length(c).filter(|n| *n > 0) {
-        if c.result.header_valid() {
-            out.push(finding(
+    if let Some(n) = beyond_length(c).filter(|n| *n > 0)
+        && c.result.header_valid()
+    {
+        out.push(finding(
                 "content_beyond_body_length",
                 Severity::Critical,
                 format!(
@@ -275,7 +278,6 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 ),
                 idx,
             ));
-        }
     }
     if let (Some(t), Some(date)) = (sig.timestamp, date_header(ctx.msg)) {
         let diff = (t - date).abs();

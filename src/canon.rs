@@ -107,9 +107,8 @@ pub fn body(canon: Canon, body: &[u8], sink: &mut impl Sink) {
         pending_crlf = 1;
         any = true;
     }
-    if any {
-        sink.write(b"\r\n");
-    } else if canon == Canon::Simple {
+    // A non-empty body ends in one CRLF; an empty simple body is one CRLF.
+    if any || canon == Canon::Simple {
         sink.write(b"\r\n");
     }
 }

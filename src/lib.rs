@@ -21,6 +21,7 @@
 //! ```
 
 mod analysis;
+pub mod arc;
 pub mod canon;
 pub mod crypto;
 pub mod keys;

@@ -38,17 +38,17 @@ pub(crate) fn usable<'k>(
             "the key record has an empty p= (key revoked)".into(),
         ));
     };
-    if let Some(h) = &rec.hashes {
-        if !h.iter().any(|x| x == sig.algorithm.hash().name()) {
-            return Err((
-                SignatureResult::Malformed,
-                format!(
-                    "key record h={} does not allow {}",
-                    h.join(":"),
-                    sig.algorithm.hash().name()
-                ),
-            ));
-        }
+    if let Some(h) = &rec.hashes
+        && !h.iter().any(|x| x == sig.algorithm.hash().name())
+    {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record h={} does not allow {}",
+                h.join(":"),
+                sig.algorithm.hash().name()
+            ),
+        ));
     }
     if !rec.services.iter().any(|s| s == "*" || s == "email") {
         return Err((
@@ -104,7 +104,10 @@ pub(crate) fn header_hash(
 
 /// Body hashes already computed for this message, by (canon, hash, l=).
 #[derive(Default)]
-pub(crate) struct BodyCache(Vec<((Canon, HashAlg, Option<u64>), Vec<u8>, u64)>);
+pub(crate) struct BodyCache(Vec<(BodyKey, Vec<u8>, u64)>);
+
+/// What a body hash depends on: canonicalization, hash and `l=`.
+type BodyKey = (Canon, HashAlg, Option<u64>);
 
 impl BodyCache {
     pub(crate) fn get(&mut self, body: &[u8], sig: &DkimSignature) -> (Vec<u8>, u64) {

@@ -243,7 +243,7 @@ impl DkimSignature {
         if domain.is_empty() || selector.is_empty() {
             return Err(SignatureError::malformed("d= or s= is empty"));
         }
-        let signed_headers: Vec<String> = req("h")?.split(':').map(|h| tags::strip_ws(h)).collect();
+        let signed_headers: Vec<String> = req("h")?.split(':').map(tags::strip_ws).collect();
         if signed_headers.iter().any(|h| h.is_empty()) {
             return Err(SignatureError::malformed("h= has an empty header name"));
         }

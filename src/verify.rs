@@ -114,6 +114,13 @@ impl Verifier {
 
     /// Verifies one message given as raw bytes; `source` names it in the report.
     pub fn verify_bytes(&self, source: &str, bytes: &[u8]) -> Report {
+        let mut report = self.verify_dkim(source, bytes);
+        crate::arc::attach(self, bytes, &mut report);
+        report
+    }
+
+    /// The DKIM part of [`Verifier::verify_bytes`].
+    fn verify_dkim(&self, source: &str, bytes: &[u8]) -> Report {
         let msg = match RawMessage::parse(bytes) {
             Ok(m) => m,
             Err(e) => return Report::error(source, bytes, e.to_string()),

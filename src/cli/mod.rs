@@ -100,7 +100,7 @@ fn verify(args: VerifyArgs) -> i32 {
         };
         all_verified &= report.verdict == Verdict::Verified;
         let written = match args.format {
-            Format::Text => write!(out, "{}\n", render::text(&report)),
+            Format::Text => writeln!(out, "{}", render::text(&report)),
             Format::Jsonl => {
                 writeln!(out, "{}", render::jsonl_line(&report)).and_then(|_| out.flush())
             }
@@ -114,11 +114,11 @@ fn verify(args: VerifyArgs) -> i32 {
             reports.push(report);
         }
     }
-    if matches!(args.format, Format::Json) {
-        if let Err(e) = out.write_all(render::json(&reports, &settings).as_bytes()) {
-            eprintln!("mailproof: cannot write output: {e}");
-            return 2;
-        }
+    if matches!(args.format, Format::Json)
+        && let Err(e) = out.write_all(render::json(&reports, &settings).as_bytes())
+    {
+        eprintln!("mailproof: cannot write output: {e}");
+        return 2;
     }
     if let Err(e) = out.flush() {
         eprintln!("mailproof: cannot write output: {e}");

@@ -117,12 +117,12 @@ impl KeyArchive {
             .keys
             .entry(record_name(&key.domain, &key.selector))
             .or_default();
-        if let Some(fp) = key.sha256() {
-            if let Some(existing) = list.iter_mut().find(|k| k.sha256() == Some(fp)) {
-                let e = Arc::make_mut(existing);
-                merge_provenance(&mut e.provenance, &key.provenance);
-                return;
-            }
+        if let Some(fp) = key.sha256()
+            && let Some(existing) = list.iter_mut().find(|k| k.sha256() == Some(fp))
+        {
+            let e = Arc::make_mut(existing);
+            merge_provenance(&mut e.provenance, &key.provenance);
+            return;
         }
         list.push(Arc::new(key));
     }
@@ -268,12 +268,12 @@ impl KeyArchive {
                 compromised: r.compromised.clone(),
             };
             let key = ArchivedKey::new(&r.domain, &r.selector, &r.record, provenance);
-            if let (Some(want), Some(got)) = (&r.sha256, key.sha256()) {
-                if !want.eq_ignore_ascii_case(got) {
-                    return Err(err(format!(
-                        "sha256 {want} does not match the key in the record ({got})"
-                    )));
-                }
+            if let (Some(want), Some(got)) = (&r.sha256, key.sha256())
+                && !want.eq_ignore_ascii_case(got)
+            {
+                return Err(err(format!(
+                    "sha256 {want} does not match the key in the record ({got})"
+                )));
             }
             self.insert(key);
         }

@@ -46,10 +46,10 @@ impl KeyRecord {
     /// Parses a TXT record (all strings already concatenated).
     pub fn parse(txt: &str) -> Result<Self, RecordError> {
         let tags = tags::parse(txt.as_bytes()).map_err(|e| RecordError::Syntax(e.to_string()))?;
-        if let Some(v) = tags::get(&tags, "v") {
-            if v.value != "DKIM1" || tags[0].name != "v" {
-                return Err(RecordError::Version(v.value.clone()));
-            }
+        if let Some(v) = tags::get(&tags, "v")
+            && (v.value != "DKIM1" || tags[0].name != "v")
+        {
+            return Err(RecordError::Version(v.value.clone()));
         }
         let list = |name: &str| {
             tags::get(&tags, name).map(|t| {
