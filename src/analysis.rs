@@ -200,6 +200,18 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             idx,
         ));
     }
+    if let Some(v) = &sig.draft_version {
+        out.push(finding(
+            "pre_rfc_signature",
+            Severity::Warning,
+            format!(
+                "signature {} is a pre-standard draft signature ({}): it was checked with RFC 6376 hashing, which the drafts that had bh= share; receivers following RFC 6376 would ignore it",
+                c.index,
+                if v.is_empty() { "no v= tag".to_string() } else { format!("v={v}") }
+            ),
+            idx,
+        ));
+    }
     if let Some((bits, "rsa")) = key_bits(c)
         && bits < RECOMMENDED_BITS
         && c.result.header_valid()

@@ -617,6 +617,7 @@ fn parse_arc_sig(value: &[u8], kind: Kind) -> Result<DkimSignature, (SignatureRe
         timestamp,
         expiration: None,
         tags: Vec::new(),
+        draft_version: None,
     };
     match kind {
         Kind::Seal => {

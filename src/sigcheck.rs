@@ -65,6 +65,17 @@ pub(crate) fn usable<'k>(
             ),
         ));
     }
+    let local = sig.identity.rsplit_once('@').map_or("", |(l, _)| l);
+    if !rec.allows_local_part(local) {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record g={} does not allow the identity i={} (RFC 4871 granularity: the domain restricted this key to other senders)",
+                rec.granularity.as_deref().unwrap_or(""),
+                sig.identity
+            ),
+        ));
+    }
     Ok(pk)
 }
 

@@ -197,9 +197,13 @@ impl Verifier {
                 return check;
             }
         };
-        if msg.count("From") == 0 {
+        if !msg.fields("From").any(|f| f.text().contains('@')) {
             check.result = SignatureResult::Malformed;
-            check.detail = "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into();
+            check.detail = if msg.count("From") == 0 {
+                "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into()
+            } else {
+                "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
+            };
             return check;
         }
         // Body hash: always computed, whatever the key lookup says.
@@ -246,6 +250,25 @@ impl Verifier {
             }
         }
         let body_ok = check.body_matches == Some(true);
+        if let Some(why) = unusable_claims(&sig, canon_len, self.clock.now()) {
+            if problems
+                .iter()
+                .any(|(r, _)| *r == SignatureResult::BadSignature)
+                && check.header_valid.is_none()
+            {
+                check.header_valid = Some(false);
+            }
+            check.result = SignatureResult::Malformed;
+            check.detail = format!(
+                "{why}; header signature {}",
+                if check.header_valid == Some(true) {
+                    "verifies"
+                } else {
+                    "does not verify"
+                }
+            );
+            return check;
+        }
         if check.header_valid == Some(true) {
             (check.result, check.detail) = if body_ok {
                 (
@@ -328,4 +351,24 @@ impl Verifier {
         }
         (out, temp)
     }
+}
+
+/// Claims in a signature that make it unusable whatever the maths says
+/// (RFC 6376 3.5): an `l=` longer than the body (the body was cut after
+/// signing, so no length of it is signed as claimed) and a `t=` more than a
+/// day after "now" (a signature cannot have been made in the future).
+fn unusable_claims(sig: &DkimSignature, canonical_len: u64, now: i64) -> Option<String> {
+    if let Some(l) = sig.body_length.filter(|l| *l > canonical_len) {
+        return Some(format!(
+            "l={l} is longer than the body ({canonical_len} canonical bytes): the body was truncated after signing"
+        ));
+    }
+    if let Some(t) = sig.timestamp.filter(|t| *t > now + 86_400) {
+        return Some(format!(
+            "t= {} lies in the future of the verification time {}",
+            crate::util::rfc3339(t),
+            crate::util::rfc3339(now)
+        ));
+    }
+    None
 }
