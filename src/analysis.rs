@@ -88,6 +88,7 @@ pub(crate) fn build(
         summary: sentence(&ctx, verdict, decider),
         message: Some(summary),
         signatures: checks.iter().map(signature_report).collect(),
+        arc: Default::default(),
         findings,
         repairs,
         proves,
@@ -199,6 +200,18 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             "sha1_signature",
             Severity::Warning,
             format!("signature {} uses rsa-sha1, which RFC 8301 forbids: SHA-1 collisions are practical", c.index),
+            idx,
+        ));
+    }
+    if let Some(v) = &sig.draft_version {
+        out.push(finding(
+            "pre_rfc_signature",
+            Severity::Warning,
+            format!(
+                "signature {} is a pre-standard draft signature ({}): it was checked with RFC 6376 hashing, which the drafts that had bh= share; receivers following RFC 6376 would ignore it",
+                c.index,
+                if v.is_empty() { "no v= tag".to_string() } else { format!("v={v}") }
+            ),
             idx,
         ));
     }

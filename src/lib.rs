@@ -21,6 +21,7 @@
 //! ```
 
 mod analysis;
+pub mod arc;
 pub mod canon;
 pub mod crypto;
 pub mod keys;
@@ -28,6 +29,7 @@ pub mod message;
 pub mod render;
 pub mod repair;
 pub mod report;
+mod sigcheck;
 pub mod signature;
 pub mod tags;
 mod util;
