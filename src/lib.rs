@@ -29,6 +29,7 @@ pub mod render;
 pub mod report;
 pub mod signature;
 pub mod tags;
+mod timewindow;
 mod util;
 mod verify;
 

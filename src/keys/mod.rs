@@ -6,6 +6,9 @@
 //! or compiled in ([`builtin`]). Every key carries its [`Provenance`].
 
 mod archive;
+pub mod dns;
+pub mod export;
+pub mod import;
 mod record;
 
 pub use archive::{ArchiveRecord, KeyArchive, LoadError, Origin, builtin};
@@ -30,6 +33,10 @@ pub struct Provenance {
     /// Free notes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// DNSSEC status of the latest live capture (`secure`, `insecure`,
+    /// `bogus`, `indeterminate`, `not_validated`), when the key was seen live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<String>,
     /// Set when the private half is known to be published or factored: a
     /// signature by such a key proves nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +98,12 @@ pub trait KeySource: Send + Sync {
     fn name(&self) -> String;
     /// Keys for `selector._domainkey.domain`.
     fn lookup(&self, domain: &str, selector: &str) -> Lookup;
+    /// Whether the source answers with what is published now (live DNS)
+    /// rather than what was archived. A live key that differs from every
+    /// archived key for the same selector means the selector was rotated.
+    fn is_live(&self) -> bool {
+        false
+    }
 }
 
 /// The DNS name of a key record.
