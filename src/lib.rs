@@ -34,6 +34,7 @@ mod util;
 mod verify;
 
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
+pub use util::parse_date;
 pub use verify::{Clock, FixedClock, SystemClock, Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or

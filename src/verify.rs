@@ -47,6 +47,7 @@ pub struct Verifier {
 /// Builds a [`Verifier`].
 pub struct VerifierBuilder {
     sources: Vec<Box<dyn KeySource>>,
+    live: Vec<Box<dyn KeySource>>,
     builtin: bool,
     clock: Box<dyn Clock>,
 }
@@ -56,6 +57,13 @@ impl VerifierBuilder {
     /// the built-in archive.
     pub fn key_source(mut self, source: impl KeySource + 'static) -> Self {
         self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Adds a live source (DNS), consulted after every archive, the
+    /// built-in one included.
+    pub fn live_source(mut self, source: impl KeySource + 'static) -> Self {
+        self.live.push(Box::new(source));
         self
     }
 
@@ -76,6 +84,7 @@ impl VerifierBuilder {
         if self.builtin {
             self.sources.push(Box::new(keys::builtin()));
         }
+        self.sources.append(&mut self.live);
         Verifier {
             sources: self.sources,
             clock: self.clock,
@@ -106,6 +115,7 @@ impl Verifier {
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder {
             sources: Vec::new(),
+            live: Vec::new(),
             builtin: true,
             clock: Box::new(SystemClock),
         }

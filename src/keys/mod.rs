@@ -110,3 +110,23 @@ pub trait KeySource: Send + Sync {
 pub fn record_name(domain: &str, selector: &str) -> String {
     format!("{}._domainkey.{}", selector, domain.trim_end_matches('.')).to_ascii_lowercase()
 }
+
+/// Every (domain, selector) pair named by the DKIM-Signature fields of a
+/// message, in order, without duplicates (read leniently, so that keys of
+/// malformed signatures can still be fetched).
+pub fn signature_selectors(message: &[u8]) -> Vec<(String, String)> {
+    let Ok(msg) = crate::message::RawMessage::parse(message) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for h in msg.headers.iter().filter(|h| h.is("DKIM-Signature")) {
+        let hints = crate::signature::hints(h.value);
+        if let (Some(d), Some(s)) = (hints.domain, hints.selector) {
+            let pair = (d.trim_end_matches('.').to_ascii_lowercase(), s);
+            if !pair.0.is_empty() && !pair.1.is_empty() && !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
+}
