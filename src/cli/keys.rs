@@ -254,7 +254,11 @@ fn show_text(r: &ArchiveRecord) -> String {
         esc(r.first_seen.as_deref().unwrap_or("?")),
         esc(r.last_seen.as_deref().unwrap_or("?")),
     );
-    for (label, v) in [("dnssec", &r.dnssec), ("COMPROMISED", &r.compromised), ("notes", &r.notes)] {
+    for (label, v) in [
+        ("dnssec", &r.dnssec),
+        ("COMPROMISED", &r.compromised),
+        ("notes", &r.notes),
+    ] {
         if let Some(v) = v {
             o.push_str(&format!("  {label:<8} {}\n", esc(v)));
         }
@@ -271,7 +275,11 @@ fn show_text(r: &ArchiveRecord) -> String {
             "  source   [{}] {}{}\n",
             esc(s.seen.as_deref().unwrap_or("undated")),
             esc(&s.origin),
-            if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) }
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", extra.join(", "))
+            }
         ));
     }
     o.push_str(&format!("  record   {}\n", esc(&r.record)));
@@ -352,7 +360,9 @@ pub fn dns_source(args: &DnsArgs) -> Result<Arc<DnsSource>, String> {
         dnssec: args.dnssec,
         ..Default::default()
     };
-    DnsSource::new(&cfg).map(Arc::new).map_err(|e| e.to_string())
+    DnsSource::new(&cfg)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 /// Adds what `dns` saw to the archive file `path`.

@@ -160,7 +160,10 @@ fn verify(args: VerifyArgs) -> i32 {
     }
     if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
         match keys::save_seen(dns, path) {
-            Ok(n) => eprintln!("mailproof: {n} key(s) seen in live DNS saved to {}", path.display()),
+            Ok(n) => eprintln!(
+                "mailproof: {n} key(s) seen in live DNS saved to {}",
+                path.display()
+            ),
             Err(e) => {
                 eprintln!("mailproof: {e}");
                 operational_error = true;
