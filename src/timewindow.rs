@@ -26,17 +26,15 @@ pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<Ti
     let (not_before, nb_source) = match (sig.timestamp, date) {
         (Some(t), _) => (
             Some(t),
-            Some("t= (the signer's clock, covered by the signature)".to_string()),
+            Some("t=, the signer's clock, covered by the signature".to_string()),
         ),
         (None, Some(d)) if sig.signs("Date") > 0 => (
             Some(d),
-            Some(
-                "Date header (covered by the signature; set by the sender's software)".to_string(),
-            ),
+            Some("Date header, covered by the signature, set by the sender's software".to_string()),
         ),
         (None, Some(d)) => (
             Some(d),
-            Some("Date header (not covered by the signature)".to_string()),
+            Some("Date header, not covered by the signature".to_string()),
         ),
         (None, None) => (None, None),
     };
@@ -44,12 +42,12 @@ pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<Ti
     if let Some(r) = topmost_received(msg) {
         uppers.push((
             r,
-            "topmost Received header (added by the receiving server; not covered by the signature)"
+            "topmost Received header, added by the receiving server, not covered by the signature"
                 .into(),
         ));
     }
     if let Some(x) = sig.expiration {
-        uppers.push((x, "x= (the signature's own expiry)".into()));
+        uppers.push((x, "x=, the signature's own expiry".into()));
     }
     let (not_after, na_source) = uppers
         .into_iter()
