@@ -91,6 +91,7 @@ pub(crate) fn build(
         arc: Default::default(),
         findings,
         repairs,
+        time_window: decider.and_then(|i| crate::timewindow::compute(msg, &checks[i], now)),
         proves,
         does_not_prove,
         error: None,
@@ -254,7 +255,10 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 idx,
             ));
         }
-        key_window_finding(c, sig, k, out);
+        key_window_finding(c, sig, k, date_header(ctx.msg), out);
+    }
+    if let Some(why) = &c.key_rotated {
+        out.push(finding("key_rotated", Severity::Info, why.clone(), idx));
     }
     if let Some(x) = sig.expiration {
         if let Some(t) = sig.timestamp.filter(|t| x < *t) {
@@ -316,12 +320,18 @@ fn key_window_finding(
     c: &SigCheck,
     sig: &crate::signature::DkimSignature,
     k: &crate::keys::ArchivedKey,
+    date: Option<i64>,
     out: &mut Vec<Finding>,
 ) {
     if !c.result.header_valid() {
         return;
     }
-    let Some(t) = sig.timestamp else { return };
+    // t= when the signature has it, else the Date header.
+    let (t, what) = match (sig.timestamp, date) {
+        (Some(t), _) => (t, "t="),
+        (None, Some(d)) => (d, "the Date header (no t=)"),
+        (None, None) => return,
+    };
     let first = k
         .provenance
         .first_seen
@@ -338,7 +348,7 @@ fn key_window_finding(
             "signed_outside_key_window",
             Severity::Info,
             format!(
-                "t= {} lies outside the period in which the archive has evidence of this key ({} to {}); keys are often in use before anyone archives them",
+                "{what} {} lies outside the period in which the archive has evidence of this key ({} to {}); keys are often in use before anyone archives them",
                 rfc3339(t),
                 k.provenance.first_seen.as_deref().unwrap_or("?"),
                 k.provenance.last_seen.as_deref().unwrap_or("?")
@@ -419,10 +429,7 @@ fn coverage_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn date_header(msg: &RawMessage<'_>) -> Option<i64> {
-    let v = msg.fields("Date").next()?.text();
-    mail_parser::DateTime::parse_rfc822(&v).map(|d| d.to_timestamp())
-}
+use crate::timewindow::date_header;
 
 /// Decodes the visible headers (top-most instance of each) for display.
 fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {

@@ -430,7 +430,7 @@ impl Chain<'_, '_, '_> {
         digest: &[u8],
     ) -> (SignatureResult, String, Option<Arc<ArchivedKey>>) {
         let name = keys::record_name(&sig.domain, &sig.selector);
-        let (candidates, temp) = self.v.candidates(&sig.domain, &sig.selector);
+        let (candidates, temp, _rotated) = self.v.candidates(&sig.domain, &sig.selector);
         if candidates.is_empty() {
             return match temp {
                 Some(w) => (

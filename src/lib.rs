@@ -32,10 +32,12 @@ pub mod report;
 mod sigcheck;
 pub mod signature;
 pub mod tags;
+mod timewindow;
 mod util;
 mod verify;
 
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
+pub use util::parse_date;
 pub use verify::{Clock, FixedClock, SystemClock, Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or

@@ -202,6 +202,29 @@ pub struct SignatureReport {
     pub keys_tried: usize,
 }
 
+/// When the message was signed, as far as the evidence shows, and where each
+/// bound comes from (see `timewindow.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeWindow {
+    /// Earliest signing time (RFC 3339), if any evidence gives one.
+    pub not_before: Option<String>,
+    /// Where the lower bound comes from (`t=`, Date header).
+    pub not_before_source: Option<String>,
+    /// Latest signing time (RFC 3339).
+    pub not_after: Option<String>,
+    /// Where the upper bound comes from (topmost Received, `x=`, reference time).
+    pub not_after_source: Option<String>,
+    /// Earliest archived evidence of the verifying key (context, not a bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_first_seen: Option<String>,
+    /// Latest archived evidence of the verifying key (context, not a bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_last_seen: Option<String>,
+    /// Caveats, e.g. bounds that contradict each other.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 /// A transformation that was needed before the message verified.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Repair {
@@ -285,6 +308,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Transformations needed before verification (empty: original bytes).
     pub repairs: Vec<Repair>,
+    /// When the deciding signature was made, as far as the evidence shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_window: Option<TimeWindow>,
     /// What the signature proves, in plain language.
     pub proves: Vec<String>,
     /// What it does not prove.
@@ -310,6 +336,7 @@ impl Report {
             arc: Default::default(),
             findings: Vec::new(),
             repairs: Vec::new(),
+            time_window: None,
             proves: Vec::new(),
             does_not_prove: Vec::new(),
             error: Some(why),

@@ -4,6 +4,7 @@
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod inputs;
+mod keys;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailproof::keys::KeyArchive;
@@ -24,6 +25,9 @@ struct Cli {
 enum Command {
     /// Verify the DKIM signatures of messages with archived keys.
     Verify(VerifyArgs),
+    /// Manage key archives: list, show, import, export, fetch.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(clap::Args)]
@@ -35,9 +39,20 @@ struct VerifyArgs {
     /// Do not use the built-in archive of historical keys.
     #[arg(long)]
     no_builtin_keys: bool,
-    /// Look keys up in live DNS when no archive has them (not available yet).
+    /// Also look keys up in live DNS (after the archives); keys seen live
+    /// are reported with their capture evidence.
     #[arg(long)]
     online: bool,
+    #[command(flatten)]
+    dns: keys::DnsArgs,
+    /// With --online: add every key seen in live DNS, with its evidence, to
+    /// this archive file (created if missing).
+    #[arg(long, value_name = "FILE", requires = "online")]
+    save_keys: Option<PathBuf>,
+    /// Judge the message at this reference time instead of now
+    /// (YYYY-MM-DD or RFC 3339): expiry and the time window's upper bound.
+    #[arg(long, value_name = "DATE")]
+    at: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -64,17 +79,21 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Verify(args) => verify(args),
+        Command::Keys(cmd) => keys::run(cmd),
     }
 }
 
 fn verify(args: VerifyArgs) -> i32 {
-    if args.online {
-        eprintln!(
-            "mailproof: --online is not available in this build yet; use --keys with an archived key"
-        );
-        return 2;
-    }
     let mut builder = Verifier::builder().builtin_archive(!args.no_builtin_keys);
+    if let Some(at) = &args.at {
+        match mailproof::parse_date(at) {
+            Some(t) => builder = builder.clock(mailproof::FixedClock(t)),
+            None => {
+                eprintln!("mailproof: --at {at:?} is not a date (YYYY-MM-DD or RFC 3339)");
+                return 2;
+            }
+        }
+    }
     for path in &args.keys {
         match KeyArchive::load_file(path) {
             Ok(a) => builder = builder.key_source(a),
@@ -84,7 +103,22 @@ fn verify(args: VerifyArgs) -> i32 {
             }
         }
     }
-    let verifier = builder.build();
+    let dns = if args.online {
+        match keys::dns_source(&args.dns) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("mailproof: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let verifier = match &dns {
+        Some(d) => builder.live_source(d.clone()),
+        None => builder,
+    }
+    .build();
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
@@ -123,6 +157,18 @@ fn verify(args: VerifyArgs) -> i32 {
     if let Err(e) = out.flush() {
         eprintln!("mailproof: cannot write output: {e}");
         operational_error = true;
+    }
+    if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
+        match keys::save_seen(dns, path) {
+            Ok(n) => eprintln!(
+                "mailproof: {n} key(s) seen in live DNS saved to {}",
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!("mailproof: {e}");
+                operational_error = true;
+            }
+        }
     }
     if operational_error {
         2

@@ -33,6 +33,9 @@ pub fn text(r: &Report) -> String {
             }
         }
     }
+    if let Some(w) = &r.time_window {
+        let _ = writeln!(o, "\n  {}", esc(&super::time_window_line(w)));
+    }
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);
     let n = r.signatures.len();
