@@ -237,6 +237,14 @@ pub(crate) fn check(v: &Verifier, msg: &RawMessage<'_>) -> ArcReport {
         report.detail = format!("broken chain: {p}");
         return report;
     }
+    if sets.len() > v.limits.max_arc_sets as usize {
+        report.detail = format!(
+            "not checked: {} ARC sets, over the max-arc-sets cap of {} (raise it with --max-arc-sets)",
+            sets.len(),
+            v.limits.max_arc_sets
+        );
+        return report;
+    }
     if let Err(e) = structure(&sets) {
         report.detail = format!("broken chain: {e}");
         return report;

@@ -25,6 +25,7 @@ pub mod arc;
 pub mod canon;
 pub mod crypto;
 pub mod keys;
+pub mod limits;
 pub mod message;
 pub mod render;
 pub mod repair;
@@ -36,6 +37,7 @@ mod timewindow;
 mod util;
 mod verify;
 
+pub use limits::Limits;
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
 pub use util::parse_date;
 pub use verify::{Clock, FixedClock, SystemClock, Verifier, VerifierBuilder};

@@ -121,6 +121,17 @@ pub(crate) struct BodyCache(Vec<(BodyKey, Vec<u8>, u64)>);
 type BodyKey = (Canon, HashAlg, Option<u64>);
 
 impl BodyCache {
+    /// Whether the body hash `sig` needs is already computed.
+    pub(crate) fn has(&self, sig: &DkimSignature) -> bool {
+        let k = (sig.body_canon, sig.algorithm.hash(), sig.body_length);
+        self.0.iter().any(|(key, _, _)| *key == k)
+    }
+
+    /// How many different body hashes are computed.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub(crate) fn get(&mut self, body: &[u8], sig: &DkimSignature) -> (Vec<u8>, u64) {
         let k = (sig.body_canon, sig.algorithm.hash(), sig.body_length);
         if let Some((_, h, n)) = self.0.iter().find(|(key, _, _)| *key == k) {

@@ -2,6 +2,7 @@
 //! sources, header signature and body hash separately, and builds a report.
 
 use crate::keys::{self, ArchivedKey, KeySource, Lookup};
+use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::repair::RepairKind;
 use crate::report::{Repair, Report, SignatureResult};
@@ -46,6 +47,7 @@ impl Clock for FixedClock {
 pub struct Verifier {
     sources: Vec<Box<dyn KeySource>>,
     clock: Box<dyn Clock>,
+    pub(crate) limits: Limits,
 }
 
 /// Builds a [`Verifier`].
@@ -54,6 +56,7 @@ pub struct VerifierBuilder {
     live: Vec<Box<dyn KeySource>>,
     builtin: bool,
     clock: Box<dyn Clock>,
+    limits: Limits,
 }
 
 impl VerifierBuilder {
@@ -83,6 +86,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// Replaces the default caps on message size, header count, signatures
+    /// and the like (see [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The verifier.
     pub fn build(mut self) -> Verifier {
         if self.builtin {
@@ -92,6 +102,7 @@ impl VerifierBuilder {
         Verifier {
             sources: self.sources,
             clock: self.clock,
+            limits: self.limits,
         }
     }
 }
@@ -122,6 +133,7 @@ impl Verifier {
             live: Vec::new(),
             builtin: true,
             clock: Box::new(SystemClock),
+            limits: Limits::default(),
         }
     }
 
@@ -130,8 +142,18 @@ impl Verifier {
         self.sources.iter().map(|s| s.name()).collect()
     }
 
+    /// The caps this verifier applies.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Verifies one message given as raw bytes; `source` names it in the report.
+    /// A message over a message-level cap of [`Limits`] gets an `error`
+    /// report naming the cap.
     pub fn verify_bytes(&self, source: &str, bytes: &[u8]) -> Report {
+        if let Err(why) = self.limits.check_message(bytes) {
+            return Report::error(source, bytes, why);
+        }
         let mut report = self.verify_dkim(source, bytes);
         crate::arc::attach(self, bytes, &mut report);
         report
@@ -238,6 +260,15 @@ impl Verifier {
             canonical_body_len: None,
             covered: Vec::new(),
         };
+        if index > self.limits.max_signatures {
+            let why = format!(
+                "not checked: signature {index} is over the max-signatures cap of {} per message (raise it with --max-signatures)",
+                self.limits.max_signatures
+            );
+            check.sig = Err(SignatureError::Malformed(why.clone()));
+            check.detail = why;
+            return check;
+        }
         let sig = match &check.sig {
             Ok(s) => s.clone(),
             Err(e) => {
@@ -256,6 +287,13 @@ impl Verifier {
             } else {
                 "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
             };
+            return check;
+        }
+        if !bodies.has(&sig) && bodies.len() >= self.limits.max_body_hashes {
+            check.detail = format!(
+                "not checked: this signature needs a body hash (l=, c=, a= combination) beyond the max-body-hashes cap of {} different ones per message (raise it with --max-body-hashes)",
+                self.limits.max_body_hashes
+            );
             return check;
         }
         // Body hash: always computed, whatever the key lookup says.
@@ -288,6 +326,16 @@ impl Verifier {
         for key in &candidates {
             match usable(&sig, key) {
                 Err(p) => problems.push(p),
+                Ok(pk) if pk.key_type() == "rsa" && pk.bits > self.limits.key_bits() => {
+                    problems.push((
+                        SignatureResult::Malformed,
+                        format!(
+                            "RSA key of {} bits is over the max-key-bits cap of {} (raise it with --max-key-bits)",
+                            pk.bits,
+                            self.limits.key_bits()
+                        ),
+                    ));
+                }
                 Ok(pk) => {
                     let ok = pk.verify(sig.algorithm.hash(), &header_digest, &sig.signature);
                     if ok {

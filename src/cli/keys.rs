@@ -383,7 +383,8 @@ fn fetch(a: FetchArgs) -> Result<i32, String> {
         }
         pairs.extend(selectors.iter().map(|s| (domain.clone(), s.clone())));
     } else {
-        let (items, failed) = super::inputs::collect(&a.from);
+        let (items, failed) =
+            super::inputs::collect(&a.from, mailproof::Limits::default().max_message_bytes);
         if failed {
             return Ok(2);
         }

@@ -9,7 +9,7 @@ mod keys;
 use clap::{Parser, Subcommand, ValueEnum};
 use mailproof::keys::KeyArchive;
 use mailproof::render::{self, Settings};
-use mailproof::{Report, Verdict, Verifier};
+use mailproof::{Limits, Report, Verdict, Verifier};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -56,9 +56,70 @@ struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// .eml files or directories of them (walked recursively).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+}
+
+/// Caps that bound the work per message (see docs/reliability.md); a message
+/// or signature over a cap is reported as such, never skipped.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest message read, in bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "64M")]
+    max_message_size: u64,
+    /// Most header fields in one message.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_headers)]
+    max_headers: usize,
+    /// Longest header field, folded lines included (suffixes K, M allowed).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "128K")]
+    max_header_size: u64,
+    /// Most DKIM signatures checked per message.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_signatures)]
+    max_signatures: usize,
+    /// Most distinct body hashes (l=, c=, a= combinations) per message.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_body_hashes)]
+    max_body_hashes: usize,
+    /// Largest RSA key used, in bits (at most 8192).
+    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_key_bits)]
+    max_key_bits: usize,
+    /// Most ARC sets in a chain.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_arc_sets)]
+    max_arc_sets: u32,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_message_bytes: self.max_message_size,
+            max_headers: self.max_headers,
+            max_header_bytes: usize::try_from(self.max_header_size).unwrap_or(usize::MAX),
+            max_signatures: self.max_signatures,
+            max_body_hashes: self.max_body_hashes,
+            max_key_bits: self.max_key_bits,
+            max_arc_sets: self.max_arc_sets,
+        }
+    }
+}
+
+/// A byte count with an optional K, M or G suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| {
+            format!("{s:?} is not a size (a number of bytes, optionally with K, M or G)")
+        })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,7 +145,10 @@ pub fn run() -> i32 {
 }
 
 fn verify(args: VerifyArgs) -> i32 {
-    let mut builder = Verifier::builder().builtin_archive(!args.no_builtin_keys);
+    let limits = args.limits.limits();
+    let mut builder = Verifier::builder()
+        .builtin_archive(!args.no_builtin_keys)
+        .limits(limits);
     if let Some(at) = &args.at {
         match mailproof::parse_date(at) {
             Some(t) => builder = builder.clock(mailproof::FixedClock(t)),
@@ -122,7 +186,7 @@ fn verify(args: VerifyArgs) -> i32 {
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
-    let (items, mut operational_error) = inputs::collect(&args.inputs);
+    let (items, mut operational_error) = inputs::collect(&args.inputs, limits.max_message_bytes);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut reports: Vec<Report> = Vec::new();
