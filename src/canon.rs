@@ -40,9 +40,13 @@ fn header_parts(canon: Canon, name: &[u8], raw: &[u8], value: &[u8], out: &mut V
 fn relaxed_value(value: &[u8], out: &mut Vec<u8>) {
     let mut pending_space = false;
     let mut started = false;
-    for &b in value {
+    for (i, &b) in value.iter().enumerate() {
         match b {
-            b'\r' | b'\n' => {}
+            // Line ends (CRLF, or the bare LF the splitter also accepts) are
+            // unfolded away; a lone CR is field content and stays, or an
+            // inserted CR would go unnoticed (found by tests/tamper.rs).
+            b'\n' => {}
+            b'\r' if value.get(i + 1) == Some(&b'\n') => {}
             b' ' | b'\t' => pending_space = started,
             _ => {
                 if pending_space {
