@@ -29,6 +29,11 @@ pub enum Answer {
     ServFail,
     /// The server never answers.
     Silent,
+    /// A reply with the query's ID followed by these bytes (not DNS).
+    Garbage(Vec<u8>),
+    /// Over UDP a truncated reply (TC bit, no records); over TCP a
+    /// zero-length message: the answer can never be had whole.
+    TruncatedOnly,
 }
 
 /// A running server.
@@ -143,6 +148,18 @@ fn respond(zone: &HashMap<String, Answer>, q: &[u8], udp: bool) -> Option<Vec<u8
     reply.add_query(question.clone());
     match zone.get(&name).cloned().unwrap_or(Answer::NxDomain) {
         Answer::Silent => return None,
+        Answer::Garbage(junk) => {
+            let mut out = q[..2].to_vec();
+            out.extend_from_slice(&junk);
+            return Some(out);
+        }
+        Answer::TruncatedOnly if !udp => return Some(Vec::new()),
+        Answer::TruncatedOnly => {
+            let mut short = Message::response(query.metadata.id, OpCode::Query);
+            short.metadata.truncation = true;
+            short.add_query(question);
+            return short.to_vec().ok();
+        }
         Answer::NxDomain => reply.metadata.response_code = ResponseCode::NXDomain,
         Answer::ServFail => reply.metadata.response_code = ResponseCode::ServFail,
         Answer::Txt(records) => {
