@@ -311,6 +311,9 @@ pub struct Report {
     /// When the deciding signature was made, as far as the evidence shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_window: Option<TimeWindow>,
+    /// Header forensics: coverage map, timeline, Received chain, receivers' results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forensics: Option<crate::forensics::Forensics>,
     /// What the signature proves, in plain language.
     pub proves: Vec<String>,
     /// What it does not prove.
@@ -337,6 +340,7 @@ impl Report {
             findings: Vec::new(),
             repairs: Vec::new(),
             time_window: None,
+            forensics: None,
             proves: Vec::new(),
             does_not_prove: Vec::new(),
             error: Some(why),
