@@ -57,28 +57,39 @@ pub fn html_block(s: &str) -> String {
 /// Makes text safe as GitHub-flavoured Markdown inline text, in a paragraph,
 /// a list item or a table cell.
 ///
-/// Markdown metacharacters are backslash-escaped (so `[x](javascript:..)`
-/// stays text and `|` does not split a table cell), `<`, `>` and `&` are
-/// escaped so raw HTML and entities stay text, `:` and a `.` before a letter
-/// or digit are escaped so that `https://` and `www.` are not turned into
-/// links. GitHub turns any bare e-mail address into a link whatever its
-/// escapes, so text containing `@` is rendered as a code span instead
-/// ([`markdown_code`]).
+/// Escaped always: the characters that open emphasis, code, links, images,
+/// raw HTML, entities, math and table cells (`\ ` * _ { } [ ] < > & | ~ $`),
+/// so `[x](javascript:..)` and `<script>` stay text. Escaped where they
+/// would start a block (`#`, `+`, `-`, `=`, `1.` at the start of the value).
+/// Escaped so GitHub does not turn them into links: the `:` of `://` and the
+/// `.` of `www.`. GitHub links any bare e-mail address whatever its escapes,
+/// so text containing `@` becomes a code span instead ([`markdown_code`]).
 pub fn markdown(s: &str, in_table: bool) -> String {
     let v = visible(s);
     if v.contains('@') {
         return markdown_code(&v, in_table);
     }
+    let chars: Vec<char> = v.chars().collect();
+    let lead_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     let mut out = String::with_capacity(v.len() + 8);
-    let mut chars = v.chars().peekable();
-    while let Some(c) = chars.next() {
+    for (i, &c) in chars.iter().enumerate() {
+        let next = |k: usize| chars.get(i + k).copied();
         let escape = match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
-            | '|' | '<' | '>' | '&' | '~' | ':' | '$' => true,
-            '.' => chars.peek().is_some_and(|n| n.is_alphanumeric()),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' => {
+                true
+            }
+            '#' | '+' | '-' | '=' => i == 0,
+            '.' | ')' => i > 0 && i == lead_digits,
+            ':' => next(1) == Some('/') && next(2) == Some('/'),
             _ => false,
         };
-        if escape {
+        let www = c == '.'
+            && i >= 3
+            && chars[i - 3..i]
+                .iter()
+                .collect::<String>()
+                .eq_ignore_ascii_case("www");
+        if escape || www {
             out.push('\\');
         }
         out.push(c);
@@ -91,13 +102,14 @@ pub fn markdown(s: &str, in_table: bool) -> String {
 /// text; inside a table, `|` is escaped (GFM removes that escape in cells).
 pub fn markdown_code(s: &str, in_table: bool) -> String {
     let v = visible(s);
-    if v.is_empty() {
-        return "` `".to_string();
-    }
     let longest = v.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let body = if in_table { v.replace('|', "\\|") } else { v };
-    format!("{fence} {body} {fence}")
+    // CommonMark strips one space from each end when both have one, and a
+    // backtick at an end would merge with the fence: pad in those cases.
+    let pad = body.is_empty() || body.starts_with(['`', ' ']) || body.ends_with(['`', ' ']);
+    let sp = if pad { " " } else { "" };
+    format!("{fence}{sp}{body}{sp}{fence}")
 }
 
 /// Quotes a value as one POSIX shell word (single quotes). Control
@@ -173,20 +185,23 @@ mod tests {
     fn markdown_escapes_links_html_and_tables() {
         assert_eq!(
             markdown("[x](javascript:alert(1))", false),
-            "\\[x\\]\\(javascript\\:alert\\(1\\)\\)"
+            r"\[x\](javascript:alert(1))"
         );
+        assert_eq!(markdown("- 1. a-b", false), r"\- 1. a-b");
+        assert_eq!(markdown("12. x", false), r"12\. x");
         assert_eq!(markdown("<b>a|b</b>", true), r"\<b\>a\|b\</b\>");
-        assert_eq!(markdown("see www.x.org.", false), "see www\\.x\\.org.");
-        assert_eq!(markdown("https://e.com", false), "https\\://e\\.com");
+        assert_eq!(markdown("see WWW.x.org.", false), r"see WWW\.x.org.");
+        assert_eq!(markdown("https://e.com a:b", false), r"https\://e.com a:b");
         assert_eq!(markdown("a\nb $x$", false), r"a\\u\{a\}b \$x\$");
     }
 
     #[test]
     fn markdown_code_spans_fence_backticks_and_pipes() {
-        assert_eq!(markdown_code("a`b", false), "`` a`b ``");
-        assert_eq!(markdown_code("a|b", true), "` a\\|b `");
-        assert_eq!(markdown("x <a@b.c>", false), "` x <a@b.c> `");
-        assert_eq!(markdown_code("", false), "` `");
+        assert_eq!(markdown_code("a`b", false), "``a`b``");
+        assert_eq!(markdown_code("`a", false), "`` `a ``");
+        assert_eq!(markdown_code("a|b", true), "`a\\|b`");
+        assert_eq!(markdown("x <a@b.c>", false), "`x <a@b.c>`");
+        assert_eq!(markdown_code("", false), "`  `");
     }
 
     #[test]

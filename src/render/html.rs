@@ -154,11 +154,7 @@ fn domains_table(o: &mut String, ov: &Overview) {
     }
     o.push_str("<h3>Signing domains</h3>\n<table class=\"domains\">\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\" class=\"num\">Messages</th><th scope=\"col\" class=\"num\">Signatures</th><th scope=\"col\">Results</th><th scope=\"col\">Selectors</th></tr></thead>\n<tbody>\n");
     for (d, c) in &ov.domains {
-        let results: Vec<String> = c
-            .results
-            .iter()
-            .map(|(r, n)| format!("{n} {}", e(publish::result_label(r))))
-            .collect();
+        let results = publish::result_counts(&c.results);
         let selectors: Vec<String> = c.selectors.iter().map(|s| e(s)).collect();
         let _ = writeln!(
             o,
@@ -166,7 +162,7 @@ fn domains_table(o: &mut String, ov: &Overview) {
             e(d),
             c.messages,
             c.signatures,
-            results.join(", "),
+            e(&results),
             selectors.join(", ")
         );
     }

@@ -89,11 +89,7 @@ fn domains(o: &mut String, ov: &Overview) {
     }
     o.push_str("\n### Signing domains\n\n| Domain | Messages | Signatures | Results | Selectors |\n|---|---:|---:|---|---|\n");
     for (d, c) in &ov.domains {
-        let results: Vec<String> = c
-            .results
-            .iter()
-            .map(|(r, n)| format!("{n} {}", publish::result_label(r)))
-            .collect();
+        let results = publish::result_counts(&c.results);
         let selectors: Vec<String> = c.selectors.iter().map(|s| code(s, true)).collect();
         let _ = writeln!(
             o,
@@ -101,7 +97,7 @@ fn domains(o: &mut String, ov: &Overview) {
             code(d, true),
             c.messages,
             c.signatures,
-            cell(&results.join(", ")),
+            cell(&results),
             selectors.join(", ")
         );
     }

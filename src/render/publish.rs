@@ -380,21 +380,37 @@ pub(crate) fn missing_key_name(s: &SignatureReport) -> Option<String> {
     ))
 }
 
-/// A result code (`no_key`) in words, for tables keyed by the code.
-pub(crate) fn result_label(code: &str) -> &'static str {
-    [
-        SignatureResult::Pass,
-        SignatureResult::BodyHashMismatch,
-        SignatureResult::BadSignature,
-        SignatureResult::NoKey,
-        SignatureResult::KeyRevoked,
-        SignatureResult::Malformed,
-        SignatureResult::Temperror,
-        SignatureResult::Unsupported,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == code)
-    .map_or("other", |r| result_words(r).0)
+/// Every signature result, in the order tables list them.
+const RESULTS: [SignatureResult; 8] = [
+    SignatureResult::Pass,
+    SignatureResult::BodyHashMismatch,
+    SignatureResult::BadSignature,
+    SignatureResult::NoKey,
+    SignatureResult::KeyRevoked,
+    SignatureResult::Malformed,
+    SignatureResult::Temperror,
+    SignatureResult::Unsupported,
+];
+
+/// Counts per result code (`no_key`: 3) in words, in a fixed order:
+/// `1 valid; 3 key not found`.
+pub(crate) fn result_counts(counts: &std::collections::BTreeMap<&'static str, usize>) -> String {
+    let mut parts: Vec<String> = RESULTS
+        .iter()
+        .filter_map(|r| {
+            let n = counts.get(r.as_str())?;
+            Some(format!("{n} {}", result_words(*r).0.to_lowercase()))
+        })
+        .collect();
+    let other: usize = counts
+        .iter()
+        .filter(|(k, _)| !RESULTS.iter().any(|r| r.as_str() == **k))
+        .map(|(_, n)| n)
+        .sum();
+    if other > 0 {
+        parts.push(format!("{other} other"));
+    }
+    parts.join("; ")
 }
 
 /// Two signing times as a span of days: `2014-01-02 and 2015-03-04`.
