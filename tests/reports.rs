@@ -454,3 +454,45 @@ fn structural_check_can_fail() {
         );
     }
 }
+
+/// Writes sample messages and their key archive for `scripts/render-check.sh`
+/// when `MAILPROOF_SAMPLES` names a directory; does nothing otherwise.
+#[test]
+fn write_render_samples() {
+    let Some(dir) = std::env::var_os("MAILPROOF_SAMPLES") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(dir.join("messages")).unwrap();
+    std::fs::write(dir.join("keys.zone"), standard_zone()).unwrap();
+    let hostile = MESSAGE
+        .replace(
+            "From: Alice Example <alice@example.com>",
+            &format!("From: {} <alice@example.com>", encoded_word(HOSTILE_NAME)),
+        )
+        .replace(
+            "Subject: Quarterly numbers",
+            &format!("Subject: {}", encoded_word(HOSTILE_SUBJECT)),
+        );
+    let key = TestKey::load("rsa2048");
+    for (name, bytes) in [
+        ("1-verified.eml", signed(&Sign::default())),
+        (
+            "2-hostile.eml",
+            sign(hostile.as_bytes(), &key, &Sign::default()),
+        ),
+        (
+            "3-body-changed.eml",
+            replace(&signed(&Sign::default()), "1,204,000", "1,904,000"),
+        ),
+        (
+            "4-no-key.eml",
+            signed(&Sign {
+                selector: "gone",
+                ..Default::default()
+            }),
+        ),
+    ] {
+        std::fs::write(dir.join("messages").join(name), bytes).unwrap();
+    }
+}

@@ -112,7 +112,7 @@ fn verdict_totals(o: &mut String, ov: &Overview) {
         return;
     }
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
-    let (label_w, bar_w, row_h) = (230usize, 560usize, 28usize);
+    let (label_w, bar_w, row_h) = (300usize, 500usize, 28usize);
     let height = rows.len() * row_h + 4;
     let _ = writeln!(
         o,
@@ -236,13 +236,13 @@ fn histogram(
     if years.is_empty() {
         return String::new();
     }
-    let (w, h) = (12usize, 24usize);
+    let (w, h) = (14usize, 24usize);
     let mut s = format!(
         "<svg class=\"hist\" aria-hidden=\"true\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\">",
         years.len() * w,
-        h + 12,
+        h + 1,
         years.len() * w,
-        h + 12
+        h + 1
     );
     for (i, y) in years.iter().enumerate() {
         let n = per_year.get(y).copied().unwrap_or(0);
@@ -259,21 +259,6 @@ fn histogram(
             i * w + 1,
             h - bh,
             w - 2
-        );
-    }
-    let _ = write!(
-        s,
-        "<text class=\"tick\" x=\"0\" y=\"{}\">{}</text>",
-        h + 11,
-        years[0]
-    );
-    if years.len() > 3 {
-        let _ = write!(
-            s,
-            "<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            years.len() * w,
-            h + 11,
-            years[years.len() - 1]
         );
     }
     s.push_str("</svg>");
@@ -345,15 +330,14 @@ fn badge(label: &str, tone: Tone) -> String {
 }
 
 fn banner(o: &mut String, r: &Report) {
-    let (label, tone, meaning) = publish::verdict_words(r.verdict);
+    let (label, tone, _) = publish::verdict_words(r.verdict);
     let _ = writeln!(
         o,
-        "<div class=\"banner tone-{}\">\n<p class=\"verdict\"><span class=\"label\">{}</span> <code class=\"code\">{}</code></p>\n<p class=\"summary\">{}</p>\n<p class=\"meaning\">{}</p>\n</div>",
+        "<div class=\"banner tone-{}\">\n<p class=\"verdict\"><span class=\"label\">{}</span> <code class=\"code\">{}</code></p>\n<p class=\"summary\">{}</p>\n</div>",
         tone.class(),
         e(label),
         r.verdict.as_str(),
-        e(&r.summary),
-        e(meaning)
+        e(&publish::summary(r)),
     );
 }
 

@@ -202,14 +202,13 @@ fn message(o: &mut String, r: &Report, n: usize) {
 }
 
 fn banner(o: &mut String, r: &Report) {
-    let (label, _, meaning) = publish::verdict_words(r.verdict);
+    let (label, _, _) = publish::verdict_words(r.verdict);
     let _ = writeln!(
         o,
-        "> **{}** (`{}`)\n>\n> {}\n>\n> {}",
+        "> **{}** (`{}`)\n>\n> {}",
         t(label),
         r.verdict.as_str(),
-        t(&r.summary),
-        t(meaning)
+        t(&publish::summary(r))
     );
 }
 

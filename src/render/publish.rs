@@ -77,6 +77,26 @@ pub(crate) fn verdict_words(v: Verdict) -> (&'static str, Tone, &'static str) {
     }
 }
 
+/// The report's one-sentence summary without its leading verdict words
+/// ("Verified: ..."), which the banner already shows as its headline.
+pub(crate) fn summary(r: &Report) -> String {
+    let words = r.verdict.as_str().replace('_', " ");
+    match r.summary.split_once(": ") {
+        Some((head, rest)) if head.eq_ignore_ascii_case(&words) && !rest.is_empty() => {
+            // Capitalize a sentence, not a domain name that starts it.
+            let first_word = rest.split([' ', ',', '\'']).next().unwrap_or("");
+            if first_word.contains('.') {
+                return rest.to_string();
+            }
+            let mut c = rest.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+        _ => r.summary.clone(),
+    }
+}
+
 /// A signature result in words, and its tone.
 pub(crate) fn result_words(r: SignatureResult) -> (&'static str, Tone) {
     match r {
@@ -358,10 +378,15 @@ fn dkimpy(r: &Report, keys: &[(String, String)]) -> String {
     if r.signatures.iter().any(|s| !strong(s) && s.key.is_some()) {
         p += "# dkimpy refuses RSA keys under 1024 bits (minkey=1024).\n";
     }
-    p += "checker = dkim.DKIM(message)\n";
+    p += "checker = dkim.DKIM(message)\n\n";
+    p += "def check(idx):\n";
+    p += "    try:\n";
+    p += "        return checker.verify(idx=idx, dnsfunc=txt)\n";
+    p += "    except dkim.DKIMException as e:  # dkimpy raises for some failures\n";
+    p += "        return f\"False ({e})\"\n\n";
     for s in &r.signatures {
         p += &format!(
-            "print(\"signature {}:\", checker.verify(idx={}, dnsfunc=txt))\n",
+            "print(\"signature {}:\", check({}))\n",
             s.index,
             s.index - 1
         );
