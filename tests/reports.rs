@@ -203,12 +203,17 @@ fn report_command_reads_jsonl_and_limits_sections() {
     let (code, md2, _) = report_cmd(&["--format", "markdown", "--limit", "2"], &path);
     assert_eq!((code, md2), (Some(1), md));
 
-    // A bad line is named, skipped, and makes the status 2.
-    std::fs::write(&path, format!("{}not json\n", jsonl)).unwrap();
-    let (code, out, err) = report_cmd(&["--format", "markdown"], &path);
+    // Bad lines (not JSON, not UTF-8) are named, skipped, and make the status 2.
+    let mut bytes = b"not json\n\xff\xfe\n".to_vec();
+    bytes.extend_from_slice(jsonl.as_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let (code, out, err) = report_cmd(&["--format", "markdown", "--limit", "0"], &path);
     assert_eq!(code, Some(2));
-    assert!(err.contains("line 5: not a mailproof report"), "{err}");
+    assert!(err.contains("line 1: not a mailproof report"), "{err}");
+    assert!(err.contains("line 2: not a mailproof report"), "{err}");
     assert!(out.contains("Overview of 4 messages"));
+    assert!(out.contains("Showing the first 0 of 4 messages"));
+    assert!(!out.contains("## Message 1"));
 
     let (code, _, err) = report_cmd(&[], &dir.path().join("missing.jsonl"));
     assert_eq!(code, Some(2));

@@ -64,11 +64,11 @@ pub fn load(inputs: &[String], limit: usize) -> Loaded {
 }
 
 fn read_one(name: &str, mut reader: impl BufRead, limit: usize, l: &mut Loaded) {
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut n = 0usize;
     loop {
         line.clear();
-        match reader.read_line(&mut line) {
+        match reader.read_until(b'\n', &mut line) {
             Ok(0) => return,
             Ok(_) => n += 1,
             Err(e) => {
@@ -77,21 +77,21 @@ fn read_one(name: &str, mut reader: impl BufRead, limit: usize, l: &mut Loaded) 
                 return;
             }
         }
-        let text = line.trim();
+        let text = line.trim_ascii();
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Report>(text) {
+        match serde_json::from_slice::<Report>(text) {
             Ok(r) => l.add(r, limit),
             // A pretty-printed JSON document starts with a lone `{`.
-            Err(_) if n == 1 && text == "{" => {
+            Err(_) if n == 1 && text == b"{" => {
                 let mut rest = line.clone();
-                if let Err(e) = reader.read_to_string(&mut rest) {
+                if let Err(e) = reader.read_to_end(&mut rest) {
                     eprintln!("mailproof: {name}: {e}");
                     l.failed = true;
                     return;
                 }
-                match serde_json::from_str::<Document>(&rest) {
+                match serde_json::from_slice::<Document>(&rest) {
                     Ok(doc) => doc.reports.into_iter().for_each(|r| l.add(r, limit)),
                     Err(e) => {
                         eprintln!("mailproof: {name}: not a mailproof JSON document: {e}");

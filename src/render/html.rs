@@ -266,7 +266,7 @@ fn histogram(
 }
 
 fn contents(o: &mut String, reports: &[Report], total: usize) {
-    if reports.is_empty() {
+    if total == 0 {
         return;
     }
     o.push_str("<nav class=\"contents\" aria-label=\"Messages\">\n<h2>Messages</h2>\n");
@@ -276,6 +276,10 @@ fn contents(o: &mut String, reports: &[Report], total: usize) {
             "<p class=\"limit\">Showing the first {} of {total} messages (<code>--limit</code> sets how many).</p>",
             reports.len()
         );
+    }
+    if reports.is_empty() {
+        o.push_str("</nav>\n");
+        return;
     }
     o.push_str("<table class=\"toc\">\n<thead><tr><th scope=\"col\" class=\"num\">#</th><th scope=\"col\">File</th><th scope=\"col\">Verdict</th><th scope=\"col\">Subject</th></tr></thead>\n<tbody>\n");
     for (i, r) in reports.iter().enumerate() {

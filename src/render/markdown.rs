@@ -150,7 +150,7 @@ fn signing_times(o: &mut String, ov: &Overview) {
 }
 
 fn contents(o: &mut String, reports: &[Report], total: usize) {
-    if reports.is_empty() {
+    if total == 0 {
         return;
     }
     o.push_str("\n## Messages\n\n");
@@ -160,6 +160,9 @@ fn contents(o: &mut String, reports: &[Report], total: usize) {
             "Showing the first {} of {total} messages (`--limit` sets how many).\n",
             reports.len()
         );
+    }
+    if reports.is_empty() {
+        return;
     }
     o.push_str("| # | File | Verdict | Subject |\n|---:|---|---|---|\n");
     for (i, r) in reports.iter().enumerate() {
