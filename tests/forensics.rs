@@ -36,7 +36,7 @@ fn coverage_map_statuses() {
         cov.headers
             .iter()
             .find(|h| h.name == name && h.instance == instance)
-            .map(|h| h.status)
+            .map(|h| h.status.clone())
             .unwrap()
     };
     assert_eq!(status("From", 1), "authenticated");

@@ -18,7 +18,7 @@ use crate::verify::SigCheck;
 use serde::Serialize;
 
 /// One `dkim=` result a receiver recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReceiverResult {
     /// `Authentication-Results` or `ARC-Authentication-Results`.
     pub header: String,
@@ -44,7 +44,7 @@ pub struct ReceiverResult {
     pub our_signature: Option<usize>,
     /// `agrees`, `disagrees`, `unconfirmed` (we could not check), or
     /// `no_matching_signature`.
-    pub comparison: &'static str,
+    pub comparison: String,
 }
 
 /// Parses and compares every recorded `dkim=` result.
@@ -103,7 +103,7 @@ pub(crate) fn build(
                 selector: None,
                 signature_prefix: None,
                 our_signature: None,
-                comparison: "no_matching_signature",
+                comparison: "no_matching_signature".into(),
             };
             for w in words {
                 let Some((k, v)) = w.split_once('=') else {
@@ -185,7 +185,7 @@ fn compare(r: &mut ReceiverResult, msg: &RawMessage<'_>, checks: &[SigCheck]) {
         SignatureResult::Pass => "pass",
         SignatureResult::BodyHashMismatch | SignatureResult::BadSignature => "fail",
         _ => {
-            r.comparison = "unconfirmed";
+            r.comparison = "unconfirmed".into();
             return;
         }
     };
@@ -194,7 +194,8 @@ fn compare(r: &mut ReceiverResult, msg: &RawMessage<'_>, checks: &[SigCheck]) {
         "agrees"
     } else {
         "disagrees"
-    };
+    }
+    .into();
 }
 
 /// `receiver_agrees` / `receiver_disagrees` / `receiver_unconfirmed`, for trusted results only.
@@ -207,7 +208,7 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
             r.result,
             r.domain.as_deref().unwrap_or("?")
         );
-        match r.comparison {
+        match r.comparison.as_str() {
             "agrees" => out.push(finding(
                 "receiver_agrees",
                 Severity::Info,

@@ -58,7 +58,7 @@ const SINGLE: [&str; 11] = [
 const SHOWN: [&str; 7] = ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date"];
 
 /// Coverage of the whole message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// One entry per instance of a visible header, top first.
     pub headers: Vec<HeaderCoverage>,
@@ -67,7 +67,7 @@ pub struct Coverage {
 }
 
 /// One visible header instance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct HeaderCoverage {
     /// Header name as written.
     pub name: String,
@@ -78,17 +78,17 @@ pub struct HeaderCoverage {
     /// The value, unfolded (untrusted text).
     pub value: String,
     /// `authenticated`, `added_after_signing` or `not_covered`.
-    pub status: &'static str,
+    pub status: String,
     /// Signatures (1-based) whose verified header signature covers this instance.
     pub signatures: Vec<usize>,
 }
 
 /// The body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BodyCoverage {
     /// `authenticated`, `partially_authenticated` (an `l=` limit), `changed`
     /// (body hash mismatch) or `not_authenticated`.
-    pub status: &'static str,
+    pub status: String,
     /// The signature that decides this status (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<usize>,
@@ -99,12 +99,12 @@ pub struct BodyCoverage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed_bytes: Option<u64>,
     /// MIME parts and where they fall, when `l=` limits the signature.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartCoverage>,
 }
 
 /// One MIME leaf part relative to an `l=` limit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PartCoverage {
     /// Content type (`text/plain`).
     pub content_type: String,
@@ -117,7 +117,7 @@ pub struct PartCoverage {
     pub end: u64,
     /// `signed`, `partly_signed` or `not_signed` (by raw offsets, which for
     /// relaxed canonicalization are approximate).
-    pub status: &'static str,
+    pub status: String,
 }
 
 fn header_valid(c: &SigCheck) -> bool {
@@ -157,7 +157,7 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Coverage {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" "),
-                status,
+                status: status.into(),
                 signatures: sigs,
             });
         }
@@ -187,7 +187,7 @@ fn body(msg: &RawMessage<'_>, valid: &[&SigCheck]) -> BodyCoverage {
     };
     let signed_bytes = c.filter(|c| beyond(c)).and_then(limit);
     BodyCoverage {
-        status,
+        status: status.into(),
         signature: c.map(|c| c.index),
         canonical_bytes: c.and_then(|c| c.canonical_body_len),
         signed_bytes,
@@ -227,7 +227,7 @@ fn parts(msg: &RawMessage<'_>, l: u64) -> Vec<PartCoverage> {
                 filename: p.attachment_name().map(str::to_string),
                 start,
                 end,
-                status,
+                status: status.into(),
             }
         })
         .collect()

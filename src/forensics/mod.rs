@@ -27,7 +27,7 @@ use crate::verify::SigCheck;
 use serde::Serialize;
 
 /// Everything header forensics found about one message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Forensics {
     /// Which visible parts a verified signature covers.
     pub coverage: Coverage,

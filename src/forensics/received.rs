@@ -4,7 +4,7 @@ use crate::message::RawMessage;
 use serde::Serialize;
 
 /// One relay hop, as its Received header field states it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Hop {
     /// Position among the Received fields counted from the top (1 = the
     /// last hop, added by the final receiver).

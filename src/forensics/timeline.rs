@@ -20,7 +20,7 @@ const SKEW: i64 = 15 * 60;
 const SLOW: i64 = 86_400;
 
 /// One timestamp.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TimelineEntry {
     /// RFC 3339 UTC.
     pub time: String,

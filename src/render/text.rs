@@ -153,7 +153,7 @@ fn list(o: &mut String, title: &str, items: &[String]) {
 fn coverage(o: &mut String, c: &crate::forensics::Coverage) {
     let _ = writeln!(o, "\n  What a reader sees, and what the signatures cover:");
     for h in &c.headers {
-        let status = match h.status {
+        let status = match h.status.as_str() {
             "authenticated" => format!("authenticated (signature {})", join(&h.signatures)),
             "added_after_signing" => "ADDED AFTER SIGNING".to_string(),
             _ => "not covered".to_string(),
@@ -172,7 +172,7 @@ fn coverage(o: &mut String, c: &crate::forensics::Coverage) {
         );
     }
     let b = &c.body;
-    let body = match b.status {
+    let body = match b.status.as_str() {
         "authenticated" => format!(
             "authenticated: all {} bytes (signature {})",
             b.canonical_bytes.unwrap_or(0),
