@@ -316,6 +316,7 @@ fn message(o: &mut String, r: &Report, n: usize) {
     } else {
         proof_reach(o, r);
         reader_view(o, r);
+        when(o, r);
         signatures(o, r);
         findings(o, r);
         repairs(o, r);
@@ -389,6 +390,35 @@ fn reader_view(o: &mut String, r: &Report) {
         );
     }
     o.push_str("</tbody>\n</table>\n");
+}
+
+/// The signing-time window and the ordered timeline of the message's timestamps.
+fn when(o: &mut String, r: &Report) {
+    let timeline = r
+        .forensics
+        .as_ref()
+        .map(|f| &f.timeline[..])
+        .unwrap_or_default();
+    if r.time_window.is_none() && timeline.is_empty() {
+        return;
+    }
+    o.push_str("<h3>When it was signed</h3>\n");
+    if let Some(w) = &r.time_window {
+        let _ = writeln!(o, "<p>{}</p>", e(&super::time_window_line(w)));
+    }
+    if !timeline.is_empty() {
+        o.push_str("<table class=\"timeline\">\n<thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Source</th><th scope=\"col\">Signed?</th></tr></thead>\n<tbody>\n");
+        for t in timeline {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e(&t.time),
+                e(&t.source),
+                if t.signed { "yes" } else { "no" }
+            );
+        }
+        o.push_str("</tbody>\n</table>\n");
+    }
 }
 
 fn signatures(o: &mut String, r: &Report) {

@@ -196,12 +196,41 @@ fn message(o: &mut String, r: &Report, n: usize) {
     } else {
         proof_reach(o, r);
         reader_view(o, r);
+        when(o, r);
         signatures(o, r);
         findings(o, r);
         repairs(o, r);
     }
     reproduce(o, r);
     appendix(o, r);
+}
+
+/// The signing-time window and the ordered timeline of the message's timestamps.
+fn when(o: &mut String, r: &Report) {
+    let timeline = r
+        .forensics
+        .as_ref()
+        .map(|f| &f.timeline[..])
+        .unwrap_or_default();
+    if r.time_window.is_none() && timeline.is_empty() {
+        return;
+    }
+    o.push_str("\n### When it was signed\n\n");
+    if let Some(w) = &r.time_window {
+        let _ = writeln!(o, "{}\n", t(&super::time_window_line(w)));
+    }
+    if !timeline.is_empty() {
+        o.push_str("| Time (UTC) | Source | Signed? |\n|---|---|---|\n");
+        for e in timeline {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                super::escape::markdown(&e.time, true),
+                super::escape::markdown(&e.source, true),
+                if e.signed { "yes" } else { "no" }
+            );
+        }
+    }
 }
 
 fn banner(o: &mut String, r: &Report) {

@@ -181,8 +181,8 @@ pub(crate) struct ReaderRow {
     pub(crate) coverage: Coverage,
 }
 
-/// From, To, Cc, Subject, Date and the body, each with its coverage, derived
-/// from the signatures' signed header lists and the findings.
+/// From, To, Cc, Subject, Date and the body, each with its coverage, taken
+/// from the report's coverage map (header forensics).
 pub(crate) fn reader_view(r: &Report) -> Vec<ReaderRow> {
     let m = r.message.clone().unwrap_or_default();
     let valid: Vec<&SignatureReport> = r
@@ -198,20 +198,9 @@ pub(crate) fn reader_view(r: &Report) -> Vec<ReaderRow> {
         ("Subject", m.subject),
         ("Date", m.date),
     ] {
-        let added = r.findings.iter().any(|f| {
-            f.code == "header_added_after_signing"
-                && f.message.contains(&format!(" {name} headers "))
-        });
-        let signed = valid.iter().any(|s| {
-            s.signed_headers
-                .iter()
-                .any(|h| h.trim().eq_ignore_ascii_case(name))
-        });
-        let coverage = match (&value, added, signed) {
-            (None, _, _) => Coverage::NotPresent,
-            (Some(_), true, _) => Coverage::AddedAfterSigning,
-            (Some(_), false, true) => Coverage::Authenticated,
-            (Some(_), false, false) => Coverage::NotCovered,
+        let coverage = match (&value, header_status(r, &valid, name)) {
+            (None, _) => Coverage::NotPresent,
+            (Some(_), c) => c,
         };
         rows.push(ReaderRow {
             name,
@@ -225,6 +214,29 @@ pub(crate) fn reader_view(r: &Report) -> Vec<ReaderRow> {
         coverage: body_coverage(r, &valid),
     });
     rows
+}
+
+/// The status of the top-most instance of `name` (the one mail programs
+/// display), from the report's coverage map; only signatures with a key that
+/// can carry proof count as authenticating.
+fn header_status(r: &Report, valid: &[&SignatureReport], name: &str) -> Coverage {
+    let Some(f) = &r.forensics else {
+        return Coverage::NotCovered;
+    };
+    let top = f
+        .coverage
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name) && h.instance == 1);
+    match top.map(|h| (h.status.as_str(), &h.signatures)) {
+        Some(("authenticated", sigs))
+            if sigs.iter().any(|i| valid.iter().any(|s| s.index == *i)) =>
+        {
+            Coverage::Authenticated
+        }
+        Some(("added_after_signing", _)) => Coverage::AddedAfterSigning,
+        _ => Coverage::NotCovered,
+    }
 }
 
 fn body_coverage(r: &Report, valid: &[&SignatureReport]) -> Coverage {
