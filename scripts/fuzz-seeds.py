@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Builds the fuzz seed corpora from fixtures/ (nothing generated is committed).
+
+    scripts/fuzz-seeds.py            # writes fuzz/corpus/<target>/ and fuzz/seeds/keys.zone
+
+Seeds are named by the SHA-256 of their content, so re-running is idempotent
+and libFuzzer's own corpus additions (also content-named) sit beside them.
+"""
+import hashlib
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIX = ROOT / "fixtures"
+OUT = ROOT / "fuzz" / "corpus"
+MAX_SEED = 256 * 1024
+
+
+def put(target, data):
+    if not data or len(data) > MAX_SEED:
+        return
+    d = OUT / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha256(data).hexdigest()[:40]).write_bytes(data)
+
+
+def messages():
+    for p in sorted(FIX.rglob("*")):
+        if not p.is_file() or p.suffix in (".zone", ".tsv", ".md", ".pem", ".json", ".jsonl"):
+            continue
+        if p.name.startswith("LICENSE"):
+            continue
+        if "messages" in p.parts or p.suffix in (".eml", ".txt", ".msg"):
+            yield p.read_bytes()
+
+
+def header_fields(msg):
+    """(name, value) of each header field, folding kept."""
+    block = re.split(rb"\r?\n\r?\n", msg, maxsplit=1)[0]
+    fields = []
+    for line in re.split(rb"(?<=\n)", block):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1][1] += line
+        elif b":" in line:
+            name, value = line.split(b":", 1)
+            fields.append([name.strip(), value])
+    return fields
+
+
+def txt_strings(zone_line):
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', zone_line))
+
+
+def main():
+    zones = sorted(FIX.rglob("*.zone"))
+    for m in messages():
+        put("message", m)
+        put("verify", m)
+        for name, value in header_fields(m):
+            if name.lower() in (b"dkim-signature", b"arc-message-signature", b"arc-seal"):
+                put("signature", value)
+    for z in zones:
+        text = z.read_bytes()
+        put("archive", text)
+        for line in text.decode("utf-8", "replace").splitlines():
+            rec = txt_strings(line)
+            if rec:
+                put("key_record", rec.encode())
+    for p in sorted(FIX.rglob("*.json")) + sorted((ROOT / "archive").glob("*.jsonl")):
+        put("archive", p.read_bytes()[:MAX_SEED])
+    for p in sorted(FIX.rglob("*.pem")):
+        # private keys: only the format matters to the detector
+        put("archive", p.read_bytes())
+    seeds = ROOT / "fuzz" / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    (seeds / "keys.zone").write_text(
+        "".join(z.read_text("utf-8", "replace") + "\n" for z in zones)
+    )
+    for t in sorted(OUT.iterdir()):
+        print(f"{t.name}: {len(list(t.iterdir()))} seeds")
+
+
+if __name__ == "__main__":
+    main()
