@@ -25,6 +25,7 @@ pub mod canon;
 pub mod crypto;
 pub mod keys;
 pub mod message;
+pub mod recover;
 pub mod render;
 pub mod report;
 pub mod signature;

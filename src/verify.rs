@@ -381,7 +381,7 @@ fn usable<'k>(
 
 /// Hash of the signed header fields plus the signature field, and the
 /// indices of the fields it covered (bottom-most instances first, RFC 6376 5.4.2).
-fn header_hash(
+pub(crate) fn header_hash(
     msg: &RawMessage<'_>,
     sig_field: usize,
     sig: &DkimSignature,
