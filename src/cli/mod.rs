@@ -4,6 +4,7 @@
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod inputs;
+mod recover;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailproof::keys::KeyArchive;
@@ -24,6 +25,9 @@ struct Cli {
 enum Command {
     /// Verify the DKIM signatures of messages with archived keys.
     Verify(VerifyArgs),
+    /// Work with signing keys.
+    #[command(subcommand)]
+    Keys(recover::KeysCommand),
 }
 
 #[derive(clap::Args)]
@@ -64,6 +68,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Verify(args) => verify(args),
+        Command::Keys(cmd) => recover::run(cmd),
     }
 }
 
