@@ -336,3 +336,74 @@ fn recovers_2048_bit_key_within_three_minutes() {
         assert_eq!(v.verify_bytes(name, bytes).verdict, Verdict::Verified);
     }
 }
+
+#[test]
+fn cli_keys_recover_prints_zone_records_and_appends_archive_records() {
+    let key = TestKey::load("rsa1024e3");
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::write(
+        inbox.join("1.eml"),
+        message(&key, "One", SIGNED_AT, "rsa-sha256"),
+    )
+    .unwrap();
+    std::fs::write(
+        inbox.join("2.eml"),
+        message(&key, "Two", SIGNED_AT + 9, "rsa-sha1"),
+    )
+    .unwrap();
+    let out = dir.path().join("keys.jsonl");
+    std::fs::write(&out, "").unwrap();
+    let exe = env!("CARGO_BIN_EXE_mailproof");
+    let run = || {
+        std::process::Command::new(exe)
+            .args(["keys", "recover", "--out"])
+            .arg(&out)
+            .arg(&inbox)
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.starts_with("; recovered from 2 signatures (files "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("gone2015._domainkey.example.com. TXT \"v=DKIM1; k=rsa; p="));
+    assert!(stdout.contains("share one signer"));
+    run();
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        2,
+        "appends, one record per key per run"
+    );
+    let v = std::process::Command::new(exe)
+        .args(["verify", "--no-builtin-keys", "--format", "jsonl", "--keys"])
+        .arg(&out)
+        .arg(&inbox)
+        .output()
+        .unwrap();
+    let report = String::from_utf8(v.stdout).unwrap();
+    assert_eq!(v.status.code(), Some(0), "{report}");
+    assert_eq!(report.matches("key_recovered").count(), 2);
+    // Nothing to recover from: exit 1 and say why.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(
+        empty.join("lone.eml"),
+        message(&key, "Lone", SIGNED_AT, "rsa-sha256"),
+    )
+    .unwrap();
+    let o = std::process::Command::new(exe)
+        .args(["keys", "recover"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(
+        "; not recovered: gone2015._domainkey.example.com (1 signature): only one signature"
+    ));
+}
