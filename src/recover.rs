@@ -317,6 +317,15 @@ fn collect(inputs: &[Input<'_>]) -> Collected {
                 ed.entry(group).or_default().push(r);
                 continue;
             }
+            let bits = sig.signature.len() * 8;
+            if !(512..=crate::crypto::MAX_RSA_BITS).contains(&bits) {
+                skipped.push(format!(
+                    "{} signature {index}: a {bits}-bit b= is not the size of an RSA key mailproof accepts (512 to {} bits)",
+                    input.source,
+                    crate::crypto::MAX_RSA_BITS
+                ));
+                continue;
+            }
             let mut digests = Vec::new();
             if let Some(fx) = &fixed
                 && let Some(&ff) = sig_fields(fx).get(n)

@@ -249,7 +249,11 @@ fn ed25519_and_lone_signatures_are_explained() {
         SIGNED_AT,
         "rsa-sha256",
     );
+    // A b= far larger than any RSA key (s^e would not fit in memory).
+    let huge = replace(&lone, "\tb=", &format!("\tb={}", "A".repeat(40_000)));
     let r = run(&[
+        ("huge.eml", huge.clone()),
+        ("huge2.eml", huge),
         ("ed.eml", ed.clone()),
         ("ed2.eml", ed),
         ("lone.eml", lone),
@@ -269,6 +273,13 @@ fn ed25519_and_lone_signatures_are_explained() {
     );
     assert!(
         r.skipped.iter().any(|s| s.starts_with("junk.txt")),
+        "{:?}",
+        r.skipped
+    );
+    assert!(
+        r.skipped
+            .iter()
+            .any(|s| s.starts_with("huge.eml signature 1: a 24") && s.contains("not the size")),
         "{:?}",
         r.skipped
     );
