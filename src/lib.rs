@@ -27,6 +27,7 @@ pub mod crypto;
 pub mod forensics;
 pub mod keys;
 pub mod message;
+pub mod recover;
 pub mod render;
 pub mod repair;
 pub mod report;

@@ -29,6 +29,9 @@ pub enum KeysCommand {
     Export(ExportArgs),
     /// Capture the keys published now in live DNS, with their evidence.
     Fetch(FetchArgs),
+    /// Recover RSA signing keys from the signatures of the messages
+    /// themselves, for selectors that no archive holds.
+    Recover(super::recover::RecoverArgs),
 }
 
 /// Which archives to read.
@@ -160,6 +163,7 @@ pub fn run(cmd: KeysCommand) -> i32 {
         KeysCommand::Import(a) => import(a),
         KeysCommand::Export(a) => export_cmd(a),
         KeysCommand::Fetch(a) => fetch(a),
+        KeysCommand::Recover(a) => return super::recover::recover_cmd(a),
     };
     match result {
         Ok(code) => code,

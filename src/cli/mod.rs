@@ -5,6 +5,7 @@
 
 mod inputs;
 mod keys;
+mod recover;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
