@@ -21,13 +21,16 @@
 //! ```
 
 mod analysis;
+pub mod batch;
 pub mod canon;
 pub mod crypto;
+pub mod input;
 pub mod keys;
 pub mod message;
 pub mod render;
 pub mod report;
 pub mod signature;
+pub mod summary;
 pub mod tags;
 mod util;
 mod verify;

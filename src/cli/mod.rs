@@ -3,13 +3,13 @@
 //! Exit status: 0 every message verified, 1 some message not verified,
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
-mod inputs;
+mod batch;
+mod summarize;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use mailproof::Verifier;
 use mailproof::keys::KeyArchive;
-use mailproof::render::{self, Settings};
-use mailproof::{Report, Verdict, Verifier};
-use std::io::Write;
+use mailproof::render::Settings;
 use std::path::PathBuf;
 
 /// Tells whether a leaked email is authentic, and how far the proof reaches.
@@ -24,6 +24,9 @@ struct Cli {
 enum Command {
     /// Verify the DKIM signatures of messages with archived keys.
     Verify(VerifyArgs),
+    /// Merge the JSONL records and/or summaries of runs (shards) into one
+    /// summary.
+    Summarize(summarize::SummarizeArgs),
 }
 
 #[derive(clap::Args)]
@@ -38,10 +41,33 @@ struct VerifyArgs {
     /// Look keys up in live DNS when no archive has them (not available yet).
     #[arg(long)]
     online: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// .eml files or directories of them (walked recursively).
+    /// Output format [default: text, or jsonl with --output].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the records to FILE instead of stdout (JSONL, one line per
+    /// message, flushed as it goes); stdout then gets the summary text.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Skip the messages already recorded in --output FILE (same source and
+    /// input SHA-256) and append the others.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Write the summary of the run (verdicts, signers, missing keys,
+    /// rotation timeline) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Verify on N threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Take only shard K of N (1-based): a deterministic 1/N of the messages,
+    /// chosen by a hash of their source name. See docs/batch.md.
+    #[arg(long, value_name = "K/N", value_parser = batch::parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// No progress bar and no summary text.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// .eml files, mbox files, Maildirs, directories (walked recursively),
+    /// or - for standard input.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -64,6 +90,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Verify(args) => verify(args),
+        Command::Summarize(args) => summarize::run(args),
     }
 }
 
@@ -88,47 +115,37 @@ fn verify(args: VerifyArgs) -> i32 {
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
-    let (items, mut operational_error) = inputs::collect(&args.inputs);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut reports: Vec<Report> = Vec::new();
-    let mut all_verified = true;
-    for item in items {
-        let report = match &item.bytes {
-            Ok(bytes) => verifier.verify_bytes(&item.source, bytes),
-            Err(why) => Report::error(&item.source, &[], why.clone()),
-        };
-        all_verified &= report.verdict == Verdict::Verified;
-        let written = match args.format {
-            Format::Text => writeln!(out, "{}", render::text(&report)),
-            Format::Jsonl => {
-                writeln!(out, "{}", render::jsonl_line(&report)).and_then(|_| out.flush())
-            }
-            Format::Json => Ok(()),
-        };
-        if let Err(e) = written {
-            eprintln!("mailproof: cannot write output: {e}");
-            return 2;
-        }
-        if matches!(args.format, Format::Json) {
-            reports.push(report);
-        }
-    }
-    if matches!(args.format, Format::Json)
-        && let Err(e) = out.write_all(render::json(&reports, &settings).as_bytes())
-    {
-        eprintln!("mailproof: cannot write output: {e}");
+    let format = match args.format {
+        Some(Format::Text) => batch::RecordFormat::Text,
+        Some(Format::Json) => batch::RecordFormat::Json,
+        Some(Format::Jsonl) => batch::RecordFormat::Jsonl,
+        None if args.output.is_some() => batch::RecordFormat::Jsonl,
+        None => batch::RecordFormat::Text,
+    };
+    if args.resume && format != batch::RecordFormat::Jsonl {
+        eprintln!("mailproof: --resume needs JSONL records (--format jsonl)");
         return 2;
     }
-    if let Err(e) = out.flush() {
-        eprintln!("mailproof: cannot write output: {e}");
-        operational_error = true;
-    }
-    if operational_error {
-        2
-    } else if all_verified {
-        0
-    } else {
-        1
-    }
+    let jobs = match args.jobs {
+        Some(0) => {
+            eprintln!("mailproof: --jobs must be at least 1");
+            return 2;
+        }
+        Some(n) => n,
+        None => mailproof::batch::default_jobs(),
+    };
+    batch::run(
+        &verifier,
+        &settings,
+        batch::BatchSettings {
+            inputs: args.inputs,
+            format,
+            output: args.output,
+            summary: args.summary,
+            resume: args.resume,
+            jobs,
+            shard: args.shard,
+            quiet: args.quiet,
+        },
+    )
 }

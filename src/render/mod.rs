@@ -4,8 +4,10 @@
 //! it for its format (see [`escape`]).
 
 pub mod escape;
+mod summary;
 mod text;
 
+pub use summary::summary_text;
 pub use text::text;
 
 use crate::report::{Report, Verdict};
