@@ -57,11 +57,14 @@ pub(crate) fn build(
     };
     let mut findings = Vec::new();
     for r in &repairs {
+        let kind = crate::repair::RepairKind::ALL
+            .into_iter()
+            .find(|k| k.code() == r.kind);
         findings.push(Finding {
-            code: "line_endings_repaired".into(),
+            code: kind.map_or("repaired", |k| k.finding()).into(),
             severity: Severity::Info,
             message: format!(
-                "the message did not verify as saved; it verified after this repair: {} (bytes verified: SHA-256 {})",
+                "the copy as saved did not verify; repair applied before verifying: {} (bytes verified: SHA-256 {})",
                 r.description, r.verified_sha256
             ),
             signature: None,
@@ -85,6 +88,7 @@ pub(crate) fn build(
         summary: sentence(&ctx, verdict, decider),
         message: Some(summary),
         signatures: checks.iter().map(signature_report).collect(),
+        arc: Default::default(),
         findings,
         repairs,
         proves,
@@ -196,6 +200,18 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             "sha1_signature",
             Severity::Warning,
             format!("signature {} uses rsa-sha1, which RFC 8301 forbids: SHA-1 collisions are practical", c.index),
+            idx,
+        ));
+    }
+    if let Some(v) = &sig.draft_version {
+        out.push(finding(
+            "pre_rfc_signature",
+            Severity::Warning,
+            format!(
+                "signature {} is a pre-standard draft signature ({}): it was checked with RFC 6376 hashing, which the drafts that had bh= share; receivers following RFC 6376 would ignore it",
+                c.index,
+                if v.is_empty() { "no v= tag".to_string() } else { format!("v={v}") }
+            ),
             idx,
         ));
     }

@@ -21,6 +21,7 @@
 //! ```
 
 mod analysis;
+pub mod arc;
 pub mod batch;
 pub mod canon;
 pub mod crypto;
@@ -28,7 +29,9 @@ pub mod input;
 pub mod keys;
 pub mod message;
 pub mod render;
+pub mod repair;
 pub mod report;
+mod sigcheck;
 pub mod signature;
 pub mod summary;
 pub mod tags;

@@ -279,6 +279,8 @@ pub struct Report {
     pub message: Option<MessageSummary>,
     /// Every DKIM-Signature, top first.
     pub signatures: Vec<SignatureReport>,
+    /// The ARC chain (RFC 8617), `none` when the message has no ARC sets.
+    pub arc: crate::arc::ArcReport,
     /// Observations, most severe first.
     pub findings: Vec<Finding>,
     /// Transformations needed before verification (empty: original bytes).
@@ -305,6 +307,7 @@ impl Report {
             summary: format!("Not checked: {why}."),
             message: None,
             signatures: Vec::new(),
+            arc: Default::default(),
             findings: Vec::new(),
             repairs: Vec::new(),
             proves: Vec::new(),

@@ -109,6 +109,9 @@ pub struct DkimSignature {
     pub expiration: Option<i64>,
     /// All tags, as parsed (the `b=` span is used to blank it for hashing).
     pub tags: Vec<Tag>,
+    /// For a pre-RFC draft signature, its `v=` (empty when the tag is
+    /// missing); `None` for an RFC 6376 `v=1` signature.
+    pub draft_version: Option<String>,
 }
 
 /// Why a signature cannot be checked.
@@ -220,12 +223,18 @@ impl DkimSignature {
                     SignatureError::malformed(format!("required tag {name}= is missing"))
                 })
         };
-        let v = req("v")?;
-        if v != "1" {
-            return Err(SignatureError::malformed(format!(
-                "version v={v:?} is not 1"
-            )));
-        }
+        // Draft-era signatures (no v=, or v=0.x, 2005-2007) use the same
+        // hashing as RFC 6376 once bh= exists; they are checked and flagged.
+        let draft_version = match tags::get(&tags, "v").map(|t| t.value.as_str()) {
+            Some("1") => None,
+            None => Some(String::new()),
+            Some(v) if v.starts_with("0.") => Some(v.to_string()),
+            Some(v) => {
+                return Err(SignatureError::malformed(format!(
+                    "version v={v:?} is not 1"
+                )));
+            }
+        };
         let algorithm = match tags::strip_ws(req("a")?).to_ascii_lowercase().as_str() {
             "rsa-sha256" => Algorithm::RsaSha256,
             "rsa-sha1" => Algorithm::RsaSha1,
@@ -265,7 +274,12 @@ impl DkimSignature {
         };
         if let Some(q) = tags::get(&tags, "q") {
             let q = tags::strip_ws(&q.value);
-            if !q.split(':').any(|m| m.eq_ignore_ascii_case("dns/txt")) {
+            // draft signatures wrote the DNS method as plain `dns`
+            let dns = |m: &str| {
+                m.eq_ignore_ascii_case("dns/txt")
+                    || draft_version.is_some() && m.eq_ignore_ascii_case("dns")
+            };
+            if !q.split(':').any(dns) {
                 return Err(SignatureError::Unsupported(format!("query method q={q:?}")));
             }
         }
@@ -307,6 +321,7 @@ impl DkimSignature {
             timestamp,
             expiration,
             tags,
+            draft_version,
         })
     }
 

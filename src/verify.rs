@@ -1,14 +1,18 @@
 //! The verifier: checks every DKIM signature of a message against the key
 //! sources, header signature and body hash separately, and builds a report.
 
-use crate::canon;
-use crate::crypto::Hasher;
 use crate::keys::{self, ArchivedKey, KeySource, Lookup};
-use crate::message::{self, RawMessage};
+use crate::message::RawMessage;
+use crate::repair::RepairKind;
 use crate::report::{Repair, Report, SignatureResult};
-use crate::signature::{Canon, DkimSignature, HashAlg, SignatureError, SignatureHints};
-use std::collections::HashMap;
+use crate::sigcheck::{BodyCache, header_hash, usable};
+use crate::signature::{DkimSignature, SignatureError, SignatureHints};
 use std::sync::Arc;
+
+/// Most transformations combined in one repair attempt.
+const MAX_REPAIRS: usize = 3;
+/// Most repair attempts per message (bounds the work on hostile input).
+const MAX_REPAIR_PLANS: usize = 48;
 
 /// Source of "now", injected so tests can pin it.
 pub trait Clock: Send + Sync {
@@ -116,6 +120,13 @@ impl Verifier {
 
     /// Verifies one message given as raw bytes; `source` names it in the report.
     pub fn verify_bytes(&self, source: &str, bytes: &[u8]) -> Report {
+        let mut report = self.verify_dkim(source, bytes);
+        crate::arc::attach(self, bytes, &mut report);
+        report
+    }
+
+    /// The DKIM part of [`Verifier::verify_bytes`].
+    fn verify_dkim(&self, source: &str, bytes: &[u8]) -> Report {
         let msg = match RawMessage::parse(bytes) {
             Ok(m) => m,
             Err(e) => return Report::error(source, bytes, e.to_string()),
@@ -123,29 +134,62 @@ impl Verifier {
         let now = self.clock.now();
         let checks = self.check_all(&msg);
         let original = crate::analysis::build(source, bytes, &msg, &checks, Vec::new(), now);
-        let needs_repair = original.verdict > crate::Verdict::Verified
-            && !checks.is_empty()
-            && message::has_bare_lf(bytes);
-        if !needs_repair {
+        // Repairs can only help a signature whose key was found and whose
+        // check failed on these bytes.
+        let repairable = checks.iter().any(|c| {
+            matches!(
+                c.result,
+                SignatureResult::BadSignature | SignatureResult::BodyHashMismatch
+            )
+        });
+        if original.verdict == crate::Verdict::Verified || !repairable {
             return original;
         }
-        let fixed = message::lf_to_crlf(bytes);
-        let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
-            return original;
-        };
-        let fixed_checks = self.check_all(&fixed_msg);
-        let repair = Repair {
-            kind: "crlf_line_endings".into(),
-            description: "bare LF line endings converted to CRLF (as sent over SMTP)".into(),
-            verified_sha256: crate::util::sha256_hex(&fixed),
-        };
-        let repaired =
-            crate::analysis::build(source, bytes, &fixed_msg, &fixed_checks, vec![repair], now);
-        if repaired.verdict < original.verdict {
-            repaired
-        } else {
-            original
+        self.try_repairs(source, bytes, now)
+            .filter(|r| r.verdict < original.verdict)
+            .unwrap_or(original)
+    }
+
+    /// Tries the repair plans fewest-transformations first and returns the
+    /// best verdict reached by the fewest transformations.
+    fn try_repairs(&self, source: &str, bytes: &[u8], now: i64) -> Option<Report> {
+        let mut best: Option<Report> = None;
+        for mut plan in crate::repair::plans(bytes, MAX_REPAIRS)
+            .into_iter()
+            .take(MAX_REPAIR_PLANS)
+        {
+            if best
+                .as_ref()
+                .is_some_and(|b| b.verdict == crate::Verdict::Verified)
+            {
+                break;
+            }
+            if RepairKind::FinalNewline.applies(bytes) {
+                plan.insert(
+                    plan.len() - usize::from(plan.last() == Some(&RepairKind::CrlfLineEndings)),
+                    RepairKind::FinalNewline,
+                );
+            }
+            let fixed = crate::repair::apply_all(bytes, &plan);
+            let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
+                continue;
+            };
+            let checks = self.check_all(&fixed_msg);
+            let verified_sha256 = crate::util::sha256_hex(&fixed);
+            let repairs = plan
+                .iter()
+                .map(|k| Repair {
+                    kind: k.code().into(),
+                    description: k.description().into(),
+                    verified_sha256: verified_sha256.clone(),
+                })
+                .collect();
+            let report = crate::analysis::build(source, bytes, &fixed_msg, &checks, repairs, now);
+            if best.as_ref().is_none_or(|b| report.verdict < b.verdict) {
+                best = Some(report);
+            }
         }
+        best
     }
 
     fn check_all(&self, msg: &RawMessage<'_>) -> Vec<SigCheck> {
@@ -192,9 +236,13 @@ impl Verifier {
                 return check;
             }
         };
-        if msg.count("From") == 0 {
+        if !msg.fields("From").any(|f| f.text().contains('@')) {
             check.result = SignatureResult::Malformed;
-            check.detail = "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into();
+            check.detail = if msg.count("From") == 0 {
+                "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into()
+            } else {
+                "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
+            };
             return check;
         }
         // Body hash: always computed, whatever the key lookup says.
@@ -241,6 +289,25 @@ impl Verifier {
             }
         }
         let body_ok = check.body_matches == Some(true);
+        if let Some(why) = unusable_claims(&sig, canon_len, self.clock.now()) {
+            if problems
+                .iter()
+                .any(|(r, _)| *r == SignatureResult::BadSignature)
+                && check.header_valid.is_none()
+            {
+                check.header_valid = Some(false);
+            }
+            check.result = SignatureResult::Malformed;
+            check.detail = format!(
+                "{why}; header signature {}",
+                if check.header_valid == Some(true) {
+                    "verifies"
+                } else {
+                    "does not verify"
+                }
+            );
+            return check;
+        }
         if check.header_valid == Some(true) {
             (check.result, check.detail) = if body_ok {
                 (
@@ -295,7 +362,11 @@ impl Verifier {
 
     /// Candidate keys from every source in order (deduplicated by
     /// fingerprint), and the first temporary failure if any.
-    fn candidates(&self, domain: &str, selector: &str) -> (Vec<Arc<ArchivedKey>>, Option<String>) {
+    pub(crate) fn candidates(
+        &self,
+        domain: &str,
+        selector: &str,
+    ) -> (Vec<Arc<ArchivedKey>>, Option<String>) {
         let mut out: Vec<Arc<ArchivedKey>> = Vec::new();
         let mut temp = None;
         for s in &self.sources {
@@ -321,116 +392,22 @@ impl Verifier {
     }
 }
 
-/// Checks the key record's restrictions against the signature.
-fn usable<'k>(
-    sig: &DkimSignature,
-    key: &'k ArchivedKey,
-) -> Result<&'k crate::crypto::PublicKey, (SignatureResult, String)> {
-    let rec = key.parsed.as_ref().map_err(|e| {
-        let r = match e {
-            keys::RecordError::KeyType(_) => SignatureResult::Unsupported,
-            _ => SignatureResult::Malformed,
-        };
-        (r, format!("key record unusable: {e}"))
-    })?;
-    if rec.key_type != sig.algorithm.key_type() {
-        return Err((
-            SignatureResult::Unsupported,
-            format!(
-                "key type k={} does not match a={}",
-                rec.key_type,
-                sig.algorithm.name()
-            ),
+/// Claims in a signature that make it unusable whatever the maths says
+/// (RFC 6376 3.5): an `l=` longer than the body (the body was cut after
+/// signing, so no length of it is signed as claimed) and a `t=` more than a
+/// day after "now" (a signature cannot have been made in the future).
+fn unusable_claims(sig: &DkimSignature, canonical_len: u64, now: i64) -> Option<String> {
+    if let Some(l) = sig.body_length.filter(|l| *l > canonical_len) {
+        return Some(format!(
+            "l={l} is longer than the body ({canonical_len} canonical bytes): the body was truncated after signing"
         ));
     }
-    let Some(pk) = rec.key.as_ref() else {
-        return Err((
-            SignatureResult::KeyRevoked,
-            "the key record has an empty p= (key revoked)".into(),
-        ));
-    };
-    if let Some(h) = &rec.hashes
-        && !h.iter().any(|x| x == sig.algorithm.hash().name())
-    {
-        return Err((
-            SignatureResult::Malformed,
-            format!(
-                "key record h={} does not allow {}",
-                h.join(":"),
-                sig.algorithm.hash().name()
-            ),
+    if let Some(t) = sig.timestamp.filter(|t| *t > now + 86_400) {
+        return Some(format!(
+            "t= {} lies in the future of the verification time {}",
+            crate::util::rfc3339(t),
+            crate::util::rfc3339(now)
         ));
     }
-    if !rec.services.iter().any(|s| s == "*" || s == "email") {
-        return Err((
-            SignatureResult::Malformed,
-            format!("key record s={} is not for email", rec.services.join(":")),
-        ));
-    }
-    if rec.has_flag("s") && sig.identity_domain() != sig.domain {
-        return Err((
-            SignatureResult::Malformed,
-            format!(
-                "key record t=s forbids the subdomain identity i={} for d={}",
-                sig.identity, sig.domain
-            ),
-        ));
-    }
-    Ok(pk)
-}
-
-/// Hash of the signed header fields plus the signature field, and the
-/// indices of the fields it covered (bottom-most instances first, RFC 6376 5.4.2).
-fn header_hash(
-    msg: &RawMessage<'_>,
-    sig_field: usize,
-    sig: &DkimSignature,
-) -> (Vec<u8>, Vec<usize>) {
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, h) in msg.headers.iter().enumerate() {
-        if i != sig_field {
-            by_name
-                .entry(String::from_utf8_lossy(h.name).to_ascii_lowercase())
-                .or_default()
-                .push(i);
-        }
-    }
-    let mut data = Vec::with_capacity(1024);
-    let mut covered = Vec::new();
-    for name in &sig.signed_headers {
-        if let Some(i) = by_name
-            .get_mut(&name.to_ascii_lowercase())
-            .and_then(Vec::pop)
-        {
-            canon::header(sig.header_canon, &msg.headers[i], &mut data);
-            covered.push(i);
-        }
-    }
-    let b_span = crate::tags::get(&sig.tags, "b")
-        .map(|t| t.span.clone())
-        .unwrap_or(0..0);
-    canon::signature_header(sig.header_canon, &msg.headers[sig_field], b_span, &mut data);
-    (crate::crypto::hash(sig.algorithm.hash(), &data), covered)
-}
-
-/// Body hashes already computed for this message, by (canon, hash, l=).
-#[derive(Default)]
-struct BodyCache(Vec<(BodyKey, Vec<u8>, u64)>);
-
-/// Body canonicalization, hash and `l=`: what a body hash depends on.
-type BodyKey = (Canon, HashAlg, Option<u64>);
-
-impl BodyCache {
-    fn get(&mut self, body: &[u8], sig: &DkimSignature) -> (Vec<u8>, u64) {
-        let k = (sig.body_canon, sig.algorithm.hash(), sig.body_length);
-        if let Some((_, h, n)) = self.0.iter().find(|(key, _, _)| *key == k) {
-            return (h.clone(), *n);
-        }
-        let mut hasher = Hasher::new(k.1, k.2);
-        canon::body(k.0, body, &mut hasher);
-        let n = hasher.offered;
-        let h = hasher.finish();
-        self.0.push((k, h.clone(), n));
-        (h, n)
-    }
+    None
 }

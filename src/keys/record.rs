@@ -15,6 +15,8 @@ pub struct KeyRecord {
     pub services: Vec<String>,
     /// `t=` flags.
     pub flags: Vec<String>,
+    /// `g=` granularity (RFC 4871, dropped by RFC 6376), when published.
+    pub granularity: Option<String>,
     /// The key; `None` when `p=` is empty (revoked).
     pub key: Option<PublicKey>,
 }
@@ -82,8 +84,28 @@ impl KeyRecord {
             hashes: list("h"),
             services: list("s").unwrap_or_else(|| vec!["*".into()]),
             flags: list("t").unwrap_or_default(),
+            granularity: tags::get(&tags, "g").map(|t| tags::strip_ws(&t.value)),
             key,
         })
+    }
+
+    /// Whether the RFC 4871 granularity `g=` allows the local-part of `i=`:
+    /// `*` alone matches anything, one `*` inside matches any run of
+    /// characters, anything else must match exactly (case-sensitively); an
+    /// empty `g=` allows nothing.
+    pub fn allows_local_part(&self, local: &str) -> bool {
+        let Some(g) = &self.granularity else {
+            return true;
+        };
+        match g.split_once('*') {
+            _ if g.is_empty() => false,
+            None => g == local,
+            Some((pre, post)) => {
+                local.len() >= pre.len() + post.len()
+                    && local.starts_with(pre)
+                    && local.ends_with(post)
+            }
+        }
     }
 
     /// Whether `t=` carries `flag` (`y` testing, `s` strict identity).

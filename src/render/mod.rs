@@ -26,7 +26,7 @@ struct Document<'a> {
     schema_version: u32,
     tool: crate::report::ToolInfo,
     settings: &'a Settings,
-    totals: Vec<(&'static str, usize)>,
+    totals: std::collections::BTreeMap<&'static str, usize>,
     reports: &'a [Report],
 }
 

@@ -73,6 +73,35 @@ pub fn text(r: &Report) -> String {
             }
         }
     }
+    if !r.arc.sets.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n  ARC chain: {} ({})",
+            r.arc.result.as_str(),
+            esc(&r.arc.detail)
+        );
+        for set in &r.arc.sets {
+            let dkim: Vec<String> = set
+                .authentication_results
+                .iter()
+                .flat_map(|a| &a.dkim)
+                .map(|d| format!("dkim={} {}", d.result, d.domain.as_deref().unwrap_or("?")))
+                .collect();
+            let _ = writeln!(
+                o,
+                "  i={} sealed by {} s={}: seal {}; recorded {}",
+                set.instance,
+                esc(set.domain.as_deref().unwrap_or("?")),
+                esc(set.selector.as_deref().unwrap_or("?")),
+                set.seal.result.map_or("not checked", |x| x.as_str()),
+                if dkim.is_empty() {
+                    "no dkim result".to_string()
+                } else {
+                    esc(&dkim.join(", "))
+                }
+            );
+        }
+    }
     if !r.findings.is_empty() {
         let _ = writeln!(o, "\n  Findings ({}):", r.findings.len());
         for f in &r.findings {

@@ -1,0 +1,291 @@
+//! Documented repairs for the ways leaked copies get mangled on the way from
+//! the mail server to a journalist: saved with LF line ends, mbox `>From `
+//! quoting left in, SMTP dot-stuffing left in, trailing white space or line
+//! folding changed by a mail client, the final newline lost.
+//!
+//! The verifier tries the original bytes first, then the fewest
+//! transformations that make the message verify, and reports each one with
+//! the SHA-256 of the bytes that verified, so anyone can reproduce it.
+//! A repair is only ever tried when its trace is present in the bytes.
+
+use crate::message;
+
+/// One transformation of the message bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RepairKind {
+    /// mboxrd: one `>` removed from body lines matching `>+From `.
+    MboxrdUnquote,
+    /// mboxo: `>` removed from body lines starting `>From ` (one level only).
+    MboxoUnquote,
+    /// SMTP dot-stuffing left in: body lines starting `..` lose one dot.
+    DotUnstuff,
+    /// Spaces and tabs at the end of body lines removed (added by a client).
+    TrailingWhitespace,
+    /// Folded header fields unfolded (a client re-wrapped long headers).
+    UnfoldHeaders,
+    /// The lost final line end restored.
+    FinalNewline,
+    /// Bare LF line ends converted to CRLF (as sent over SMTP).
+    CrlfLineEndings,
+}
+
+impl RepairKind {
+    /// Every repair, in the order they are applied.
+    pub const ALL: [RepairKind; 7] = [
+        RepairKind::MboxrdUnquote,
+        RepairKind::MboxoUnquote,
+        RepairKind::DotUnstuff,
+        RepairKind::TrailingWhitespace,
+        RepairKind::UnfoldHeaders,
+        RepairKind::FinalNewline,
+        RepairKind::CrlfLineEndings,
+    ];
+
+    /// Stable snake_case name, used in reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            RepairKind::MboxrdUnquote => "mboxrd_unquote",
+            RepairKind::MboxoUnquote => "mboxo_unquote",
+            RepairKind::DotUnstuff => "dot_unstuff",
+            RepairKind::TrailingWhitespace => "trailing_whitespace_removed",
+            RepairKind::UnfoldHeaders => "headers_unfolded",
+            RepairKind::FinalNewline => "final_newline_restored",
+            RepairKind::CrlfLineEndings => "crlf_line_endings",
+        }
+    }
+
+    /// The finding code reported when this repair was needed.
+    pub fn finding(self) -> &'static str {
+        match self {
+            RepairKind::CrlfLineEndings => "line_endings_repaired",
+            RepairKind::MboxrdUnquote | RepairKind::MboxoUnquote => "mbox_quoting_repaired",
+            RepairKind::DotUnstuff => "dot_stuffing_repaired",
+            RepairKind::TrailingWhitespace => "trailing_whitespace_repaired",
+            RepairKind::UnfoldHeaders => "header_folding_repaired",
+            RepairKind::FinalNewline => "final_newline_restored",
+        }
+    }
+
+    /// What was done, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            RepairKind::MboxrdUnquote => {
+                "mbox quoting removed: one '>' taken off body lines of the form '>From ', '>>From ', ... (mboxrd)"
+            }
+            RepairKind::MboxoUnquote => {
+                "mbox quoting removed: '>' taken off body lines starting '>From ' (mboxo)"
+            }
+            RepairKind::DotUnstuff => {
+                "SMTP dot-stuffing removed: body lines starting '..' lose one dot"
+            }
+            RepairKind::TrailingWhitespace => "spaces and tabs at the end of body lines removed",
+            RepairKind::UnfoldHeaders => "folded header fields joined back onto one line",
+            RepairKind::FinalNewline => {
+                "the missing final line end restored (this alone never changes a DKIM hash)"
+            }
+            RepairKind::CrlfLineEndings => {
+                "bare LF line endings converted to CRLF (as sent over SMTP)"
+            }
+        }
+    }
+
+    /// Whether the bytes carry the trace this repair undoes.
+    pub fn applies(self, bytes: &[u8]) -> bool {
+        let body = body_of(bytes);
+        match self {
+            RepairKind::MboxrdUnquote => lines(body).any(|l| is_quoted_from(l, true)),
+            RepairKind::MboxoUnquote => lines(body).any(|l| l.starts_with(b">From ")),
+            RepairKind::DotUnstuff => lines(body).any(|l| l.starts_with(b"..")),
+            RepairKind::TrailingWhitespace => {
+                lines(body).any(|l| matches!(strip_eol(l).last(), Some(b' ' | b'\t')))
+            }
+            RepairKind::UnfoldHeaders => self.apply(bytes) != bytes,
+            RepairKind::FinalNewline => !bytes.is_empty() && !bytes.ends_with(b"\n"),
+            RepairKind::CrlfLineEndings => message::has_bare_lf(bytes),
+        }
+    }
+
+    /// Applies the repair.
+    pub fn apply(self, bytes: &[u8]) -> Vec<u8> {
+        let body_start = bytes.len() - body_of(bytes).len();
+        let (head, body) = bytes.split_at(body_start);
+        let map_body = |f: &dyn Fn(&[u8], &mut Vec<u8>)| {
+            let mut out = head.to_vec();
+            for l in lines(body) {
+                f(l, &mut out);
+            }
+            out
+        };
+        match self {
+            RepairKind::MboxrdUnquote => map_body(&|l, out| {
+                out.extend_from_slice(if is_quoted_from(l, true) { &l[1..] } else { l })
+            }),
+            RepairKind::MboxoUnquote => map_body(&|l, out| {
+                out.extend_from_slice(if l.starts_with(b">From ") { &l[1..] } else { l })
+            }),
+            RepairKind::DotUnstuff => map_body(&|l, out| {
+                out.extend_from_slice(if l.starts_with(b"..") { &l[1..] } else { l })
+            }),
+            RepairKind::TrailingWhitespace => map_body(&|l, out| {
+                let content = strip_eol(l);
+                let end = content
+                    .iter()
+                    .rposition(|b| !matches!(b, b' ' | b'\t'))
+                    .map_or(0, |i| i + 1);
+                out.extend_from_slice(&content[..end]);
+                out.extend_from_slice(&l[content.len()..]);
+            }),
+            RepairKind::UnfoldHeaders => {
+                let mut out = Vec::with_capacity(bytes.len());
+                let mut ls = lines(head).peekable();
+                let mut keep = false;
+                while let Some(l) = ls.next() {
+                    if !matches!(l.first(), Some(b' ' | b'\t')) {
+                        keep = is_signature_field(l);
+                    }
+                    let folded_next = ls
+                        .peek()
+                        .is_some_and(|n| matches!(n.first(), Some(b' ' | b'\t')));
+                    out.extend_from_slice(if folded_next && !keep {
+                        strip_eol(l)
+                    } else {
+                        l
+                    });
+                }
+                out.extend_from_slice(body);
+                out
+            }
+            RepairKind::FinalNewline => {
+                let mut out = bytes.to_vec();
+                out.extend_from_slice(if message::has_bare_lf(bytes) {
+                    b"\n"
+                } else {
+                    b"\r\n"
+                });
+                out
+            }
+            RepairKind::CrlfLineEndings => message::lf_to_crlf(bytes),
+        }
+    }
+}
+
+/// The repair plans worth trying for `bytes`: every combination of at most
+/// `max` applicable repairs (never both mbox variants), fewest first, each
+/// in application order.
+pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
+    let found: Vec<RepairKind> = RepairKind::ALL
+        .into_iter()
+        .filter(|k| *k != RepairKind::FinalNewline && k.applies(bytes))
+        .collect();
+    let mut out: Vec<Vec<RepairKind>> = Vec::new();
+    let n = found.len();
+    for mask in 1u32..(1 << n) {
+        let plan: Vec<RepairKind> = (0..n)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| found[i])
+            .collect();
+        let both_mbox =
+            plan.contains(&RepairKind::MboxrdUnquote) && plan.contains(&RepairKind::MboxoUnquote);
+        if plan.len() <= max && !both_mbox {
+            out.push(plan);
+        }
+    }
+    out.sort_by_key(Vec::len);
+    out
+}
+
+/// Applies a plan in order.
+pub fn apply_all(bytes: &[u8], plan: &[RepairKind]) -> Vec<u8> {
+    let mut cur = bytes.to_vec();
+    for k in plan {
+        cur = k.apply(&cur);
+    }
+    cur
+}
+
+/// The body (after the first empty line), or an empty slice at the end.
+fn body_of(bytes: &[u8]) -> &[u8] {
+    let mut pos = 0;
+    for l in lines(bytes) {
+        pos += l.len();
+        if l == b"\n" || l == b"\r\n" {
+            return &bytes[pos..];
+        }
+    }
+    &bytes[bytes.len()..]
+}
+
+/// Lines including their line end.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes.split_inclusive(|b| *b == b'\n')
+}
+
+fn strip_eol(l: &[u8]) -> &[u8] {
+    let l = l.strip_suffix(b"\n").unwrap_or(l);
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Signature fields keep their folding: their own bytes were signed as folded.
+fn is_signature_field(line: &[u8]) -> bool {
+    let name = line.split(|b| *b == b':').next().unwrap_or_default();
+    let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+    name == "dkim-signature" || name.starts_with("arc-")
+}
+
+fn is_quoted_from(l: &[u8], rd: bool) -> bool {
+    let n = l.iter().take_while(|b| **b == b'>').count();
+    n >= 1 && (rd || n == 1) && l[n..].starts_with(b"From ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: &[u8] = b"From: a@b.c\nSubject: x\n y\n\nbody \n>From here\n>>From there\n..dot\nend";
+
+    #[test]
+    fn each_repair_undoes_its_trace() {
+        let rd = RepairKind::MboxrdUnquote.apply(M);
+        assert!(rd.ends_with(b"\nFrom here\n>From there\n..dot\nend"));
+        let o = RepairKind::MboxoUnquote.apply(M);
+        assert!(o.ends_with(b"\nFrom here\n>>From there\n..dot\nend"));
+        assert!(RepairKind::DotUnstuff.apply(M).ends_with(b"\n.dot\nend"));
+        assert!(
+            RepairKind::TrailingWhitespace
+                .apply(M)
+                .ends_with(b"\n\nbody\n>From here\n>>From there\n..dot\nend")
+        );
+        assert!(
+            RepairKind::UnfoldHeaders
+                .apply(M)
+                .starts_with(b"From: a@b.c\nSubject: x y\n\nbody")
+        );
+        assert!(RepairKind::FinalNewline.apply(M).ends_with(b"end\n"));
+        assert!(
+            RepairKind::CrlfLineEndings
+                .apply(M)
+                .starts_with(b"From: a@b.c\r\n")
+        );
+    }
+
+    #[test]
+    fn header_lines_are_not_unquoted() {
+        let m = b">From x\nA: b\n\nbody\n";
+        assert_eq!(RepairKind::MboxrdUnquote.apply(m), m.to_vec());
+        assert!(!RepairKind::MboxrdUnquote.applies(m));
+    }
+
+    #[test]
+    fn plans_only_include_applicable_repairs_fewest_first() {
+        assert!(plans(b"A: b\r\n\r\nclean\r\n", 3).is_empty());
+        let p = plans(M, 3);
+        assert_eq!(p[0].len(), 1);
+        assert!(p.windows(2).all(|w| w[0].len() <= w[1].len()));
+        assert!(
+            p.iter()
+                .all(|plan| !(plan.contains(&RepairKind::MboxrdUnquote)
+                    && plan.contains(&RepairKind::MboxoUnquote)))
+        );
+        assert!(p.iter().all(|plan| plan.len() <= 3));
+    }
+}

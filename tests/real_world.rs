@@ -1,0 +1,110 @@
+//! Real published messages verify with the built-in archive alone.
+
+mod common;
+
+use mailproof::{FixedClock, SignatureResult, Verdict, Verifier};
+
+fn builtin_only() -> Verifier {
+    Verifier::builder()
+        .builtin_archive(true)
+        .clock(FixedClock(common::NOW))
+        .build()
+}
+
+#[test]
+fn published_leaks_verify_with_builtin_archive() {
+    let cases = [
+        ("Meeting for coffee.eml", "gmail.com", "20120113"),
+        ("truncated.eml", "gmail.com", "20120113"),
+        ("timestamped.eml", "gmail.com", "20120113"),
+        ("Message14960479880043215677.eml", "gmail.com", "20161025"),
+        ("message-gmail.txt", "gmail.com", "20161025"),
+        ("examples-message.txt", "gmail.com", "20161025"),
+    ];
+    let v = builtin_only();
+    for (file, domain, selector) in cases {
+        let bytes = std::fs::read(common::fixture(&format!("real-world/{file}"))).unwrap();
+        let r = v.verify_bytes(file, &bytes);
+        assert_eq!(r.verdict, Verdict::Verified, "{file}: {:#?}", r.signatures);
+        let s = r
+            .signatures
+            .iter()
+            .find(|s| s.result == SignatureResult::Pass)
+            .unwrap();
+        assert_eq!(
+            (s.domain.as_deref(), s.selector.as_deref()),
+            (Some(domain), Some(selector))
+        );
+        let key = s.key.as_ref().unwrap();
+        assert_eq!(key.provenance.source, "built-in archive");
+        assert_eq!(key.bits, 2048);
+        assert!(
+            !key.provenance.origins.is_empty(),
+            "{file}: key without provenance"
+        );
+    }
+}
+
+#[test]
+fn outlook_did_not_sign_to() {
+    // outlook.com's h= leaves out To, so the recipient is not authenticated:
+    // DESIGN.md makes that partially_verified, whatever peers say per signature.
+    let bytes = std::fs::read(common::fixture("real-world/message-outlook.txt")).unwrap();
+    let r = builtin_only().verify_bytes("m", &bytes);
+    assert_eq!(r.signatures[0].result, SignatureResult::Pass);
+    assert_eq!(r.verdict, Verdict::PartiallyVerified);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code == "header_not_signed" && f.message.contains("To header"))
+    );
+}
+
+#[test]
+fn hunter_email_key_fingerprint_and_coverage() {
+    let bytes = std::fs::read(common::fixture("real-world/Meeting for coffee.eml")).unwrap();
+    let r = builtin_only().verify_bytes("m", &bytes);
+    let key = r.signatures[0].key.as_ref().unwrap();
+    assert_eq!(
+        key.sha256,
+        "dbed41632f226cb5dc3194f4baf7946b6c333c56e0b39deaf6f35baaaa5197d7"
+    );
+    assert_eq!(
+        r.signatures[0].signed_at, None,
+        "gmail did not set t= in 2015"
+    );
+    assert!(
+        r.proves
+            .iter()
+            .any(|p| p.contains("gmail.com") && p.contains("Subject"))
+    );
+    assert!(r.does_not_prove.iter().any(|p| p.contains("replayed")));
+    // saved with LF endings: repaired, and said so
+    assert_eq!(r.repairs[0].kind, "crlf_line_endings");
+}
+
+#[test]
+fn altered_leak_is_caught() {
+    let bytes = std::fs::read(common::fixture("real-world/Meeting for coffee.eml")).unwrap();
+    let altered = common::replace(
+        &bytes,
+        "Subject: Meeting for coffee?",
+        "Subject: Meeting for money?",
+    );
+    let r = builtin_only().verify_bytes("m", &altered);
+    assert_eq!(r.verdict, Verdict::Failed);
+    let body_altered = common::replace(&bytes, "Dear Hunter", "Dear Joe");
+    let r = builtin_only().verify_bytes("m", &body_altered);
+    assert_eq!(r.verdict, Verdict::HeadersVerified);
+}
+
+#[test]
+fn without_the_archive_it_is_unverifiable() {
+    let bytes = std::fs::read(common::fixture("real-world/Meeting for coffee.eml")).unwrap();
+    let r = Verifier::builder()
+        .builtin_archive(false)
+        .build()
+        .verify_bytes("m", &bytes);
+    assert_eq!(r.verdict, Verdict::Unverifiable);
+    assert_eq!(r.signatures[0].result, SignatureResult::NoKey);
+}
