@@ -272,7 +272,10 @@ mod tests {
         }
         // a body larger than one output chunk
         let big: Vec<u8> = b"x  y \t\r\n\r\n".repeat(20_000);
-        assert_eq!(canon_body(Canon::Relaxed, &big), reference(Canon::Relaxed, &big));
+        assert_eq!(
+            canon_body(Canon::Relaxed, &big),
+            reference(Canon::Relaxed, &big)
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod mbox;
 
 use mbox::{MboxEntry, MboxError, MboxReader};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// One message to verify: where it came from and its bytes, or why not.
@@ -226,22 +226,32 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                 }
             }
         };
-        let mut reader = BufReader::with_capacity(256 << 10, reader);
-        let is_mbox = match reader.fill_buf() {
-            Ok(b) => mbox::starts_like_mbox(b),
-            Err(e) => {
-                return (self.select)(&p.source).then(|| Item {
-                    source: p.source,
-                    bytes: Err(format!("cannot read file: {e}")),
-                });
+        // Peek at the first bytes without a buffer: a plain message is then
+        // read straight into its own vector (no copy through a BufReader).
+        let mut reader = reader;
+        let mut head = [0u8; 5];
+        let mut got = 0;
+        while got < head.len() {
+            match reader.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return (self.select)(&p.source).then(|| Item {
+                        source: p.source,
+                        bytes: Err(format!("cannot read file: {e}")),
+                    });
+                }
             }
-        };
-        if !is_mbox {
+        }
+        let head = &head[..got];
+        if !mbox::starts_like_mbox(head) {
             if !(self.select)(&p.source) {
                 self.consumed += p.size.unwrap_or(0);
                 return None;
             }
-            let mut bytes = Vec::with_capacity(p.size.unwrap_or(0) as usize);
+            let mut bytes = Vec::with_capacity(p.size.unwrap_or(0) as usize + 1);
+            bytes.extend_from_slice(head);
             let res = reader.read_to_end(&mut bytes);
             self.consumed += bytes.len() as u64;
             return Some(Item {
@@ -251,6 +261,9 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                     .map_err(|e| format!("cannot read file: {e}")),
             });
         }
+        let chained: Box<dyn Read + Send> =
+            Box::new(std::io::Cursor::new(head.to_vec()).chain(reader));
+        let reader = BufReader::with_capacity(256 << 10, chained);
         self.open_mailbox(p.source, reader)
     }
 
