@@ -25,6 +25,7 @@ pub mod arc;
 pub mod batch;
 pub mod canon;
 pub mod crypto;
+pub mod forensics;
 pub mod input;
 pub mod keys;
 pub mod message;
@@ -35,10 +36,12 @@ mod sigcheck;
 pub mod signature;
 pub mod summary;
 pub mod tags;
+mod timewindow;
 mod util;
 mod verify;
 
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
+pub use util::parse_date;
 pub use verify::{Clock, FixedClock, SystemClock, Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or

@@ -26,7 +26,7 @@ pub fn rfc3339(unix: i64) -> String {
     }
 }
 
-/// Parses a date given as `YYYY-MM-DD` or RFC 3339 into Unix seconds.
+/// Parses a date given as `YYYY-MM-DD` (midnight UTC) or RFC 3339 into Unix seconds.
 pub fn parse_date(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {

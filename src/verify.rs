@@ -51,6 +51,7 @@ pub struct Verifier {
 /// Builds a [`Verifier`].
 pub struct VerifierBuilder {
     sources: Vec<Box<dyn KeySource>>,
+    live: Vec<Box<dyn KeySource>>,
     builtin: bool,
     clock: Box<dyn Clock>,
 }
@@ -60,6 +61,13 @@ impl VerifierBuilder {
     /// the built-in archive.
     pub fn key_source(mut self, source: impl KeySource + 'static) -> Self {
         self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Adds a live source (DNS), consulted after every archive, the
+    /// built-in one included.
+    pub fn live_source(mut self, source: impl KeySource + 'static) -> Self {
+        self.live.push(Box::new(source));
         self
     }
 
@@ -80,6 +88,7 @@ impl VerifierBuilder {
         if self.builtin {
             self.sources.push(Box::new(keys::builtin()));
         }
+        self.sources.append(&mut self.live);
         Verifier {
             sources: self.sources,
             clock: self.clock,
@@ -90,6 +99,8 @@ impl VerifierBuilder {
 /// The outcome of checking one DKIM-Signature field (internal).
 pub(crate) struct SigCheck {
     pub index: usize,
+    /// Index of the DKIM-Signature field among the message's header fields.
+    pub field: usize,
     pub sig: Result<DkimSignature, SignatureError>,
     pub hints: SignatureHints,
     pub result: SignatureResult,
@@ -98,6 +109,8 @@ pub(crate) struct SigCheck {
     pub body_matches: Option<bool>,
     pub key: Option<Arc<ArchivedKey>>,
     pub keys_tried: usize,
+    /// Set when live DNS now publishes a key the archives do not hold.
+    pub key_rotated: Option<String>,
     pub canonical_body_len: Option<u64>,
     /// Indices into the message's header list covered by this signature.
     pub covered: Vec<usize>,
@@ -108,6 +121,7 @@ impl Verifier {
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder {
             sources: Vec::new(),
+            live: Vec::new(),
             builtin: true,
             clock: Box::new(SystemClock),
         }
@@ -213,6 +227,7 @@ impl Verifier {
         let value = msg.headers[field].value;
         let mut check = SigCheck {
             index,
+            field,
 
             sig: DkimSignature::parse(value),
             hints: crate::signature::hints(value),
@@ -222,6 +237,7 @@ impl Verifier {
             body_matches: None,
             key: None,
             keys_tried: 0,
+            key_rotated: None,
             canonical_body_len: None,
             covered: Vec::new(),
         };
@@ -252,8 +268,9 @@ impl Verifier {
         let (header_digest, covered) = header_hash(msg, field, &sig);
         check.covered = covered;
 
-        let (candidates, temp) = self.candidates(&sig.domain, &sig.selector);
+        let (candidates, temp, rotated) = self.candidates(&sig.domain, &sig.selector);
         check.keys_tried = candidates.len();
+        check.key_rotated = rotated;
         if candidates.is_empty() {
             (check.result, check.detail) = match temp {
                 Some(why) => (
@@ -361,18 +378,26 @@ impl Verifier {
     }
 
     /// Candidate keys from every source in order (deduplicated by
-    /// fingerprint), and the first temporary failure if any.
+    /// fingerprint), the first temporary failure if any, and a note when a
+    /// live source publishes a key that the archives do not hold.
     pub(crate) fn candidates(
         &self,
         domain: &str,
         selector: &str,
-    ) -> (Vec<Arc<ArchivedKey>>, Option<String>) {
+    ) -> (Vec<Arc<ArchivedKey>>, Option<String>, Option<String>) {
         let mut out: Vec<Arc<ArchivedKey>> = Vec::new();
         let mut temp = None;
+        let (mut archived, mut live) = (Vec::new(), Vec::new());
         for s in &self.sources {
             match s.lookup(domain, selector) {
                 Lookup::Found(keys) => {
                     for k in keys {
+                        let fp = k.sha256().unwrap_or("(no usable key)").to_string();
+                        if s.is_live() {
+                            live.push(fp);
+                        } else {
+                            archived.push(fp);
+                        }
                         let dup = k.sha256().is_some()
                             && out
                                 .iter()
@@ -388,7 +413,16 @@ impl Verifier {
                 }
             }
         }
-        (out, temp)
+        let fresh: Vec<&String> = live.iter().filter(|fp| !archived.contains(fp)).collect();
+        let rotated = (!archived.is_empty() && !fresh.is_empty()).then(|| {
+            format!(
+                "{} now publishes a key the archives do not hold (sha256 {}); archived key(s): {}. The selector was rotated (or re-used) since the archived key was seen",
+                keys::record_name(domain, selector),
+                fresh.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                archived.join(", ")
+            )
+        });
+        (out, temp, rotated)
     }
 }
 

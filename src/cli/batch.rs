@@ -3,7 +3,7 @@
 //! comes, a summary at the end; `--resume` and `--shard` on top.
 
 use mailproof::input::{self, Item, Messages};
-use mailproof::render::{self, Settings};
+use mailproof::render;
 use mailproof::summary::{Entry, Summary};
 use mailproof::{Report, Verifier};
 use std::collections::HashSet;
@@ -12,11 +12,14 @@ use std::io::{BufRead, BufReader, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// Output format of the records.
-#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RecordFormat {
+    /// Text per message, as it comes.
     Text,
-    Json,
+    /// One JSON line per message, flushed as it comes.
     Jsonl,
+    /// One document over all reports (JSON, HTML, Markdown): the reports are
+    /// kept until the end, so memory grows with the run.
+    Whole(Box<dyn Fn(&[Report]) -> String>),
 }
 
 /// Settings of one run, validated.
@@ -150,7 +153,7 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 }
 
 /// Runs the batch; returns the exit status.
-pub fn run(verifier: &Verifier, settings: &Settings, s: BatchSettings) -> i32 {
+pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
     let (planned, missing) = input::plan(&s.inputs);
     let mut operational_error = !missing.is_empty();
     for m in &missing {
@@ -177,7 +180,8 @@ pub fn run(verifier: &Verifier, settings: &Settings, s: BatchSettings) -> i32 {
         let item = messages.next()?;
         Some((item, messages.consumed))
     });
-    let format = s.format;
+    let whole = matches!(s.format, RecordFormat::Whole(_));
+    let jsonl = matches!(s.format, RecordFormat::Jsonl);
     let work = |(item, consumed): (Item, u64)| -> Done {
         let report = match &item.bytes {
             Ok(bytes) => {
@@ -194,15 +198,17 @@ pub fn run(verifier: &Verifier, settings: &Settings, s: BatchSettings) -> i32 {
                 r
             }
         };
-        let line = match format {
-            RecordFormat::Jsonl => render::jsonl_line(&report),
-            RecordFormat::Text => render::text(&report),
-            RecordFormat::Json => String::new(),
+        let line = if whole {
+            String::new()
+        } else if jsonl {
+            render::jsonl_line(&report)
+        } else {
+            render::text(&report)
         };
         Done::Record {
             line,
             entry: Box::new(Entry::from(&report)),
-            report: (format == RecordFormat::Json).then(|| Box::new(report)),
+            report: whole.then(|| Box::new(report)),
             consumed,
         }
     };
@@ -241,8 +247,8 @@ pub fn run(verifier: &Verifier, settings: &Settings, s: BatchSettings) -> i32 {
         eprintln!("mailproof: cannot write output: {e}");
         return 2;
     }
-    if format == RecordFormat::Json {
-        let doc = render::json(&reports, settings);
+    if let RecordFormat::Whole(render_all) = &s.format {
+        let doc = render_all(&reports);
         if let Err(e) = out.write_all(doc.as_bytes()) {
             eprintln!("mailproof: cannot write output: {e}");
             return 2;

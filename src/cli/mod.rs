@@ -1,15 +1,18 @@
-//! Command-line parsing and the `verify` command.
+//! Command-line parsing, the `verify` command and the `report` command.
 //!
 //! Exit status: 0 every message verified, 1 some message not verified,
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod batch;
+mod keys;
+mod report;
 mod summarize;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mailproof::Verifier;
 use mailproof::keys::KeyArchive;
-use mailproof::render::Settings;
+use mailproof::render::{self, Settings};
+use mailproof::{Report, Verifier};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Tells whether a leaked email is authentic, and how far the proof reaches.
@@ -24,9 +27,35 @@ struct Cli {
 enum Command {
     /// Verify the DKIM signatures of messages with archived keys.
     Verify(VerifyArgs),
+    /// Manage key archives: list, show, import, export, fetch.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Write a publishable HTML or Markdown report from the output of
+    /// `verify --format jsonl` (or `--format json`).
+    Report(ReportArgs),
     /// Merge the JSONL records and/or summaries of runs (shards) into one
     /// summary.
     Summarize(summarize::SummarizeArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PublishFormat::Html)]
+    format: PublishFormat,
+    /// Give at most this many messages a section of their own (the overview
+    /// still counts every message).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    limit: usize,
+    /// JSON Lines files written by `verify --format jsonl` (`-` reads stdin).
+    #[arg(required = true, value_name = "FILE")]
+    inputs: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PublishFormat {
+    Html,
+    Markdown,
 }
 
 #[derive(clap::Args)]
@@ -38,9 +67,20 @@ struct VerifyArgs {
     /// Do not use the built-in archive of historical keys.
     #[arg(long)]
     no_builtin_keys: bool,
-    /// Look keys up in live DNS when no archive has them (not available yet).
+    /// Also look keys up in live DNS (after the archives); keys seen live
+    /// are reported with their capture evidence.
     #[arg(long)]
     online: bool,
+    #[command(flatten)]
+    dns: keys::DnsArgs,
+    /// With --online: add every key seen in live DNS, with its evidence, to
+    /// this archive file (created if missing).
+    #[arg(long, value_name = "FILE", requires = "online")]
+    save_keys: Option<PathBuf>,
+    /// Judge the message at this reference time instead of now
+    /// (YYYY-MM-DD or RFC 3339): expiry and the time window's upper bound.
+    #[arg(long, value_name = "DATE")]
+    at: Option<String>,
     /// Output format [default: text, or jsonl with --output].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -77,6 +117,10 @@ enum Format {
     Text,
     Json,
     Jsonl,
+    /// One self-contained HTML file to publish.
+    Html,
+    /// GitHub-flavoured Markdown to publish.
+    Markdown,
 }
 
 /// Runs the command line and returns the exit status.
@@ -90,18 +134,23 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Verify(args) => verify(args),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Report(args) => report(args),
         Command::Summarize(args) => summarize::run(args),
     }
 }
 
 fn verify(args: VerifyArgs) -> i32 {
-    if args.online {
-        eprintln!(
-            "mailproof: --online is not available in this build yet; use --keys with an archived key"
-        );
-        return 2;
-    }
     let mut builder = Verifier::builder().builtin_archive(!args.no_builtin_keys);
+    if let Some(at) = &args.at {
+        match mailproof::parse_date(at) {
+            Some(t) => builder = builder.clock(mailproof::FixedClock(t)),
+            None => {
+                eprintln!("mailproof: --at {at:?} is not a date (YYYY-MM-DD or RFC 3339)");
+                return 2;
+            }
+        }
+    }
     for path in &args.keys {
         match KeyArchive::load_file(path) {
             Ok(a) => builder = builder.key_source(a),
@@ -111,18 +160,38 @@ fn verify(args: VerifyArgs) -> i32 {
             }
         }
     }
-    let verifier = builder.build();
+    let dns = if args.online {
+        match keys::dns_source(&args.dns) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("mailproof: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let verifier = match &dns {
+        Some(d) => builder.live_source(d.clone()),
+        None => builder,
+    }
+    .build();
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
     let format = match args.format {
         Some(Format::Text) => batch::RecordFormat::Text,
-        Some(Format::Json) => batch::RecordFormat::Json,
         Some(Format::Jsonl) => batch::RecordFormat::Jsonl,
+        Some(f @ (Format::Json | Format::Html | Format::Markdown)) => {
+            batch::RecordFormat::Whole(Box::new(move |reports: &[Report]| match f {
+                Format::Json => render::json(reports, &settings),
+                _ => publishable(f, reports),
+            }))
+        }
         None if args.output.is_some() => batch::RecordFormat::Jsonl,
         None => batch::RecordFormat::Text,
     };
-    if args.resume && format != batch::RecordFormat::Jsonl {
+    if args.resume && !matches!(format, batch::RecordFormat::Jsonl) {
         eprintln!("mailproof: --resume needs JSONL records (--format jsonl)");
         return 2;
     }
@@ -134,9 +203,8 @@ fn verify(args: VerifyArgs) -> i32 {
         Some(n) => n,
         None => mailproof::batch::default_jobs(),
     };
-    batch::run(
+    let status = batch::run(
         &verifier,
-        &settings,
         batch::BatchSettings {
             inputs: args.inputs,
             format,
@@ -147,5 +215,50 @@ fn verify(args: VerifyArgs) -> i32 {
             shard: args.shard,
             quiet: args.quiet,
         },
-    )
+    );
+    let mut operational_error = status == 2;
+    if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
+        match keys::save_seen(dns, path) {
+            Ok(n) => eprintln!(
+                "mailproof: {n} key(s) seen in live DNS saved to {}",
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!("mailproof: {e}");
+                operational_error = true;
+            }
+        }
+    }
+    if operational_error { 2 } else { status }
+}
+
+/// An HTML or Markdown document for a `verify` run; several messages get the
+/// overview and a table of contents.
+fn publishable(format: Format, reports: &[Report]) -> String {
+    let overview = (reports.len() > 1).then(|| render::Overview::of(reports));
+    if matches!(format, Format::Markdown) {
+        render::markdown(reports, overview.as_ref())
+    } else {
+        render::html(reports, overview.as_ref())
+    }
+}
+
+fn report(args: ReportArgs) -> i32 {
+    let loaded = report::load(&args.inputs, args.limit);
+    let doc = match args.format {
+        PublishFormat::Html => render::html(&loaded.shown, Some(&loaded.overview)),
+        PublishFormat::Markdown => render::markdown(&loaded.shown, Some(&loaded.overview)),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
+        eprintln!("mailproof: cannot write output: {e}");
+        return 2;
+    }
+    if loaded.failed {
+        2
+    } else if loaded.all_verified {
+        0
+    } else {
+        1
+    }
 }

@@ -1,14 +1,16 @@
 //! The offline key archive and the file formats it reads.
 //!
-//! Formats are detected by content:
+//! Formats are detected by content (see [`super::import`] for the others):
 //! - zone lines: `<selector>._domainkey.<domain>. [TTL] [IN] TXT "<s1>" ["<s2>" ...]`,
 //!   `;` comments (comment lines directly above a record are kept as its
-//!   provenance notes) and the test pragmas `;!NXDOMAIN name.`,
-//!   `;!TIMEOUT name.`, `;!SERVFAIL name.`;
+//!   provenance: `; source: {json}`, `; first_seen: DATE`, `; last_seen: DATE`,
+//!   `; dnssec: STATUS`, `; compromised: WHY`, any other comment as a note)
+//!   and the test pragmas `;!NXDOMAIN name.`, `;!TIMEOUT name.`, `;!SERVFAIL name.`;
 //! - a JSON array as served by the public key archive API:
 //!   `[{domain, selector, firstSeenAt, lastSeenAt, value}]`;
 //! - mailproof's archive format: one JSON object per line ([`ArchiveRecord`]),
-//!   plain text that diffs and merges one key per line.
+//!   plain text that diffs and merges one key per line
+//!   (documented in `docs/archive-format.md`).
 
 use super::{ArchivedKey, KeySource, Lookup, Provenance, record_name};
 use std::collections::HashMap;
@@ -16,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// One record of mailproof's archive format (one JSON object per line).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveRecord {
     /// Signing domain.
     pub domain: String,
@@ -42,7 +44,7 @@ pub struct ArchiveRecord {
     /// Evidence, one entry per place the key was published or observed.
     #[serde(default)]
     pub sources: Vec<Origin>,
-    /// DNSSEC status when captured live, if known.
+    /// DNSSEC status of the latest live capture, if the key was seen live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnssec: Option<String>,
     /// Free notes.
@@ -54,13 +56,31 @@ pub struct ArchiveRecord {
 }
 
 /// One piece of evidence for a key.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
-    /// Where: a repository file, a URL, "live DNS via 1.1.1.1", ...
+    /// Where: a repository file, a URL, "live DNS via 1.1.1.1:53", ...
     pub origin: String,
-    /// When that evidence dates from, if known.
+    /// When that evidence dates from, if known (YYYY-MM-DD or RFC 3339).
     #[serde(default)]
     pub seen: Option<String>,
+    /// TTL of the DNS answer, for a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
+    /// DNSSEC status of the DNS answer, for a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<String>,
+}
+
+impl Origin {
+    /// Evidence with only a description.
+    pub fn new(origin: impl Into<String>, seen: Option<String>) -> Self {
+        Origin {
+            origin: origin.into(),
+            seen,
+            ttl: None,
+            dnssec: None,
+        }
+    }
 }
 
 /// A key file could not be read.
@@ -84,6 +104,16 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl LoadError {
+    pub(crate) fn syntax(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        LoadError::Syntax {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,16 +140,20 @@ impl KeyArchive {
         }
     }
 
-    /// Adds a key. A key whose fingerprint is already held for the same
-    /// selector is merged: the seen window widens and the evidence is kept.
+    /// Adds a key. A key already held for the same selector (same
+    /// fingerprint, or the same record text when it has no usable key) is
+    /// merged: the seen window widens and every piece of evidence is kept.
     pub fn insert(&mut self, key: ArchivedKey) {
         let list = self
             .keys
             .entry(record_name(&key.domain, &key.selector))
             .or_default();
-        if let Some(fp) = key.sha256()
-            && let Some(existing) = list.iter_mut().find(|k| k.sha256() == Some(fp))
-        {
+        let same = |k: &Arc<ArchivedKey>| match (k.sha256(), key.sha256()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => k.record == key.record,
+            _ => false,
+        };
+        if let Some(existing) = list.iter_mut().find(|k| same(k)) {
             let e = Arc::make_mut(existing);
             merge_provenance(&mut e.provenance, &key.provenance);
             return;
@@ -127,14 +161,38 @@ impl KeyArchive {
         list.push(Arc::new(key));
     }
 
-    /// Every key, sorted by record name.
+    /// Adds every key of `other` (see [`KeyArchive::insert`]).
+    pub fn merge(&mut self, other: &KeyArchive) {
+        for k in other.keys() {
+            self.insert((**k).clone());
+        }
+        for (name, p) in &other.pragmas {
+            self.pragmas.entry(name.clone()).or_insert(*p);
+        }
+    }
+
+    /// Every key, sorted by domain, selector and fingerprint.
     pub fn keys(&self) -> Vec<&Arc<ArchivedKey>> {
-        let mut names: Vec<&String> = self.keys.keys().collect();
-        names.sort();
-        names
-            .into_iter()
-            .flat_map(|n| self.keys[n].iter())
-            .collect()
+        let mut all: Vec<&Arc<ArchivedKey>> = self.keys.values().flatten().collect();
+        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        all
+    }
+
+    /// Every key as an archive record, in the deterministic order of the
+    /// archive format (domain, selector, sha256).
+    pub fn records(&self) -> Vec<ArchiveRecord> {
+        self.keys().into_iter().map(|k| k.to_record()).collect()
+    }
+
+    /// The archive in mailproof's archive format: one JSON object per line,
+    /// sorted, so that files diff and merge line by line.
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        for r in self.records() {
+            out.push_str(&serde_json::to_string(&r).expect("records serialize"));
+            out.push('\n');
+        }
+        out
     }
 
     /// Number of keys held.
@@ -150,36 +208,32 @@ impl KeyArchive {
     /// Loads a key file, detecting its format by content.
     pub fn load_file(path: &Path) -> Result<Self, LoadError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
             path: display.clone(),
             source,
         })?;
-        Self::load_str(&display, &text)
+        super::import::load_bytes(&display, &bytes, &super::import::ImportOptions::default())
     }
 
-    /// Parses key file text; `path` names it in provenance and errors.
+    /// Parses key file text (zone lines, key-archive API JSON, mailauth
+    /// dns-cache JSON, dig output or archive JSONL); `path` names it in
+    /// provenance and errors.
     pub fn load_str(path: &str, text: &str) -> Result<Self, LoadError> {
-        let mut archive = KeyArchive::new(format!("file {path}"));
-        match text.trim_start().as_bytes().first() {
-            Some(b'[') => archive.load_api_json(path, text)?,
-            Some(b'{') => archive.load_jsonl(path, &format!("file {path}"), text)?,
-            _ => archive.load_zone(path, text)?,
-        }
-        Ok(archive)
+        super::import::load_bytes(
+            path,
+            text.as_bytes(),
+            &super::import::ImportOptions::default(),
+        )
     }
 
-    fn load_zone(&mut self, path: &str, text: &str) -> Result<(), LoadError> {
-        let mut notes: Vec<String> = Vec::new();
+    pub(crate) fn load_zone(&mut self, path: &str, text: &str) -> Result<(), LoadError> {
+        let mut comments: Vec<String> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let lineno = i + 1;
-            let err = |message: String| LoadError::Syntax {
-                path: path.into(),
-                line: Some(lineno),
-                message,
-            };
+            let err = |message: String| LoadError::syntax(path, Some(lineno), message);
             let t = line.trim();
             if t.is_empty() {
-                notes.clear();
+                comments.clear();
                 continue;
             }
             if let Some(p) = t.strip_prefix(";!") {
@@ -195,7 +249,12 @@ impl KeyArchive {
                 continue;
             }
             if let Some(c) = t.strip_prefix(';') {
-                notes.push(c.trim().to_string());
+                comments.push(c.trim().to_string());
+                continue;
+            }
+            if t.starts_with('$') {
+                // $ORIGIN / $TTL directives: our names are always absolute.
+                comments.clear();
                 continue;
             }
             let (name, record) = parse_zone_line(t).map_err(err)?;
@@ -204,18 +263,15 @@ impl KeyArchive {
                     "{name:?} is not a <selector>._domainkey.<domain> name"
                 )));
             };
-            let provenance = Provenance {
-                source: format!("file {path} line {lineno}"),
-                notes: (!notes.is_empty()).then(|| notes.join(" ")),
-                ..Default::default()
-            };
-            notes.clear();
+            let here = format!("file {path} line {lineno}");
+            let provenance = zone_provenance(&here, &comments).map_err(err)?;
+            comments.clear();
             self.insert(ArchivedKey::new(domain, selector, &record, provenance));
         }
         Ok(())
     }
 
-    fn load_api_json(&mut self, path: &str, text: &str) -> Result<(), LoadError> {
+    pub(crate) fn load_api_json(&mut self, path: &str, text: &str) -> Result<(), LoadError> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct ApiKey {
@@ -225,14 +281,21 @@ impl KeyArchive {
             last_seen_at: Option<String>,
             value: String,
         }
-        let keys: Vec<ApiKey> = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
-            path: path.into(),
-            line: Some(e.line()),
-            message: format!("not a key-archive API JSON list: {e}"),
+        let keys: Vec<ApiKey> = serde_json::from_str(text).map_err(|e| {
+            LoadError::syntax(
+                path,
+                Some(e.line()),
+                format!("not a key-archive API JSON list: {e}"),
+            )
         })?;
-        for k in keys {
+        for (n, k) in keys.into_iter().enumerate() {
+            let source = format!("file {path} (key archive API JSON)");
             let provenance = Provenance {
-                source: format!("file {path} (key archive API JSON)"),
+                origins: vec![Origin::new(
+                    format!("key archive API JSON, file {path} entry {}", n + 1),
+                    k.last_seen_at.clone(),
+                )],
+                source,
                 first_seen: k.first_seen_at.clone(),
                 last_seen: k.last_seen_at.clone(),
                 ..Default::default()
@@ -247,24 +310,31 @@ impl KeyArchive {
         Ok(())
     }
 
-    fn load_jsonl(&mut self, path: &str, source: &str, text: &str) -> Result<(), LoadError> {
+    pub(crate) fn load_jsonl(
+        &mut self,
+        path: &str,
+        source: &str,
+        text: &str,
+    ) -> Result<(), LoadError> {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let err = |message: String| LoadError::Syntax {
-                path: path.into(),
-                line: Some(i + 1),
-                message,
-            };
+            let err = |message: String| LoadError::syntax(path, Some(i + 1), message);
             let r: ArchiveRecord = serde_json::from_str(line)
                 .map_err(|e| err(format!("not an archive record: {e}")))?;
+            let origins = if r.sources.is_empty() {
+                vec![Origin::new(format!("file {path} line {}", i + 1), None)]
+            } else {
+                r.sources.clone()
+            };
             let provenance = Provenance {
                 source: source.to_string(),
                 first_seen: r.first_seen.clone(),
                 last_seen: r.last_seen.clone(),
-                origins: r.sources.clone(),
+                origins,
                 notes: r.notes.clone(),
+                dnssec: r.dnssec.clone(),
                 compromised: r.compromised.clone(),
             };
             let key = ArchivedKey::new(&r.domain, &r.selector, &r.record, provenance);
@@ -279,6 +349,71 @@ impl KeyArchive {
         }
         Ok(())
     }
+}
+
+fn sort_key(k: &ArchivedKey) -> (&str, &str, &str, &str) {
+    (&k.domain, &k.selector, k.sha256().unwrap_or("~"), &k.record)
+}
+
+impl ArchivedKey {
+    /// The key as a record of the archive format. Evidence is sorted by date
+    /// and description so that merging in any order gives the same line.
+    pub fn to_record(&self) -> ArchiveRecord {
+        let p = &self.provenance;
+        let mut sources = p.origins.clone();
+        if sources.is_empty() {
+            sources.push(Origin::new(p.source.clone(), None));
+        }
+        sources.sort_by(|a, b| (&a.seen, &a.origin).cmp(&(&b.seen, &b.origin)));
+        sources.dedup();
+        let pk = self.parsed.as_ref().ok().and_then(|r| r.key.as_ref());
+        ArchiveRecord {
+            domain: self.domain.clone(),
+            selector: self.selector.clone(),
+            record: self.record.clone(),
+            sha256: pk.map(|k| k.sha256.clone()),
+            key_type: pk.map(|k| k.key_type().to_string()),
+            bits: pk.map(|k| k.bits),
+            first_seen: p.first_seen.clone(),
+            last_seen: p.last_seen.clone(),
+            sources,
+            dnssec: p.dnssec.clone(),
+            notes: p.notes.clone(),
+            compromised: p.compromised.clone(),
+        }
+    }
+}
+
+/// Provenance of a zone record from the comment lines directly above it.
+fn zone_provenance(here: &str, comments: &[String]) -> Result<Provenance, String> {
+    let mut p = Provenance {
+        source: here.to_string(),
+        ..Default::default()
+    };
+    let mut notes: Vec<String> = Vec::new();
+    for c in comments {
+        let (field, value) = c.split_once(':').unwrap_or(("", c));
+        let value = value.trim().to_string();
+        match field.trim() {
+            "source" => p
+                .origins
+                .push(serde_json::from_str(&value).map_err(|e| {
+                    format!("'; source:' comment is not a JSON source object: {e}")
+                })?),
+            "first_seen" => p.first_seen = Some(value),
+            "last_seen" => p.last_seen = Some(value),
+            "dnssec" => p.dnssec = Some(value),
+            "compromised" => p.compromised = Some(value),
+            "sha256" | "key" => {}
+            "note" => notes.push(value),
+            _ => notes.push(c.clone()),
+        }
+    }
+    if p.origins.is_empty() {
+        p.origins.push(Origin::new(here, None));
+    }
+    p.notes = (!notes.is_empty()).then(|| notes.join("\n"));
+    Ok(p)
 }
 
 impl KeySource for KeyArchive {
@@ -300,7 +435,7 @@ impl KeySource for KeyArchive {
 }
 
 /// Widens `into`'s seen window with `from`'s and keeps all evidence.
-fn merge_provenance(into: &mut Provenance, from: &Provenance) {
+pub(crate) fn merge_provenance(into: &mut Provenance, from: &Provenance) {
     let pick = |a: &Option<String>, b: &Option<String>, earlier: bool| match (a, b) {
         (Some(x), Some(y)) => {
             let (xs, ys) = (crate::util::parse_date(x), crate::util::parse_date(y));
@@ -314,24 +449,37 @@ fn merge_provenance(into: &mut Provenance, from: &Provenance) {
     };
     into.first_seen = pick(&into.first_seen, &from.first_seen, true);
     into.last_seen = pick(&into.last_seen, &from.last_seen, false);
-    if into.source != from.source {
-        into.origins.push(Origin {
-            origin: from.source.clone(),
-            seen: None,
-        });
+    if into.origins.is_empty() {
+        into.origins.push(Origin::new(into.source.clone(), None));
     }
-    for o in &from.origins {
-        if !into.origins.contains(o) {
-            into.origins.push(o.clone());
+    let incoming = if from.origins.is_empty() {
+        vec![Origin::new(from.source.clone(), None)]
+    } else {
+        from.origins.clone()
+    };
+    for o in incoming {
+        if !into.origins.contains(&o) {
+            into.origins.push(o);
         }
     }
     if into.compromised.is_none() {
         into.compromised = from.compromised.clone();
     }
+    if from.dnssec.is_some() {
+        into.dnssec = from.dnssec.clone();
+    }
+    match (&mut into.notes, &from.notes) {
+        (Some(a), Some(b)) if !a.contains(b.as_str()) => {
+            a.push('\n');
+            a.push_str(b);
+        }
+        (None, Some(b)) => into.notes = Some(b.clone()),
+        _ => {}
+    }
 }
 
 /// Splits a zone line into its owner name and concatenated TXT text.
-fn parse_zone_line(line: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_zone_line(line: &str) -> Result<(String, String), String> {
     let (name, rest) = line
         .split_once(char::is_whitespace)
         .ok_or_else(|| "expected '<name> TXT \"<record>\"'".to_string())?;
@@ -487,6 +635,12 @@ mod tests {
         let k = a.keys()[0];
         assert_eq!(k.provenance.first_seen.as_deref(), Some("2014-01-01"));
         assert_eq!(k.provenance.last_seen.as_deref(), Some("2016-01-01"));
-        assert_eq!(k.provenance.origins[0].origin, "two");
+        let origins: Vec<&str> = k
+            .provenance
+            .origins
+            .iter()
+            .map(|o| o.origin.as_str())
+            .collect();
+        assert_eq!(origins, ["one", "two"]);
     }
 }

@@ -6,6 +6,9 @@
 //! or compiled in ([`builtin`]). Every key carries its [`Provenance`].
 
 mod archive;
+pub mod dns;
+pub mod export;
+pub mod import;
 mod record;
 
 pub use archive::{ArchiveRecord, KeyArchive, LoadError, Origin, builtin};
@@ -14,7 +17,7 @@ pub use record::{KeyRecord, RecordError};
 use std::sync::Arc;
 
 /// Where a key came from and when it was seen.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// The source that supplied it: `built-in archive`, `file keys.zone line 4`, ...
     pub source: String,
@@ -25,11 +28,15 @@ pub struct Provenance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// Each piece of evidence: where the key was published or observed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<Origin>,
     /// Free notes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// DNSSEC status of the latest live capture (`secure`, `insecure`,
+    /// `bogus`, `indeterminate`, `not_validated`), when the key was seen live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<String>,
     /// Set when the private half is known to be published or factored: a
     /// signature by such a key proves nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,9 +98,35 @@ pub trait KeySource: Send + Sync {
     fn name(&self) -> String;
     /// Keys for `selector._domainkey.domain`.
     fn lookup(&self, domain: &str, selector: &str) -> Lookup;
+    /// Whether the source answers with what is published now (live DNS)
+    /// rather than what was archived. A live key that differs from every
+    /// archived key for the same selector means the selector was rotated.
+    fn is_live(&self) -> bool {
+        false
+    }
 }
 
 /// The DNS name of a key record.
 pub fn record_name(domain: &str, selector: &str) -> String {
     format!("{}._domainkey.{}", selector, domain.trim_end_matches('.')).to_ascii_lowercase()
+}
+
+/// Every (domain, selector) pair named by the DKIM-Signature fields of a
+/// message, in order, without duplicates (read leniently, so that keys of
+/// malformed signatures can still be fetched).
+pub fn signature_selectors(message: &[u8]) -> Vec<(String, String)> {
+    let Ok(msg) = crate::message::RawMessage::parse(message) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for h in msg.headers.iter().filter(|h| h.is("DKIM-Signature")) {
+        let hints = crate::signature::hints(h.value);
+        if let (Some(d), Some(s)) = (hints.domain, hints.selector) {
+            let pair = (d.trim_end_matches('.').to_ascii_lowercase(), s);
+            if !pair.0.is_empty() && !pair.1.is_empty() && !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
 }

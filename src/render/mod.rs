@@ -1,12 +1,20 @@
-//! Renderers: pure functions from reports to text, JSON and JSON Lines.
+//! Renderers: pure functions from reports to text, JSON, JSON Lines, and the
+//! publishable HTML and Markdown reports.
 //!
 //! Everything that came from a message is untrusted; each renderer escapes
 //! it for its format (see [`escape`]).
 
 pub mod escape;
+mod html;
+mod markdown;
+pub mod overview;
+mod publish;
 mod summary;
 mod text;
 
+pub use html::html;
+pub use markdown::markdown;
+pub use overview::Overview;
 pub use summary::summary_text;
 pub use text::text;
 
@@ -28,6 +36,36 @@ struct Document<'a> {
     settings: &'a Settings,
     totals: std::collections::BTreeMap<&'static str, usize>,
     reports: &'a [Report],
+}
+
+/// The time window in one sentence: "Signed between A (how) and B (how)."
+pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
+    let before = match (&w.not_before, &w.not_before_source) {
+        (Some(a), Some(how)) => Some(format!("{a} ({how})")),
+        _ => None,
+    };
+    let after = match (&w.not_after, &w.not_after_source) {
+        (Some(a), Some(how)) => Some(format!("{a} ({how})")),
+        _ => None,
+    };
+    let mut s = match (before, after) {
+        (Some(b), Some(a)) => format!("Signed between {b} and {a}."),
+        (Some(b), None) => format!("Signed after {b}; no later bound (no Received header, no x=)."),
+        (None, Some(a)) => format!("Signed before {a}."),
+        (None, None) => "No evidence bounds the signing time.".to_string(),
+    };
+    match (&w.key_first_seen, &w.key_last_seen) {
+        (Some(f), Some(l)) => s.push_str(&format!(
+            " The archive has evidence of the key from {f} to {l}."
+        )),
+        (Some(f), None) => s.push_str(&format!(" The archive has evidence of the key from {f}.")),
+        (None, Some(l)) => s.push_str(&format!(" The archive has evidence of the key up to {l}.")),
+        (None, None) => {}
+    }
+    for n in &w.notes {
+        s.push_str(&format!(" Note: {n}."));
+    }
+    s
 }
 
 /// One JSON object per line, one line per report (DESIGN.md `--format jsonl`).

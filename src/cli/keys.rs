@@ -1,0 +1,433 @@
+//! `mailproof keys ...`: look at, import, export and capture archived keys,
+//! plus the `--online` plumbing of `verify`. The logic lives in
+//! `mailproof::keys`; this module parses arguments and prints.
+//!
+//! Exit status: 0 success, 1 nothing matched / some key not found,
+//! 2 operational error (bad arguments, unreadable or unwritable file).
+
+use clap::{Subcommand, ValueEnum};
+use mailproof::keys::dns::{DnsConfig, DnsSource, Fetched};
+use mailproof::keys::export::{ExportFormat, export};
+use mailproof::keys::import::{Format, ImportOptions, load_bytes};
+use mailproof::keys::{ArchiveRecord, KeyArchive, builtin};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Key archive commands. New subcommands go here as new variants.
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// List keys, one line each (sorted by domain, selector, fingerprint).
+    List(ListArgs),
+    /// Show keys with all their evidence, by domain, selector or fingerprint prefix.
+    Show(ShowArgs),
+    /// Import keys into an archive file, merging duplicates by fingerprint.
+    Import(ImportArgs),
+    /// Export keys as zone lines, mailauth dns-cache JSON or archive JSONL.
+    Export(ExportArgs),
+    /// Capture the keys published now in live DNS, with their evidence.
+    Fetch(FetchArgs),
+}
+
+/// Which archives to read.
+#[derive(clap::Args)]
+pub struct SourceArgs {
+    /// Key archive file (any importable format); may be repeated.
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Leave out the built-in archive of historical keys.
+    #[arg(long)]
+    no_builtin_keys: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// `text` for people, `jsonl` for the archive records.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// `text` for people, `jsonl` for the archive records.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// A domain, a selector, `selector._domainkey.domain`, or a SHA-256 prefix (at least 6 hex digits).
+    #[arg(value_name = "QUERY")]
+    query: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The archive file to import into (created if missing; rewritten sorted).
+    #[arg(long, value_name = "FILE")]
+    into: PathBuf,
+    /// Input format; detected by content when not given.
+    #[arg(long, value_enum)]
+    format: Option<InFormat>,
+    /// Domain a PEM/DER public key was published under.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Selector a PEM/DER public key was published under.
+    #[arg(long)]
+    selector: Option<String>,
+    /// Date of the evidence for a PEM/DER key (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    seen: Option<String>,
+    /// Files to import.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InFormat {
+    Zone,
+    ApiJson,
+    Archive,
+    DnsCache,
+    Dig,
+    Pem,
+    Der,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Archive)]
+    format: OutFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Zone,
+    DnsCache,
+    Archive,
+}
+
+/// How to reach live DNS (shared by `keys fetch` and `verify --online`).
+#[derive(clap::Args, Clone)]
+pub struct DnsArgs {
+    /// Resolver to ask, as IP:PORT (default: the system's resolvers).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+    /// Seconds to wait for each DNS attempt.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub dns_timeout: u64,
+    /// Validate DNSSEC locally and record the result with each key.
+    #[arg(long)]
+    pub dnssec: bool,
+}
+
+#[derive(clap::Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    dns: DnsArgs,
+    /// Archive file to add the captured keys to (created if missing); without
+    /// it the records are printed as JSONL.
+    #[arg(long, value_name = "FILE")]
+    into: Option<PathBuf>,
+    /// Read the d=/s= pairs from the DKIM signatures of these messages
+    /// (files or directories) instead of the command line.
+    #[arg(long = "from", value_name = "INPUT", num_args = 1.., conflicts_with = "names")]
+    from: Vec<PathBuf>,
+    /// DOMAIN SELECTOR...
+    #[arg(value_name = "DOMAIN SELECTOR", required_unless_present = "from")]
+    names: Vec<String>,
+}
+
+/// Runs a `keys` subcommand and returns the exit status.
+pub fn run(cmd: KeysCommand) -> i32 {
+    let result = match cmd {
+        KeysCommand::List(a) => list(a),
+        KeysCommand::Show(a) => show(a),
+        KeysCommand::Import(a) => import(a),
+        KeysCommand::Export(a) => export_cmd(a),
+        KeysCommand::Fetch(a) => fetch(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mailproof: {e}");
+            2
+        }
+    }
+}
+
+fn load(sources: &SourceArgs) -> Result<KeyArchive, String> {
+    let mut all = KeyArchive::new("selected archives");
+    for p in &sources.keys {
+        all.merge(&KeyArchive::load_file(p).map_err(|e| format!("key file {e}"))?);
+    }
+    if !sources.no_builtin_keys {
+        all.merge(&builtin());
+    }
+    Ok(all)
+}
+
+fn print(text: &str) -> Result<i32, String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(0)
+}
+
+fn list_line(r: &ArchiveRecord) -> String {
+    format!(
+        "{}\t{}\t{}\t{} {}\t{} .. {}\t{} source(s)\n",
+        r.domain,
+        r.selector,
+        r.sha256.as_deref().map_or("(no usable key)", |s| &s[..16]),
+        r.key_type.as_deref().unwrap_or("-"),
+        r.bits.map_or("-".into(), |b| b.to_string()),
+        r.first_seen.as_deref().unwrap_or("?"),
+        r.last_seen.as_deref().unwrap_or("?"),
+        r.sources.len()
+    )
+}
+
+fn jsonl(records: &[ArchiveRecord]) -> String {
+    records
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
+        .collect()
+}
+
+fn list(a: ListArgs) -> Result<i32, String> {
+    let records = load(&a.sources)?.records();
+    print(&match a.format {
+        ListFormat::Text => records.iter().map(list_line).collect::<String>(),
+        ListFormat::Jsonl => jsonl(&records),
+    })
+}
+
+fn show(a: ShowArgs) -> Result<i32, String> {
+    let q = a.query.trim().trim_end_matches('.').to_ascii_lowercase();
+    let is_fp = q.len() >= 6 && q.bytes().all(|b| b.is_ascii_hexdigit());
+    let found: Vec<ArchiveRecord> = load(&a.sources)?
+        .records()
+        .into_iter()
+        .filter(|r| {
+            r.domain == q
+                || r.selector.to_ascii_lowercase() == q
+                || format!("{}._domainkey.{}", r.selector, r.domain).to_ascii_lowercase() == q
+                || is_fp && r.sha256.as_deref().is_some_and(|s| s.starts_with(&q))
+        })
+        .collect();
+    if found.is_empty() {
+        eprintln!("mailproof: no key matches {:?}", a.query);
+        return Ok(1);
+    }
+    print(&match a.format {
+        ListFormat::Jsonl => jsonl(&found),
+        ListFormat::Text => found.iter().map(show_text).collect::<Vec<_>>().join("\n"),
+    })?;
+    Ok(0)
+}
+
+fn show_text(r: &ArchiveRecord) -> String {
+    use mailproof::render::escape::terminal as esc;
+    let mut o = format!(
+        "{}._domainkey.{}\n  sha256   {}\n  key      {} {} bits\n  seen     {} .. {}\n",
+        esc(&r.selector),
+        esc(&r.domain),
+        r.sha256.as_deref().unwrap_or("(no usable key)"),
+        r.key_type.as_deref().unwrap_or("-"),
+        r.bits.map_or("-".into(), |b| b.to_string()),
+        esc(r.first_seen.as_deref().unwrap_or("?")),
+        esc(r.last_seen.as_deref().unwrap_or("?")),
+    );
+    for (label, v) in [
+        ("dnssec", &r.dnssec),
+        ("COMPROMISED", &r.compromised),
+        ("notes", &r.notes),
+    ] {
+        if let Some(v) = v {
+            o.push_str(&format!("  {label:<8} {}\n", esc(v)));
+        }
+    }
+    for s in &r.sources {
+        let mut extra = Vec::new();
+        if let Some(t) = s.ttl {
+            extra.push(format!("ttl {t}"));
+        }
+        if let Some(d) = &s.dnssec {
+            extra.push(format!("dnssec {}", esc(d)));
+        }
+        o.push_str(&format!(
+            "  source   [{}] {}{}\n",
+            esc(s.seen.as_deref().unwrap_or("undated")),
+            esc(&s.origin),
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", extra.join(", "))
+            }
+        ));
+    }
+    o.push_str(&format!("  record   {}\n", esc(&r.record)));
+    o
+}
+
+/// Reads an archive file to add to; a missing file is an empty archive.
+fn open_target(path: &Path) -> Result<KeyArchive, String> {
+    if path.exists() {
+        KeyArchive::load_file(path).map_err(|e| format!("archive {e}"))
+    } else {
+        Ok(KeyArchive::new(path.display().to_string()))
+    }
+}
+
+/// Writes an archive file whole (through a temporary file, so that a failed
+/// write never leaves half an archive).
+pub fn write_archive(path: &Path, archive: &KeyArchive) -> Result<(), String> {
+    let tmp = path.with_extension("tmp-mailproof");
+    std::fs::write(&tmp, archive.to_jsonl())
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+fn import(a: ImportArgs) -> Result<i32, String> {
+    let mut target = open_target(&a.into)?;
+    let opts = ImportOptions {
+        format: a.format.map(|f| match f {
+            InFormat::Zone => Format::Zone,
+            InFormat::ApiJson => Format::ApiJson,
+            InFormat::Archive => Format::Archive,
+            InFormat::DnsCache => Format::DnsCache,
+            InFormat::Dig => Format::Dig,
+            InFormat::Pem => Format::Pem,
+            InFormat::Der => Format::Der,
+        }),
+        domain: a.domain,
+        selector: a.selector,
+        seen: a.seen,
+    };
+    for p in &a.inputs {
+        let shown = p.display().to_string();
+        let bytes = std::fs::read(p).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+        let incoming = load_bytes(&shown, &bytes, &opts).map_err(|e| e.to_string())?;
+        let before = target.len();
+        target.merge(&incoming);
+        eprintln!(
+            "mailproof: {shown}: {} key(s), {} new, {} merged into existing records",
+            incoming.len(),
+            target.len() - before,
+            incoming.len() - (target.len() - before)
+        );
+    }
+    write_archive(&a.into, &target)?;
+    Ok(0)
+}
+
+fn export_cmd(a: ExportArgs) -> Result<i32, String> {
+    let format = match a.format {
+        OutFormat::Zone => ExportFormat::Zone,
+        OutFormat::DnsCache => ExportFormat::DnsCache,
+        OutFormat::Archive => ExportFormat::Archive,
+    };
+    let text = export(&load(&a.sources)?, format);
+    match &a.output {
+        Some(p) => std::fs::write(p, text)
+            .map(|_| 0)
+            .map_err(|e| format!("{}: cannot write: {e}", p.display())),
+        None => print(&text),
+    }
+}
+
+/// A live DNS source for `args`.
+pub fn dns_source(args: &DnsArgs) -> Result<Arc<DnsSource>, String> {
+    let cfg = DnsConfig {
+        resolver: args.resolver,
+        timeout: Duration::from_secs(args.dns_timeout.max(1)),
+        dnssec: args.dnssec,
+        ..Default::default()
+    };
+    DnsSource::new(&cfg)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+/// Adds what `dns` saw to the archive file `path`.
+pub fn save_seen(dns: &DnsSource, path: &Path) -> Result<usize, String> {
+    let seen = dns.seen();
+    let mut target = open_target(path)?;
+    target.merge(&seen);
+    write_archive(path, &target)?;
+    Ok(seen.len())
+}
+
+fn fetch(a: FetchArgs) -> Result<i32, String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if a.from.is_empty() {
+        let (domain, selectors) = a.names.split_first().ok_or("give DOMAIN SELECTOR...")?;
+        if selectors.is_empty() {
+            return Err(format!("give at least one selector for {domain}"));
+        }
+        pairs.extend(selectors.iter().map(|s| (domain.clone(), s.clone())));
+    } else {
+        let (planned, missing) = mailproof::input::plan(&a.from);
+        for m in &missing {
+            eprintln!("mailproof: {m}");
+        }
+        if !missing.is_empty() {
+            return Ok(2);
+        }
+        for item in mailproof::input::Messages::new(planned, |_: &str| true) {
+            match &item.bytes {
+                Ok(b) => {
+                    for p in mailproof::keys::signature_selectors(b) {
+                        if !pairs.contains(&p) {
+                            pairs.push(p);
+                        }
+                    }
+                }
+                Err(why) => eprintln!("mailproof: {}: {why}", item.source),
+            }
+        }
+    }
+    let dns = dns_source(&a.dns)?;
+    let mut missing = false;
+    for (d, s) in &pairs {
+        match dns.fetch(d, s) {
+            Fetched::Found(keys) => eprintln!(
+                "mailproof: {s}._domainkey.{d}: {} record(s) captured",
+                keys.len()
+            ),
+            Fetched::NotFound(why) => {
+                missing = true;
+                eprintln!("mailproof: {why}");
+            }
+            Fetched::TempFail(why) => {
+                missing = true;
+                eprintln!("mailproof: temporary failure: {why}");
+            }
+        }
+    }
+    match &a.into {
+        Some(p) => {
+            save_seen(&dns, p)?;
+        }
+        None => {
+            print(&dns.seen().to_jsonl())?;
+        }
+    }
+    Ok(if missing { 1 } else { 0 })
+}

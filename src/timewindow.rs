@@ -1,0 +1,92 @@
+//! When was the message signed? Bounds from the evidence, each with its origin.
+//!
+//! A DKIM signature carries no trusted timestamp, so the report states a
+//! window and says where each end comes from:
+//! - lower bound: `t=` (the signer's clock, covered by the signature), else the
+//!   Date header (set by the sender's software; noted whether it is signed);
+//! - upper bound: the earliest of the topmost Received header (added by the
+//!   receiving server: the message existed by then), `x=` (the signer's own
+//!   expiry). The time of verification is not used: it would make the same
+//!   input give different bytes every day, and it bounds nothing useful.
+//!
+//! The archive's first/last sighting of the key is reported beside the window,
+//! not as a bound: a key is usually in use before anyone archives it.
+
+use crate::message::RawMessage;
+use crate::report::TimeWindow;
+use crate::util::rfc3339;
+use crate::verify::SigCheck;
+
+/// The window for the deciding signature `c`, if its header signature verified.
+pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<TimeWindow> {
+    if !c.result.header_valid() {
+        return None;
+    }
+    let sig = c.sig.as_ref().ok()?;
+    let date = date_header(msg);
+    let (not_before, nb_source) = match (sig.timestamp, date) {
+        (Some(t), _) => (
+            Some(t),
+            Some("t=, the signer's clock, covered by the signature".to_string()),
+        ),
+        (None, Some(d)) if sig.signs("Date") > 0 => (
+            Some(d),
+            Some("Date header, covered by the signature, set by the sender's software".to_string()),
+        ),
+        (None, Some(d)) => (
+            Some(d),
+            Some("Date header, not covered by the signature".to_string()),
+        ),
+        (None, None) => (None, None),
+    };
+    let _ = now;
+    let mut uppers: Vec<(i64, String)> = Vec::new();
+    if let Some(r) = topmost_received(msg) {
+        uppers.push((
+            r,
+            "topmost Received header, added by the receiving server, not covered by the signature"
+                .into(),
+        ));
+    }
+    if let Some(x) = sig.expiration {
+        uppers.push((x, "x=, the signature's own expiry".into()));
+    }
+    let (not_after, na_source) = uppers
+        .into_iter()
+        .min_by_key(|(t, _)| *t)
+        .map_or((None, None), |(t, s)| (Some(t), Some(s)));
+    let mut notes = Vec::new();
+    if let (Some(nb), Some(na)) = (not_before, not_after)
+        && nb > na
+    {
+        let not_after = na;
+        notes.push(format!(
+            "the bounds disagree: the lower bound ({}) is after the upper bound ({}); one of the clocks involved was wrong, or a header was altered",
+            rfc3339(nb),
+            rfc3339(not_after)
+        ));
+    }
+    let key = c.key.as_ref().map(|k| &k.provenance);
+    Some(TimeWindow {
+        not_before: not_before.map(rfc3339),
+        not_before_source: nb_source,
+        not_after: not_after.map(rfc3339),
+        not_after_source: na_source,
+        key_first_seen: key.and_then(|p| p.first_seen.clone()),
+        key_last_seen: key.and_then(|p| p.last_seen.clone()),
+        notes,
+    })
+}
+
+/// The Date header as Unix time.
+pub(crate) fn date_header(msg: &RawMessage<'_>) -> Option<i64> {
+    let v = msg.fields("Date").next()?.text();
+    mail_parser::DateTime::parse_rfc822(&v).map(|d| d.to_timestamp())
+}
+
+/// The date after the last `;` of the topmost Received header.
+fn topmost_received(msg: &RawMessage<'_>) -> Option<i64> {
+    let v = msg.fields("Received").next()?.text();
+    let (_, date) = v.rsplit_once(';')?;
+    mail_parser::DateTime::parse_rfc822(date.trim()).map(|d| d.to_timestamp())
+}

@@ -1,0 +1,539 @@
+//! The `keys` commands and `verify --online/--save-keys/--at` through the
+//! binary: capture a key from a test DNS server and reuse it offline,
+//! round-trip every format, merge archives, rotated selectors, time windows.
+
+mod common;
+mod dnsserver;
+
+use common::*;
+use mailproof::keys::{ArchiveRecord, KeyRecord};
+use std::path::Path;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn records(path: &Path) -> Vec<ArchiveRecord> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn fingerprint(key: &TestKey) -> String {
+    KeyRecord::parse(&key.record()).unwrap().key.unwrap().sha256
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn key_only_in_dns_verifies_online_is_saved_and_reused_offline() {
+    let key = TestKey::load("rsa2048");
+    let dns = dnsserver::start(vec![(
+        "s2015._domainkey.example.com",
+        dnsserver::txt_record(&key.record()),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let msg = dir.path().join("m.eml");
+    std::fs::write(&msg, signed(&Sign::default())).unwrap();
+    let saved = dir.path().join("seen.jsonl");
+    let resolver = dns.addr.to_string();
+    // Offline, nothing has the key.
+    let (code, out, _) = run(&["verify", "--no-builtin-keys", "--format", "jsonl", s(&msg)]);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"no_key\""), "{out}");
+    // Online: verifies from DNS and saves the key with its evidence.
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--online",
+        "--resolver",
+        &resolver,
+        "--dns-timeout",
+        "2",
+        "--save-keys",
+        s(&saved),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(r["verdict"], "verified");
+    let k = &r["signatures"][0]["key"];
+    assert_eq!(k["sha256"], fingerprint(&key));
+    assert!(
+        k["source"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("live DNS via {resolver} at "))
+    );
+    let recs = records(&saved);
+    assert_eq!(recs.len(), 1);
+    let rec = &recs[0];
+    assert_eq!(rec.sha256.as_deref(), Some(fingerprint(&key).as_str()));
+    assert_eq!(
+        (rec.key_type.as_deref(), rec.bits),
+        (Some("rsa"), Some(2048))
+    );
+    assert_eq!(rec.sources[0].origin, format!("live DNS via {resolver}"));
+    assert_eq!(rec.sources[0].ttl, Some(300));
+    assert_eq!(rec.sources[0].dnssec.as_deref(), Some("not_validated"));
+    assert!(rec.first_seen.is_some() && rec.first_seen == rec.sources[0].seen);
+    // Offline again, from the saved file.
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&saved),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        r["signatures"][0]["key"]["source"],
+        format!("file {}", saved.display())
+    );
+    assert_eq!(
+        r["signatures"][0]["key"]["origins"][0]["origin"],
+        format!("live DNS via {resolver}")
+    );
+}
+
+#[test]
+fn fetch_by_name_and_from_messages() {
+    let key = TestKey::load("rsa2048");
+    let esp = TestKey::load("rsa2048b");
+    let dns = dnsserver::start(vec![
+        (
+            "s2015._domainkey.example.com",
+            dnsserver::txt_record(&key.record()),
+        ),
+        (
+            "esp._domainkey.mailer.example.org",
+            dnsserver::txt_record(&esp.record()),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("a.jsonl");
+    let resolver = dns.addr.to_string();
+    let (code, _, err) = run(&[
+        "keys",
+        "fetch",
+        "--resolver",
+        &resolver,
+        "--into",
+        s(&into),
+        "example.com",
+        "s2015",
+        "gone",
+    ]);
+    assert_eq!(code, 1, "one selector is missing: {err}");
+    assert!(
+        err.contains("gone._domainkey.example.com: NXDOMAIN"),
+        "{err}"
+    );
+    assert_eq!(records(&into).len(), 1);
+    let both = sign(
+        &signed(&Sign::default()),
+        &esp,
+        &Sign {
+            domain: "mailer.example.org",
+            selector: "esp",
+            ..Default::default()
+        },
+    );
+    let msg = dir.path().join("m.eml");
+    std::fs::write(&msg, both).unwrap();
+    let (code, _, err) = run(&[
+        "keys",
+        "fetch",
+        "--resolver",
+        &resolver,
+        "--into",
+        s(&into),
+        "--from",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let recs = records(&into);
+    assert_eq!(recs.len(), 2);
+    // the second capture of the same key adds evidence, not a record
+    let again = recs.iter().find(|r| r.domain == "example.com").unwrap();
+    assert!(again.sources.len() <= 2);
+    assert_eq!(recs[0].domain, "example.com", "sorted by domain");
+}
+
+/// One key per input format, all for different selectors.
+fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let k1 = TestKey::load("rsa2048");
+    let k2 = TestKey::load("rsa2048b");
+    let k3 = TestKey::load("rsa1024");
+    let k4 = TestKey::load("ed25519");
+    let k5 = TestKey::load("rsa512");
+    let files = [
+        (
+            "a.zone",
+            format!(
+                "; seen in a 2015 zone transfer\n; first_seen: 2015-01-01\n{}",
+                zone_line("zone", "example.com", &k1)
+            ),
+        ),
+        (
+            "b.json",
+            serde_json::json!([{"domain": "example.com", "selector": "api",
+                "firstSeenAt": "2016-01-01T00:00:00Z", "lastSeenAt": "2017-01-01T00:00:00Z",
+                "value": k2.record()}])
+            .to_string(),
+        ),
+        (
+            "c.json",
+            serde_json::json!({"example.com": {"TXT": [["v=spf1 -all"]]},
+                "cache._domainkey.example.com": {"TXT": [[&k3.record()[..100], &k3.record()[100..]]]}})
+            .to_string(),
+        ),
+        (
+            "d.txt",
+            format!(
+                "; <<>> DiG 9.18.6 <<>> txt dig._domainkey.example.com\n;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n;; flags: qr rd ra; QUERY: 1, ANSWER: 1\n\n;; QUESTION SECTION:\n;dig._domainkey.example.com. IN TXT\n\n;; ANSWER SECTION:\ndig._domainkey.example.com. 3600 IN TXT \"{}\"\n\n;; SERVER: 9.9.9.9#53(9.9.9.9) (UDP)\n;; WHEN: Mon Jun 01 12:00:00 UTC 2015\n",
+                k4.record()
+            ),
+        ),
+    ];
+    let mut paths: Vec<_> = files
+        .iter()
+        .map(|(n, t)| {
+            let p = dir.join(n);
+            std::fs::write(&p, t).unwrap();
+            p
+        })
+        .collect();
+    let b64 = k5.record();
+    let p = b64.split("p=").nth(1).unwrap();
+    let pem = dir.join("e.pem");
+    std::fs::write(
+        &pem,
+        format!("-----BEGIN PUBLIC KEY-----\n{p}\n-----END PUBLIC KEY-----\n"),
+    )
+    .unwrap();
+    paths.push(pem);
+    paths
+}
+
+#[test]
+fn import_export_round_trips_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("all.jsonl");
+    let files = inputs(dir.path());
+    let (pem, others) = files.split_last().unwrap();
+    let mut args = vec!["keys", "import", "--into", s(&into)];
+    args.extend(others.iter().map(|p| s(p)));
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "keys",
+        "import",
+        "--into",
+        s(&into),
+        "--domain",
+        "example.com",
+        "--selector",
+        "pem",
+        "--seen",
+        "2014-05-05",
+        s(pem),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let all = records(&into);
+    let sels: Vec<&str> = all.iter().map(|r| r.selector.as_str()).collect();
+    assert_eq!(sels, ["api", "cache", "dig", "pem", "zone"]);
+    assert!(
+        all.iter()
+            .all(|r| r.sha256.is_some() && !r.sources.is_empty())
+    );
+    let dig = all.iter().find(|r| r.selector == "dig").unwrap();
+    assert_eq!(dig.sources[0].seen.as_deref(), Some("2015-06-01"));
+    assert_eq!(dig.sources[0].ttl, Some(3600));
+    let zone = all.iter().find(|r| r.selector == "zone").unwrap();
+    assert_eq!(zone.notes.as_deref(), Some("seen in a 2015 zone transfer"));
+    assert_eq!(zone.first_seen.as_deref(), Some("2015-01-01"));
+
+    for format in ["zone", "dns-cache", "archive"] {
+        let out = dir.path().join(format!("export.{format}"));
+        let (code, _, err) = run(&[
+            "keys",
+            "export",
+            "--no-builtin-keys",
+            "--keys",
+            s(&into),
+            "--format",
+            format,
+            "-o",
+            s(&out),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let back = dir.path().join(format!("back-{format}.jsonl"));
+        let (code, _, err) = run(&["keys", "import", "--into", s(&back), s(&out)]);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert_eq!(
+            records(&back),
+            all,
+            "{format} round trip changed the archive"
+        );
+    }
+}
+
+#[test]
+fn merging_two_archives_widens_window_and_keeps_both_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = TestKey::load("rsa2048");
+    let line = |first: &str, last: &str, origin: &str| {
+        serde_json::json!({"domain": "example.com", "selector": "s2015", "record": key.record(),
+            "first_seen": first, "last_seen": last,
+            "sources": [{"origin": origin, "seen": first}]})
+        .to_string()
+            + "\n"
+    };
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    std::fs::write(&a, line("2015-01-01", "2015-12-31", "newsroom A capture")).unwrap();
+    std::fs::write(&b, line("2014-03-01", "2015-06-30", "newsroom B capture")).unwrap();
+    let out = dir.path().join("merged.jsonl");
+    let (code, _, err) = run(&["keys", "import", "--into", s(&out), s(&a), s(&b)]);
+    assert_eq!(code, 0, "{err}");
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].first_seen.as_deref(), Some("2014-03-01"));
+    assert_eq!(recs[0].last_seen.as_deref(), Some("2015-12-31"));
+    let origins: Vec<&str> = recs[0].sources.iter().map(|o| o.origin.as_str()).collect();
+    assert_eq!(origins, ["newsroom B capture", "newsroom A capture"]);
+    // Merging in the other order gives the same bytes: files merge cleanly.
+    let out2 = dir.path().join("merged2.jsonl");
+    run(&["keys", "import", "--into", s(&out2), s(&b), s(&a)]);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&out2).unwrap());
+}
+
+#[test]
+fn rotated_selector_old_message_verifies_with_older_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = TestKey::load("rsa2048");
+    let new = TestKey::load("rsa2048b");
+    let rec = |k: &TestKey, first: &str, last: &str| {
+        serde_json::json!({"domain": "example.com", "selector": "s", "record": k.record(),
+            "first_seen": first, "last_seen": last,
+            "sources": [{"origin": format!("capture {first}"), "seen": first}]})
+        .to_string()
+    };
+    let archive = dir.path().join("k.jsonl");
+    std::fs::write(
+        &archive,
+        format!(
+            "{}\n{}\n",
+            rec(&new, "2019-01-01", "2021-01-01"),
+            rec(&old, "2014-01-01", "2016-01-01")
+        ),
+    )
+    .unwrap();
+    let msg = dir.path().join("old.eml");
+    std::fs::write(
+        &msg,
+        sign(
+            MESSAGE.as_bytes(),
+            &old,
+            &Sign {
+                selector: "s",
+                ..Default::default()
+            },
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&archive),
+        "--format",
+        "json",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sig = &doc["reports"][0]["signatures"][0];
+    assert_eq!(sig["keys_tried"], 2);
+    assert_eq!(sig["key"]["sha256"], fingerprint(&old));
+    assert_eq!(sig["key"]["first_seen"], "2014-01-01");
+    let (_, text, _) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&archive),
+        s(&msg),
+    ]);
+    assert!(text.contains(&fingerprint(&old)), "{text}");
+    assert!(!text.contains(&fingerprint(&new)), "{text}");
+}
+
+#[test]
+fn time_window_in_text_and_json_and_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("k.zone");
+    std::fs::write(&zone, standard_zone()).unwrap();
+    let signed_msg = signed(&Sign {
+        expiration: Some(SIGNED_AT + 30 * 86_400),
+        ..Default::default()
+    });
+    let mut m =
+        b"Received: from mx.example.net by inbox.example.net; Mon, 01 Jun 2015 12:00:07 +0000\r\n"
+            .to_vec();
+    m.extend_from_slice(&signed_msg);
+    let msg = dir.path().join("m.eml");
+    std::fs::write(&msg, m).unwrap();
+    let (_, out, _) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&zone),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let w = &r["time_window"];
+    assert_eq!(w["not_before"], "2015-06-01T12:00:00Z");
+    assert!(w["not_before_source"].as_str().unwrap().starts_with("t="));
+    assert_eq!(w["not_after"], "2015-06-01T12:00:07Z");
+    assert!(
+        w["not_after_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("topmost Received")
+    );
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "signature_expired")
+    );
+    let (_, text, _) = run(&["verify", "--no-builtin-keys", "--keys", s(&zone), s(&msg)]);
+    assert!(
+        text.contains("Signed between 2015-06-01T12:00:00Z (t=, the signer's clock, covered by the signature) and 2015-06-01T12:00:07Z (topmost Received header"),
+        "{text}"
+    );
+    // At a reference time before x=, the signature has not expired yet.
+    let (_, out, _) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&zone),
+        "--at",
+        "2015-06-02",
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "signature_expired"),
+        "{r}"
+    );
+    let (code, _, err) = run(&["verify", "--at", "yesterday", s(&msg)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--at"), "{err}");
+}
+
+#[test]
+fn key_window_uses_date_without_t() {
+    let key = TestKey::load("rsa2048");
+    let line =
+        serde_json::json!({"domain": "example.com", "selector": "s2015", "record": key.record(),
+        "first_seen": "2019-01-01", "last_seen": "2020-01-01", "sources": []})
+        .to_string();
+    let v = mailproof::Verifier::builder()
+        .builtin_archive(false)
+        .key_source(mailproof::keys::KeyArchive::load_str("a.jsonl", &line).unwrap())
+        .clock(mailproof::FixedClock(NOW))
+        .build();
+    let r = v.verify_bytes(
+        "t",
+        &signed(&Sign {
+            timestamp: None,
+            ..Default::default()
+        }),
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "signed_outside_key_window")
+        .expect("finding");
+    assert!(
+        f.message.starts_with("the Date header (no t=) 2015-06-01"),
+        "{}",
+        f.message
+    );
+    let w = r.time_window.unwrap();
+    assert!(
+        w.not_before_source
+            .unwrap()
+            .starts_with("Date header, covered")
+    );
+}
+
+#[test]
+fn list_and_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("k.zone");
+    std::fs::write(&zone, standard_zone()).unwrap();
+    let (code, out, _) = run(&["keys", "list", "--no-builtin-keys", "--keys", s(&zone)]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 5);
+    let fp = fingerprint(&TestKey::load("rsa2048b"));
+    let (code, out, _) = run(&[
+        "keys",
+        "show",
+        "--no-builtin-keys",
+        "--keys",
+        s(&zone),
+        &fp[..10],
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("esp._domainkey.mailer.example.org\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("file {} line 5", zone.display())),
+        "{out}"
+    );
+    let (code, _, err) = run(&[
+        "keys",
+        "show",
+        "--no-builtin-keys",
+        "--keys",
+        s(&zone),
+        "nothing",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no key matches"));
+    let (code, _, err) = run(&["keys", "list", "--keys", "/nonexistent/k.zone"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/k.zone"), "{err}");
+}
