@@ -11,6 +11,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
+/// Renders all reports of a run as one document.
+pub type RenderAll = Box<dyn Fn(&[Report]) -> String>;
+
 /// Output format of the records.
 pub enum RecordFormat {
     /// Text per message, as it comes.
@@ -19,7 +22,7 @@ pub enum RecordFormat {
     Jsonl,
     /// One document over all reports (JSON, HTML, Markdown): the reports are
     /// kept until the end, so memory grows with the run.
-    Whole(Box<dyn Fn(&[Report]) -> String>),
+    Whole(RenderAll),
 }
 
 /// Settings of one run, validated.
