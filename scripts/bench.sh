@@ -30,7 +30,7 @@ OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
-N=$(wc -l < "$CORPUS/expected.tsv")
+N=$(grep -vc "^#" "$CORPUS/expected.tsv")
 BYTES=$(find "$CORPUS/msgs" -name '*.eml' -printf '%s\n' | awk '{s+=$1} END {print s}')
 
 declare -A CMD
