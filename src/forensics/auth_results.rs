@@ -10,7 +10,7 @@
 //! Received field written by another organization.
 
 use super::finding;
-use super::received::{Hop, is_domain_name};
+use super::received::{Hop, is_domain_name, strip_comments};
 use crate::message::RawMessage;
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::util::org_domain;
@@ -238,18 +238,4 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
             _ => {}
         }
     }
-}
-
-fn strip_comments(s: &str) -> String {
-    let mut depth = 0usize;
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' if depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }

@@ -98,7 +98,7 @@ pub fn parse(position: usize, field: usize, value: &str) -> Hop {
 }
 
 /// Removes parenthesized comments (nested), keeping the rest.
-fn strip_comments(s: &str) -> String {
+pub(crate) fn strip_comments(s: &str) -> String {
     let mut depth = 0usize;
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
