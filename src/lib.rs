@@ -22,9 +22,11 @@
 
 mod analysis;
 pub mod arc;
+pub mod batch;
 pub mod canon;
 pub mod crypto;
 pub mod forensics;
+pub mod input;
 pub mod keys;
 pub mod message;
 pub mod recover;
@@ -33,6 +35,7 @@ pub mod repair;
 pub mod report;
 mod sigcheck;
 pub mod signature;
+pub mod summary;
 pub mod tags;
 mod timewindow;
 mod util;

@@ -387,11 +387,14 @@ fn fetch(a: FetchArgs) -> Result<i32, String> {
         }
         pairs.extend(selectors.iter().map(|s| (domain.clone(), s.clone())));
     } else {
-        let (items, failed) = super::inputs::collect(&a.from);
-        if failed {
+        let (planned, missing) = mailproof::input::plan(&a.from);
+        for m in &missing {
+            eprintln!("mailproof: {m}");
+        }
+        if !missing.is_empty() {
             return Ok(2);
         }
-        for item in items {
+        for item in mailproof::input::Messages::new(planned, |_: &str| true) {
             match &item.bytes {
                 Ok(b) => {
                     for p in mailproof::keys::signature_selectors(b) {
