@@ -4,7 +4,6 @@
 //!
 //! Exit status: 0 at least one key recovered, 1 none, 2 operational error.
 
-use super::inputs;
 use mailproof::recover::{self, Input, Options};
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,16 +18,20 @@ pub struct RecoverArgs {
     /// 2048-bit pair costs about half a minute).
     #[arg(long, default_value_t = Options::default().max_attempts, value_name = "N")]
     max_attempts: usize,
-    /// .eml files or directories of them (walked recursively).
+    /// .eml files, mbox files, Maildirs or directories (walked recursively).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
 
 /// Runs a `keys` subcommand.
 pub fn recover_cmd(args: RecoverArgs) -> i32 {
-    let (items, mut operational_error) = inputs::collect(&args.inputs);
+    let (planned, missing) = mailproof::input::plan(&args.inputs);
+    let mut operational_error = !missing.is_empty();
+    for m in &missing {
+        eprintln!("mailproof: {m}");
+    }
     let mut readable: Vec<(String, Vec<u8>)> = Vec::new();
-    for item in items {
+    for item in mailproof::input::Messages::new(planned, |_: &str| true) {
         match item.bytes {
             Ok(b) => readable.push((item.source, b)),
             Err(why) => {
