@@ -22,17 +22,21 @@
 
 mod analysis;
 pub mod arc;
+pub mod batch;
 pub mod canon;
 pub mod crypto;
 pub mod forensics;
+pub mod input;
 pub mod keys;
 pub mod limits;
 pub mod message;
+pub mod recover;
 pub mod render;
 pub mod repair;
 pub mod report;
 mod sigcheck;
 pub mod signature;
+pub mod summary;
 pub mod tags;
 mod timewindow;
 mod util;
