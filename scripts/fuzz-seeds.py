@@ -53,7 +53,16 @@ def txt_strings(zone_line):
 
 def main():
     zones = sorted(FIX.rglob("*.zone"))
-    for m in messages():
+    all_messages = list(messages())
+    # mbox seeds: fixture messages framed as mailboxes (mboxo/mboxrd style)
+    for i in range(0, len(all_messages), 8):
+        box = b""
+        for m in all_messages[i:i + 8]:
+            box += b"From sender@example.com Mon Jun  1 12:00:00 2015\n" + m
+            box += b"" if m.endswith(b"\n") else b"\n"
+            box += b"\n"
+        put("mbox", box)
+    for m in all_messages:
         put("message", m)
         put("verify", m)
         for name, value in header_fields(m):

@@ -262,3 +262,29 @@ fn closed_pipe_is_exit_2_and_records_written_before_are_intact() {
     assert!(whole >= 1, "no whole record before the pipe closed");
     jsonl_records(&out[..out.iter().rposition(|&b| b == b'\n').unwrap() + 1]);
 }
+
+#[test]
+fn full_disk_on_output_file_is_exit_2_with_a_clear_error() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    let (dir, keys) = scenario();
+    let out = mailproof(&[
+        "verify",
+        "--no-builtin-keys",
+        "-q",
+        "--keys",
+        &keys,
+        "--output",
+        "/dev/full",
+        dir.path().join("msgs").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("space") || stderr.contains("write"),
+        "{stderr}"
+    );
+}

@@ -222,3 +222,80 @@ fn no_message_lost_in_a_directory_of_hostile_files() {
         }
     }
 }
+
+/// Batch mode (parallel, --output file): an mbox with an over-cap message
+/// and hostile files around it; every message gets exactly one record.
+#[test]
+fn no_message_lost_in_batch_mode_with_an_mbox() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keys.zone"), standard_zone()).unwrap();
+    let m = dir.path().join("in");
+    std::fs::create_dir(&m).unwrap();
+    let mut mbox = Vec::new();
+    for body in [
+        signed(&Sign::default()),
+        vec![b'x'; 6000],
+        b"not a message\n".to_vec(),
+        signed(&Sign::default()),
+    ] {
+        mbox.extend_from_slice(b"From a@example.com Mon Jun  1 12:00:00 2015\n");
+        mbox.extend_from_slice(&body);
+        mbox.extend_from_slice(b"\n");
+    }
+    std::fs::write(m.join("box.mbox"), mbox).unwrap();
+    std::fs::write(m.join("empty.eml"), b"").unwrap();
+    std::fs::write(m.join("valid.eml"), signed(&Sign::default())).unwrap();
+    std::fs::write(m.join("zbig.eml"), vec![b'y'; 9000]).unwrap();
+    let out_file = dir.path().join("out.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+        .args([
+            "verify",
+            "--no-builtin-keys",
+            "-q",
+            "--jobs",
+            "2",
+            "--max-message-size",
+            "4K",
+            "--keys",
+        ])
+        .arg(dir.path().join("keys.zone"))
+        .arg("--output")
+        .arg(&out_file)
+        .arg(&m)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let recs: Vec<serde_json::Value> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, String)> = recs
+        .iter()
+        .map(|r| {
+            let src = r["source"].as_str().unwrap();
+            let name = std::path::Path::new(src)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, r["verdict"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let want = [
+        ("box.mbox#1", "verified"),
+        ("box.mbox#2", "error"),
+        ("box.mbox#3", "error"),
+        ("box.mbox#4", "verified"),
+        ("empty.eml", "error"),
+        ("valid.eml", "verified"),
+        ("zbig.eml", "error"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want, "records written == messages read, in order");
+}
