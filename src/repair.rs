@@ -173,8 +173,15 @@ impl RepairKind {
 /// `max` applicable repairs (never both mbox variants), fewest first, each
 /// in application order.
 pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
+    plans_for(bytes, max, &RepairKind::ALL)
+}
+
+/// Like [`plans`], limited to the repairs in `allowed`. Within one size,
+/// plans with the CRLF repair (by far the most common need) come first.
+pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<RepairKind>> {
     let found: Vec<RepairKind> = RepairKind::ALL
         .into_iter()
+        .filter(|k| allowed.contains(k))
         .filter(|k| *k != RepairKind::FinalNewline && k.applies(bytes))
         .collect();
     let mut out: Vec<Vec<RepairKind>> = Vec::new();
@@ -190,8 +197,23 @@ pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
             out.push(plan);
         }
     }
-    out.sort_by_key(Vec::len);
+    out.sort_by_key(|p| (p.len(), !p.contains(&RepairKind::CrlfLineEndings)));
     out
+}
+
+impl RepairKind {
+    /// Whether the repair changes the body (else only the header block).
+    pub fn touches_body(self) -> bool {
+        !matches!(self, RepairKind::UnfoldHeaders)
+    }
+
+    /// Whether the repair changes the header block.
+    pub fn touches_headers(self) -> bool {
+        matches!(
+            self,
+            RepairKind::UnfoldHeaders | RepairKind::CrlfLineEndings
+        )
+    }
 }
 
 /// Applies a plan in order.
