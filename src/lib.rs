@@ -29,6 +29,8 @@ pub mod message;
 pub mod render;
 pub mod repair;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod sigcheck;
 pub mod signature;
 pub mod tags;

@@ -5,6 +5,8 @@
 
 mod inputs;
 mod keys;
+#[cfg(feature = "serve")]
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailproof::keys::KeyArchive;
@@ -28,6 +30,9 @@ enum Command {
     /// Manage key archives: list, show, import, export, fetch.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// A page on this computer to check messages in a web browser.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -80,6 +85,8 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Verify(args) => verify(args),
         Command::Keys(cmd) => keys::run(cmd),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }
 
