@@ -11,22 +11,6 @@ use crate::verify::SigCheck;
 
 /// Headers a reader sees; the first five must be signed for `verified`.
 const REQUIRED_VISIBLE: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
-const OTHER_VISIBLE: [&str; 2] = ["Reply-To", "Content-Type"];
-/// Headers that should occur once (RFC 5322 3.6 and MIME): an extra instance
-/// beyond what a signature covers is suspicious.
-const SINGLE_INSTANCE: [&str; 11] = [
-    "From",
-    "Sender",
-    "Reply-To",
-    "To",
-    "Cc",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "Content-Type",
-    "Content-Transfer-Encoding",
-    "MIME-Version",
-];
 /// RSA keys under this many bits cannot carry proof.
 const MIN_PROOF_BITS: usize = 1024;
 /// RSA keys under this many bits get a `weak_key` warning.
@@ -74,7 +58,9 @@ pub(crate) fn build(
     for c in checks {
         signature_findings(&ctx, c, &mut findings);
     }
-    coverage_findings(&ctx, &mut findings);
+    let forensics =
+        crate::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &mut findings);
+    signer_alignment_finding(&ctx, &mut findings);
     let (verdict, decider) = verdict(&ctx);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let (proves, does_not_prove) = account(&ctx, verdict, decider);
@@ -91,6 +77,7 @@ pub(crate) fn build(
         arc: Default::default(),
         findings,
         repairs,
+        forensics: Some(forensics),
         time_window: decider.and_then(|i| crate::timewindow::compute(msg, &checks[i], now)),
         proves,
         does_not_prove,
@@ -284,20 +271,6 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
     }
-    if let Some(n) = beyond_length(c).filter(|n| *n > 0)
-        && c.result.header_valid()
-    {
-        out.push(finding(
-                "content_beyond_body_length",
-                Severity::Critical,
-                format!(
-                    "l={} limits the signature to the first {} body bytes; {n} more bytes follow and are not authenticated",
-                    sig.body_length.unwrap_or(0),
-                    sig.body_length.unwrap_or(0)
-                ),
-                idx,
-            ));
-    }
     if let (Some(t), Some(date)) = (sig.timestamp, date_header(ctx.msg)) {
         let diff = (t - date).abs();
         if diff > 86_400 && c.result.header_valid() {
@@ -354,77 +327,6 @@ fn key_window_finding(
                 k.provenance.last_seen.as_deref().unwrap_or("?")
             ),
             Some(c.index),
-        ));
-    }
-}
-
-fn coverage_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
-    let valid: Vec<&SigCheck> = ctx
-        .checks
-        .iter()
-        .filter(|c| c.result.header_valid() && c.sig.is_ok())
-        .collect();
-    if valid.is_empty() {
-        return;
-    }
-    for name in SINGLE_INSTANCE {
-        let present = ctx.msg.count(name);
-        let signed = valid
-            .iter()
-            .filter_map(|c| c.sig.as_ref().ok())
-            .map(|s| s.signs(name))
-            .max()
-            .unwrap_or(0);
-        if signed > 0 && present > signed {
-            let visible = REQUIRED_VISIBLE.contains(&name)
-                || OTHER_VISIBLE.contains(&name)
-                || name == "Sender";
-            out.push(finding(
-                "header_added_after_signing",
-                if visible { Severity::Critical } else { Severity::Warning },
-                format!(
-                    "the message has {present} {name} headers but the signature covers only {signed}: the extra one (usually the top one, which mail programs display) was added after signing"
-                ),
-                None,
-            ));
-        }
-    }
-    let passing: Vec<&&SigCheck> = valid
-        .iter()
-        .filter(|c| c.result == SignatureResult::Pass)
-        .collect();
-    for name in REQUIRED_VISIBLE.iter().chain(OTHER_VISIBLE.iter()) {
-        let present = ctx.msg.count(name);
-        if present == 0 || passing.is_empty() {
-            continue;
-        }
-        let covered = passing
-            .iter()
-            .any(|c| c.sig.as_ref().is_ok_and(|s| s.signs(name) > 0));
-        if !covered {
-            out.push(finding(
-                "header_not_signed",
-                Severity::Warning,
-                format!("the {name} header is present but no passing signature covers it: it could have been changed or added"),
-                None,
-            ));
-        }
-    }
-    if !passing.is_empty() && !passing.iter().any(|c| aligned(ctx, c)) {
-        let signers: Vec<String> = passing
-            .iter()
-            .filter_map(|c| c.sig.as_ref().ok())
-            .map(|s| s.domain.clone())
-            .collect();
-        out.push(finding(
-            "signer_not_aligned",
-            Severity::Warning,
-            format!(
-                "the passing signature(s) are by {} but the From address is at {}: the signer vouches for the message, not for the From domain",
-                signers.join(", "),
-                ctx.from_domain.as_deref().unwrap_or("(no From domain)")
-            ),
-            None,
         ));
     }
 }
@@ -648,4 +550,31 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         not.push("The exact time of writing: t= is the signer's own clock, and the Date header is set by the sender's software.".into());
     }
     (proves, not)
+}
+
+/// `signer_not_aligned`: the only passing signatures are by another organization.
+fn signer_alignment_finding(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    let passing: Vec<&SigCheck> = ctx
+        .checks
+        .iter()
+        .filter(|c| c.result == SignatureResult::Pass && c.sig.is_ok())
+        .collect();
+    if passing.is_empty() || passing.iter().any(|c| aligned(ctx, c)) {
+        return;
+    }
+    let signers: Vec<String> = passing
+        .iter()
+        .filter_map(|c| c.sig.as_ref().ok())
+        .map(|s| s.domain.clone())
+        .collect();
+    out.push(finding(
+        "signer_not_aligned",
+        Severity::Warning,
+        format!(
+            "the passing signature(s) are by {} but the From address is at {}: the signer vouches for the message, not for the From domain",
+            signers.join(", "),
+            ctx.from_domain.as_deref().unwrap_or("(no From domain)")
+        ),
+        None,
+    ));
 }

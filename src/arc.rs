@@ -33,7 +33,7 @@ const MAX_INSTANCE: u32 = 50;
 const MIN_RSA_BITS: usize = 1024;
 
 /// The chain validation status (RFC 8617 `cv`), as we computed it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ArcResult {
     /// No ARC fields at all.
@@ -58,19 +58,21 @@ impl ArcResult {
 }
 
 /// The ARC chain of a message.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ArcReport {
     /// `pass`, `fail` or `none`.
     pub result: ArcResult,
     /// Why, in words (empty for `none`).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
     /// The sets, oldest (instance 1) first.
     pub sets: Vec<ArcSetReport>,
 }
 
 /// One ARC set (one intermediary).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ArcSetReport {
     /// `i=`
     pub instance: u32,
@@ -94,7 +96,8 @@ pub struct ArcSetReport {
 }
 
 /// The check of one ARC-Seal or ARC-Message-Signature.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ArcSignatureReport {
     /// `d=`
     pub domain: Option<String>,
@@ -112,7 +115,8 @@ pub struct ArcSignatureReport {
 }
 
 /// An ARC-Authentication-Results field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AarReport {
     /// The field value, unfolded.
     pub raw: String,
@@ -124,7 +128,8 @@ pub struct AarReport {
 }
 
 /// One `dkim=` result recorded in an AAR.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AarDkim {
     /// `pass`, `fail`, ...
     pub result: String,

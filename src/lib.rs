@@ -24,6 +24,7 @@ mod analysis;
 pub mod arc;
 pub mod canon;
 pub mod crypto;
+pub mod forensics;
 pub mod keys;
 pub mod message;
 pub mod render;

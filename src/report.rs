@@ -5,10 +5,10 @@
 //! `findings[].code`, ...) are fixed by DESIGN.md; new fields may be added.
 
 use crate::keys::Provenance;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The message-level answer. With several signatures the strongest decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// A signature by the From domain, with an adequate key, verifies over
@@ -68,7 +68,7 @@ impl std::fmt::Display for Verdict {
 }
 
 /// Outcome of one signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureResult {
     /// Header signature and body hash both verify.
@@ -114,7 +114,7 @@ impl SignatureResult {
 }
 
 /// How serious a finding is for the reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Context; changes nothing about the proof.
@@ -126,7 +126,7 @@ pub enum Severity {
 }
 
 /// One observation about the message, with evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable snake_case code (see DESIGN.md and docs/findings.md).
     pub code: String,
@@ -140,7 +140,7 @@ pub struct Finding {
 }
 
 /// The key a signature was checked with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyReport {
     /// Where it came from (and the evidence with it).
     #[serde(flatten)]
@@ -156,7 +156,7 @@ pub struct KeyReport {
 }
 
 /// One DKIM-Signature header field and what came of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignatureReport {
     /// 1-based position among the DKIM-Signature fields, top first.
     pub index: usize,
@@ -178,7 +178,7 @@ pub struct SignatureReport {
     /// Whether the body hash matched (checked even when the header signature did not).
     pub body_hash_matches: Option<bool>,
     /// `h=` as written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signed_headers: Vec<String>,
     /// `i=`
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -204,7 +204,7 @@ pub struct SignatureReport {
 
 /// When the message was signed, as far as the evidence shows, and where each
 /// bound comes from (see `timewindow.rs`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeWindow {
     /// Earliest signing time (RFC 3339), if any evidence gives one.
     pub not_before: Option<String>,
@@ -221,12 +221,12 @@ pub struct TimeWindow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_last_seen: Option<String>,
     /// Caveats, e.g. bounds that contradict each other.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
 /// A transformation that was needed before the message verified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repair {
     /// `crlf_line_endings`, ...
     pub kind: String,
@@ -237,7 +237,8 @@ pub struct Repair {
 }
 
 /// The visible parts of the message, decoded for display (untrusted text).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MessageSummary {
     /// Top-most From header, decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -263,25 +264,26 @@ pub struct MessageSummary {
 }
 
 /// Tool name and version, recorded in every report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolInfo {
     /// `mailproof`
-    pub name: &'static str,
-    /// Crate version.
-    pub version: &'static str,
+    pub name: String,
+    /// Crate version (of the tool that made the report, which may be another
+    /// version when a report is read back from JSON).
+    pub version: String,
 }
 
 impl Default for ToolInfo {
     fn default() -> Self {
         ToolInfo {
-            name: "mailproof",
-            version: crate::TOOL_VERSION,
+            name: "mailproof".into(),
+            version: crate::TOOL_VERSION.into(),
         }
     }
 }
 
 /// Everything found about one message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Layout version of this JSON ([`crate::SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -311,6 +313,9 @@ pub struct Report {
     /// When the deciding signature was made, as far as the evidence shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_window: Option<TimeWindow>,
+    /// Header forensics: coverage map, timeline, Received chain, receivers' results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forensics: Option<crate::forensics::Forensics>,
     /// What the signature proves, in plain language.
     pub proves: Vec<String>,
     /// What it does not prove.
@@ -337,6 +342,7 @@ impl Report {
             findings: Vec::new(),
             repairs: Vec::new(),
             time_window: None,
+            forensics: None,
             proves: Vec::new(),
             does_not_prove: Vec::new(),
             error: Some(why),

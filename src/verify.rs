@@ -99,6 +99,8 @@ impl VerifierBuilder {
 /// The outcome of checking one DKIM-Signature field (internal).
 pub(crate) struct SigCheck {
     pub index: usize,
+    /// Index of the DKIM-Signature field among the message's header fields.
+    pub field: usize,
     pub sig: Result<DkimSignature, SignatureError>,
     pub hints: SignatureHints,
     pub result: SignatureResult,
@@ -225,6 +227,7 @@ impl Verifier {
         let value = msg.headers[field].value;
         let mut check = SigCheck {
             index,
+            field,
 
             sig: DkimSignature::parse(value),
             hints: crate::signature::hints(value),

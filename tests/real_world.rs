@@ -108,3 +108,21 @@ fn without_the_archive_it_is_unverifiable() {
     assert_eq!(r.verdict, Verdict::Unverifiable);
     assert_eq!(r.signatures[0].result, SignatureResult::NoKey);
 }
+
+#[test]
+fn reports_round_trip_through_json() {
+    // `mailproof report` reads JSONL back: every field must survive.
+    let v = builtin_only();
+    for entry in std::fs::read_dir(common::fixture("real-world")).unwrap() {
+        let path = entry.unwrap().path();
+        let r = v.verify_bytes(&path.display().to_string(), &std::fs::read(&path).unwrap());
+        let line = mailproof::render::jsonl_line(&r);
+        let back: mailproof::Report = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            mailproof::render::jsonl_line(&back),
+            line,
+            "{}",
+            path.display()
+        );
+    }
+}

@@ -1,10 +1,11 @@
-//! Command-line parsing and the `verify` command.
+//! Command-line parsing, the `verify` command and the `report` command.
 //!
 //! Exit status: 0 every message verified, 1 some message not verified,
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod inputs;
 mod keys;
+mod report;
 #[cfg(feature = "serve")]
 mod serve;
 
@@ -30,9 +31,32 @@ enum Command {
     /// Manage key archives: list, show, import, export, fetch.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Write a publishable HTML or Markdown report from the output of
+    /// `verify --format jsonl` (or `--format json`).
+    Report(ReportArgs),
     /// A page on this computer to check messages in a web browser.
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PublishFormat::Html)]
+    format: PublishFormat,
+    /// Give at most this many messages a section of their own (the overview
+    /// still counts every message).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    limit: usize,
+    /// JSON Lines files written by `verify --format jsonl` (`-` reads stdin).
+    #[arg(required = true, value_name = "FILE")]
+    inputs: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PublishFormat {
+    Html,
+    Markdown,
 }
 
 #[derive(clap::Args)]
@@ -71,6 +95,10 @@ enum Format {
     Text,
     Json,
     Jsonl,
+    /// One self-contained HTML file to publish.
+    Html,
+    /// GitHub-flavoured Markdown to publish.
+    Markdown,
 }
 
 /// Runs the command line and returns the exit status.
@@ -85,6 +113,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Verify(args) => verify(args),
         Command::Keys(cmd) => keys::run(cmd),
+        Command::Report(args) => report(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
     }
@@ -145,18 +174,23 @@ fn verify(args: VerifyArgs) -> i32 {
             Format::Jsonl => {
                 writeln!(out, "{}", render::jsonl_line(&report)).and_then(|_| out.flush())
             }
-            Format::Json => Ok(()),
+            Format::Json | Format::Html | Format::Markdown => Ok(()),
         };
         if let Err(e) = written {
             eprintln!("mailproof: cannot write output: {e}");
             return 2;
         }
-        if matches!(args.format, Format::Json) {
+        if matches!(args.format, Format::Json | Format::Html | Format::Markdown) {
             reports.push(report);
         }
     }
-    if matches!(args.format, Format::Json)
-        && let Err(e) = out.write_all(render::json(&reports, &settings).as_bytes())
+    let whole = match args.format {
+        Format::Json => Some(render::json(&reports, &settings)),
+        Format::Html | Format::Markdown => Some(publishable(args.format, &reports)),
+        Format::Text | Format::Jsonl => None,
+    };
+    if let Some(doc) = whole
+        && let Err(e) = out.write_all(doc.as_bytes())
     {
         eprintln!("mailproof: cannot write output: {e}");
         return 2;
@@ -180,6 +214,37 @@ fn verify(args: VerifyArgs) -> i32 {
     if operational_error {
         2
     } else if all_verified {
+        0
+    } else {
+        1
+    }
+}
+
+/// An HTML or Markdown document for a `verify` run; several messages get the
+/// overview and a table of contents.
+fn publishable(format: Format, reports: &[Report]) -> String {
+    let overview = (reports.len() > 1).then(|| render::Overview::of(reports));
+    if matches!(format, Format::Markdown) {
+        render::markdown(reports, overview.as_ref())
+    } else {
+        render::html(reports, overview.as_ref())
+    }
+}
+
+fn report(args: ReportArgs) -> i32 {
+    let loaded = report::load(&args.inputs, args.limit);
+    let doc = match args.format {
+        PublishFormat::Html => render::html(&loaded.shown, Some(&loaded.overview)),
+        PublishFormat::Markdown => render::markdown(&loaded.shown, Some(&loaded.overview)),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
+        eprintln!("mailproof: cannot write output: {e}");
+        return 2;
+    }
+    if loaded.failed {
+        2
+    } else if loaded.all_verified {
         0
     } else {
         1

@@ -17,7 +17,7 @@ pub use record::{KeyRecord, RecordError};
 use std::sync::Arc;
 
 /// Where a key came from and when it was seen.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// The source that supplied it: `built-in archive`, `file keys.zone line 4`, ...
     pub source: String,
@@ -28,7 +28,7 @@ pub struct Provenance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// Each piece of evidence: where the key was published or observed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<Origin>,
     /// Free notes.
     #[serde(skip_serializing_if = "Option::is_none")]

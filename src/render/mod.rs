@@ -1,11 +1,19 @@
-//! Renderers: pure functions from reports to text, JSON and JSON Lines.
+//! Renderers: pure functions from reports to text, JSON, JSON Lines, and the
+//! publishable HTML and Markdown reports.
 //!
 //! Everything that came from a message is untrusted; each renderer escapes
 //! it for its format (see [`escape`]).
 
 pub mod escape;
+mod html;
+mod markdown;
+pub mod overview;
+mod publish;
 mod text;
 
+pub use html::html;
+pub use markdown::markdown;
+pub use overview::Overview;
 pub use text::text;
 
 use crate::report::{Report, Verdict};

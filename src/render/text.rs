@@ -38,6 +38,10 @@ pub fn text(r: &Report) -> String {
     }
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);
+    if let Some(f) = &r.forensics {
+        coverage(&mut o, &f.coverage);
+        timeline(&mut o, &f.timeline);
+    }
     let n = r.signatures.len();
     if n > 0 {
         let _ = writeln!(
@@ -142,5 +146,93 @@ fn list(o: &mut String, title: &str, items: &[String]) {
     let _ = writeln!(o, "\n  {title}:");
     for i in items {
         let _ = writeln!(o, "  - {}", esc(i));
+    }
+}
+
+/// The coverage map: each visible header instance and the body, with status.
+fn coverage(o: &mut String, c: &crate::forensics::Coverage) {
+    let _ = writeln!(o, "\n  What a reader sees, and what the signatures cover:");
+    for h in &c.headers {
+        let status = match h.status.as_str() {
+            "authenticated" => format!("authenticated (signature {})", join(&h.signatures)),
+            "added_after_signing" => "ADDED AFTER SIGNING".to_string(),
+            _ => "not covered".to_string(),
+        };
+        let name = if h.instances > 1 {
+            format!("{} ({} of {})", h.name, h.instance, h.instances)
+        } else {
+            h.name.clone()
+        };
+        let _ = writeln!(
+            o,
+            "  {:<16} {:<30} {}",
+            esc(&name),
+            status,
+            esc(&clip(&h.value, 60))
+        );
+    }
+    let b = &c.body;
+    let body = match b.status.as_str() {
+        "authenticated" => format!(
+            "authenticated: all {} bytes (signature {})",
+            b.canonical_bytes.unwrap_or(0),
+            b.signature.unwrap_or(0)
+        ),
+        "partially_authenticated" => format!(
+            "PARTLY authenticated: the first {} of {} bytes (signature {}); the rest is not",
+            b.signed_bytes.unwrap_or(0),
+            b.canonical_bytes.unwrap_or(0),
+            b.signature.unwrap_or(0)
+        ),
+        "changed" => "CHANGED after signing (body hash does not match)".to_string(),
+        _ => "not authenticated".to_string(),
+    };
+    let _ = writeln!(o, "  {:<16} {body}", "Body");
+    for p in &b.parts {
+        let _ = writeln!(
+            o,
+            "  {:<16} {} {} bytes {}-{}: {}",
+            "",
+            esc(&p.content_type),
+            p.filename
+                .as_deref()
+                .map(|f| format!("{:?}", esc(f)))
+                .unwrap_or_default(),
+            p.start,
+            p.end,
+            p.status.replace('_', " ")
+        );
+    }
+}
+
+/// The timeline, oldest first.
+fn timeline(o: &mut String, t: &[crate::forensics::TimelineEntry]) {
+    if t.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n  Timeline (UTC):");
+    for e in t {
+        let _ = writeln!(
+            o,
+            "  {}  {}{}",
+            e.time,
+            esc(&e.source),
+            if e.signed { " [signed]" } else { "" }
+        );
+    }
+}
+
+fn join(v: &[usize]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}...", s.chars().take(n).collect::<String>())
     }
 }

@@ -8,9 +8,9 @@ use crate::report::Report;
 /// A download format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// The self-contained HTML report.
+    /// The self-contained HTML report (`verify --format html`).
     Html,
-    /// The Markdown report.
+    /// The Markdown report (`verify --format markdown`).
     Markdown,
     /// The JSON document (`verify --format json`).
     Json,
@@ -54,11 +54,17 @@ impl Kind {
 /// Renders `reports` as `kind`.
 pub fn render(kind: Kind, reports: &[Report], settings: &Settings) -> String {
     match kind {
-        Kind::Html => html(reports),
-        Kind::Markdown => markdown(reports),
+        Kind::Html => render::html(reports, overview(reports).as_ref()),
+        Kind::Markdown => render::markdown(reports, overview(reports).as_ref()),
         Kind::Json => render::json(reports, settings),
         Kind::Keys => keys_zone(reports),
     }
+}
+
+/// Totals and signing domains for a download of several messages, as
+/// `verify --format html` adds them.
+fn overview(reports: &[Report]) -> Option<render::Overview> {
+    (reports.len() > 1).then(|| render::Overview::of(reports))
 }
 
 /// The keys that the reports' signatures were checked with, as zone lines
@@ -102,53 +108,6 @@ pub fn file_name(source: Option<&str>, kind: Kind) -> String {
         Some(s) => format!("mailproof-{what}-{s}.{}", kind.extension()),
         None => format!("mailproof-{what}.{}", kind.extension()),
     }
-}
-
-// Placeholder until the HTML and Markdown renderers of the html-report
-// branch land: the text report, escaped, in a minimal document.
-fn html(reports: &[Report]) -> String {
-    let mut o = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
-         <title>Email verification report</title>\
-         <style>body{font:16px/1.5 system-ui,sans-serif;margin:1rem}pre{white-space:pre-wrap}</style>\
-         </head><body><h1>Email verification report</h1>\n",
-    );
-    for r in reports {
-        o.push_str("<pre>");
-        o.push_str(&escape_html(&render::text(r)));
-        o.push_str("</pre>\n");
-    }
-    o.push_str("</body></html>\n");
-    o
-}
-
-fn markdown(reports: &[Report]) -> String {
-    let mut o = String::from("# Email verification report\n\n");
-    for r in reports {
-        for line in render::text(r).lines() {
-            o.push_str("    ");
-            o.push_str(line);
-            o.push('\n');
-        }
-        o.push('\n');
-    }
-    o
-}
-
-fn escape_html(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 #[cfg(test)]

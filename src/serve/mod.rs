@@ -332,6 +332,7 @@ fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload
 }
 
 fn row(n: usize, r: &Report) -> Row {
+    use crate::render::escape::visible;
     let m = r.message.clone().unwrap_or_default();
     // The deciding signature: the first that passes, else the first whose
     // header signature verifies, else the first.
@@ -341,24 +342,27 @@ fn row(n: usize, r: &Report) -> Row {
         .find(|s| s.result == crate::SignatureResult::Pass)
         .or_else(|| r.signatures.iter().find(|s| s.result.header_valid()))
         .or(r.signatures.first());
-    let signer = sig.and_then(|s| s.domain.clone());
+    // The page inserts these as text, never markup; `visible` also shows
+    // control characters and bidi overrides, as the reports do.
+    let v = |s: Option<String>| s.map(|s| visible(&s));
+    let all = |l: &[String]| l.iter().map(|s| visible(s)).collect();
     Row {
         n,
-        source: r.source.clone(),
+        source: visible(&r.source),
         verdict: r.verdict,
         rank: Verdict::ALL
             .iter()
             .position(|v| *v == r.verdict)
             .unwrap_or(0),
-        summary: r.summary.clone(),
+        summary: visible(&r.summary),
         timestamp: m.date.as_deref().and_then(rfc5322_time),
-        from: m.from,
-        to: m.to,
-        subject: m.subject,
-        date: m.date,
-        signer,
-        proves: r.proves.clone(),
-        does_not_prove: r.does_not_prove.clone(),
+        from: v(m.from),
+        to: v(m.to),
+        subject: v(m.subject),
+        date: v(m.date),
+        signer: v(sig.and_then(|s| s.domain.clone())),
+        proves: all(&r.proves),
+        does_not_prove: all(&r.does_not_prove),
     }
 }
 

@@ -1,0 +1,241 @@
+//! What the receiving servers recorded at the time (RFC 8601
+//! Authentication-Results, and the ARC-Authentication-Results copies),
+//! compared with our own results.
+//!
+//! Only results added by the final receiving organization can be trusted:
+//! anyone upstream, the sender included, can write an Authentication-Results
+//! field. The receiving organization is the one named in the top-most
+//! Received field with a DNS host name; a result is trusted when its
+//! authserv-id belongs to that organization and it sits above the first
+//! Received field written by another organization.
+
+use super::finding;
+use super::received::{Hop, is_domain_name, strip_comments};
+use crate::message::RawMessage;
+use crate::report::{Finding, Severity, SignatureResult};
+use crate::util::org_domain;
+use crate::verify::SigCheck;
+use serde::Serialize;
+
+/// One `dkim=` result a receiver recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ReceiverResult {
+    /// `Authentication-Results` or `ARC-Authentication-Results`.
+    pub header: String,
+    /// The authserv-id (who recorded it).
+    pub authserv_id: String,
+    /// Whether this result can be trusted, and why (or why not).
+    pub trusted: bool,
+    /// The reason for `trusted`.
+    pub trust: String,
+    /// The recorded result (`pass`, `fail`, `neutral`, ...).
+    pub result: String,
+    /// `header.d` (or the domain of `header.i`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `header.s`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// `header.b` (a prefix of the signature it judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_prefix: Option<String>,
+    /// Our signature (1-based) it refers to, if one matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub our_signature: Option<usize>,
+    /// `agrees`, `disagrees`, `unconfirmed` (we could not check), or
+    /// `no_matching_signature`.
+    pub comparison: String,
+}
+
+/// Parses and compares every recorded `dkim=` result.
+pub(crate) fn build(
+    msg: &RawMessage<'_>,
+    checks: &[SigCheck],
+    hops: &[Hop],
+) -> Vec<ReceiverResult> {
+    let receiver_org = hops.iter().find_map(|h| {
+        h.by.as_deref()
+            .filter(|b| is_domain_name(b))
+            .map(org_domain)
+    });
+    let boundary = receiver_org.as_ref().and_then(|org| {
+        hops.iter()
+            .filter(|h| h.by.as_deref().is_some_and(is_domain_name))
+            .find(|h| h.by.as_deref().map(org_domain).as_ref() != Some(org))
+            .map(|h| h.field)
+    });
+    let mut out = Vec::new();
+    for (i, h) in msg.headers.iter().enumerate() {
+        let arc = h.is("ARC-Authentication-Results");
+        if !arc && !h.is("Authentication-Results") {
+            continue;
+        }
+        let text = strip_comments(&h.text());
+        let mut items = text.split(';').map(str::trim).filter(|s| !s.is_empty());
+        let mut first = items.next().unwrap_or_default();
+        if arc && first.starts_with("i=") {
+            first = items.next().unwrap_or_default();
+        }
+        let authserv_id = first
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let (trusted, trust) = trust(&authserv_id, i, arc, receiver_org.as_deref(), boundary);
+        for item in items {
+            let mut words = item.split_whitespace();
+            let Some(method) = words.next() else { continue };
+            let Some(result) = method.strip_prefix("dkim=") else {
+                continue;
+            };
+            let mut r = ReceiverResult {
+                header: if arc {
+                    "ARC-Authentication-Results"
+                } else {
+                    "Authentication-Results"
+                }
+                .into(),
+                authserv_id: authserv_id.clone(),
+                trusted,
+                trust: trust.clone(),
+                result: result.to_ascii_lowercase(),
+                domain: None,
+                selector: None,
+                signature_prefix: None,
+                our_signature: None,
+                comparison: "no_matching_signature".into(),
+            };
+            for w in words {
+                let Some((k, v)) = w.split_once('=') else {
+                    continue;
+                };
+                let v = v.trim_matches('"');
+                match k.to_ascii_lowercase().as_str() {
+                    "header.d" => r.domain = Some(v.to_ascii_lowercase()),
+                    "header.i" if r.domain.is_none() => {
+                        r.domain = v.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase())
+                    }
+                    "header.s" => r.selector = Some(v.to_string()),
+                    "header.b" => r.signature_prefix = Some(v.to_string()),
+                    _ => {}
+                }
+            }
+            compare(&mut r, msg, checks);
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn trust(
+    id: &str,
+    field: usize,
+    arc: bool,
+    org: Option<&str>,
+    boundary: Option<usize>,
+) -> (bool, String) {
+    if arc {
+        return (
+            false,
+            "an ARC copy: trustworthy only as far as the ARC chain verifies (see arc)".into(),
+        );
+    }
+    let Some(org) = org else {
+        return (false, "no Received field names the receiving server, so its results cannot be told from forged ones".into());
+    };
+    if org_domain(id) != org {
+        return (
+            false,
+            format!(
+                "recorded by {id}, not by the final receiver ({org}): anyone upstream could have written it"
+            ),
+        );
+    }
+    if boundary.is_some_and(|b| field > b) {
+        return (
+            false,
+            format!(
+                "below a Received field written outside {org}: it was present before the message reached the final receiver"
+            ),
+        );
+    }
+    (
+        true,
+        format!("recorded by the final receiver ({org}) on arrival"),
+    )
+}
+
+fn compare(r: &mut ReceiverResult, msg: &RawMessage<'_>, checks: &[SigCheck]) {
+    let matched = checks.iter().find(|c| {
+        let Ok(s) = &c.sig else { return false };
+        if let Some(p) = &r.signature_prefix {
+            let raw = crate::tags::parse(msg.headers[c.field].value).ok();
+            let b = raw
+                .as_ref()
+                .and_then(|t| crate::tags::get(t, "b"))
+                .map(|t| crate::tags::strip_ws(&t.value));
+            return b.is_some_and(|b| b.starts_with(p.as_str()));
+        }
+        r.domain.as_deref() == Some(s.domain.as_str())
+            && r.selector.as_deref().is_none_or(|sel| sel == s.selector)
+    });
+    let Some(c) = matched else { return };
+    r.our_signature = Some(c.index);
+    let ours = match c.result {
+        SignatureResult::Pass => "pass",
+        SignatureResult::BodyHashMismatch | SignatureResult::BadSignature => "fail",
+        _ => {
+            r.comparison = "unconfirmed".into();
+            return;
+        }
+    };
+    let theirs = if r.result == "pass" { "pass" } else { "fail" };
+    r.comparison = if ours == theirs {
+        "agrees"
+    } else {
+        "disagrees"
+    }
+    .into();
+}
+
+/// `receiver_agrees` / `receiver_disagrees` / `receiver_unconfirmed`, for trusted results only.
+pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
+    for r in results.iter().filter(|r| r.trusted) {
+        let sig = r.our_signature;
+        let who = format!(
+            "{} recorded dkim={} for {}",
+            r.authserv_id,
+            r.result,
+            r.domain.as_deref().unwrap_or("?")
+        );
+        match r.comparison.as_str() {
+            "agrees" => out.push(finding(
+                "receiver_agrees",
+                Severity::Info,
+                format!("{who} on arrival, and our check of signature {} agrees", sig.unwrap_or(0)),
+                sig,
+            )),
+            "disagrees" => out.push(finding(
+                "receiver_disagrees",
+                Severity::Warning,
+                format!(
+                    "{who} on arrival, but our check of signature {} differs: {}",
+                    sig.unwrap_or(0),
+                    if r.result == "pass" {
+                        "the message was changed after it was received"
+                    } else {
+                        "the receiver could not verify it then (no key, or a transient failure), or the copy differs"
+                    }
+                ),
+                sig,
+            )),
+            "unconfirmed" if r.result == "pass" => out.push(finding(
+                "receiver_unconfirmed",
+                Severity::Info,
+                format!("{who} on arrival; we could not check signature {} ourselves, so this is the receiver's word, not proof", sig.unwrap_or(0)),
+                sig,
+            )),
+            _ => {}
+        }
+    }
+}

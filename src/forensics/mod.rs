@@ -1,0 +1,81 @@
+//! Header forensics: connects the bytes a signature covers to what a reader
+//! sees, and checks the message's other evidence for one consistent story.
+//!
+//! - [`coverage`]: which visible header instances and which part of the body
+//!   a passing signature covers (the source of the coverage findings);
+//! - [`received`]: the Received chain, parsed;
+//! - [`timeline`]: every timestamp in one ordered list, with the
+//!   inconsistencies between them;
+//! - [`auth_results`]: what the receiving servers recorded
+//!   (Authentication-Results), compared with our own results;
+//! - [`consistency`]: Message-ID and mail program hints (information only).
+
+pub mod auth_results;
+pub mod consistency;
+pub mod coverage;
+pub mod received;
+pub mod timeline;
+
+pub use auth_results::ReceiverResult;
+pub use coverage::{BodyCoverage, Coverage, HeaderCoverage, PartCoverage};
+pub use received::Hop;
+pub use timeline::TimelineEntry;
+
+use crate::message::RawMessage;
+use crate::report::{Finding, Severity};
+use crate::verify::SigCheck;
+use serde::Serialize;
+
+/// Everything header forensics found about one message.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Forensics {
+    /// Which visible parts a verified signature covers.
+    pub coverage: Coverage,
+    /// Every timestamp, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// The Received chain, top (last hop) first.
+    pub received: Vec<Hop>,
+    /// `dkim=` results the receivers recorded, compared with ours.
+    pub receiver_results: Vec<ReceiverResult>,
+}
+
+/// Runs every forensic check and appends its findings.
+pub(crate) fn analyze(
+    msg: &RawMessage<'_>,
+    checks: &[SigCheck],
+    from_domain: Option<&str>,
+    out: &mut Vec<Finding>,
+) -> Forensics {
+    let hops = received::parse_all(msg);
+    let cov = coverage::build(msg, checks);
+    coverage::findings(&cov, msg, checks, out);
+    timeline::findings(msg, checks, &hops, out);
+    let receivers = auth_results::build(msg, checks, &hops);
+    auth_results::findings(&receivers, out);
+    let signers: Vec<String> = checks
+        .iter()
+        .filter(|c| c.result.header_valid())
+        .filter_map(|c| c.sig.as_ref().ok().map(|s| s.domain.clone()))
+        .collect();
+    consistency::findings(msg, from_domain, &signers, out);
+    Forensics {
+        coverage: cov,
+        timeline: timeline::build(msg, checks, &hops),
+        received: hops,
+        receiver_results: receivers,
+    }
+}
+
+pub(crate) fn finding(
+    code: &str,
+    severity: Severity,
+    message: String,
+    signature: Option<usize>,
+) -> Finding {
+    Finding {
+        code: code.into(),
+        severity,
+        message,
+        signature,
+    }
+}

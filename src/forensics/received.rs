@@ -1,0 +1,155 @@
+//! Received header fields (RFC 5321 4.4), parsed leniently.
+
+use crate::message::RawMessage;
+use serde::Serialize;
+
+/// One relay hop, as its Received header field states it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Hop {
+    /// Position among the Received fields counted from the top (1 = the
+    /// last hop, added by the final receiver).
+    pub position: usize,
+    /// Index of the header field in the message (0 = first line).
+    #[serde(skip)]
+    pub field: usize,
+    /// `from` clause (the sending host as it named itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `by` clause (the receiving host).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// `with` clause (protocol).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+    /// `id` clause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Timestamp as RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Time zone offset as written (`-0700`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Unix time.
+    #[serde(skip)]
+    pub unix: Option<i64>,
+    /// Zone offset in minutes east of UTC.
+    #[serde(skip)]
+    pub offset_minutes: Option<i32>,
+}
+
+/// Every Received field, top (latest) first.
+pub fn parse_all(msg: &RawMessage<'_>) -> Vec<Hop> {
+    msg.headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.is("Received"))
+        .enumerate()
+        .map(|(n, (i, h))| parse(n + 1, i, &h.text()))
+        .collect()
+}
+
+/// Parses one Received value.
+pub fn parse(position: usize, field: usize, value: &str) -> Hop {
+    let (clauses, date) = match value.rfind(';') {
+        Some(i) => (&value[..i], Some(value[i + 1..].trim())),
+        None => (value, None),
+    };
+    let words = strip_comments(clauses);
+    let words: Vec<&str> = words.split_whitespace().collect();
+    let clause = |key: &str| {
+        words
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case(key))
+            .and_then(|i| words.get(i + 1))
+            .map(|w| w.trim_end_matches(';').to_string())
+    };
+    let parsed = date.and_then(mail_parser::DateTime::parse_rfc822);
+    let (unix, time, zone, offset_minutes) = match parsed {
+        Some(d) => {
+            let sign = if d.tz_before_gmt { -1 } else { 1 };
+            let off = sign * (i32::from(d.tz_hour) * 60 + i32::from(d.tz_minute));
+            (
+                Some(d.to_timestamp()),
+                Some(crate::util::rfc3339(d.to_timestamp())),
+                Some(format!(
+                    "{}{:02}{:02}",
+                    if d.tz_before_gmt { '-' } else { '+' },
+                    d.tz_hour,
+                    d.tz_minute
+                )),
+                Some(off),
+            )
+        }
+        None => (None, None, None, None),
+    };
+    Hop {
+        position,
+        field,
+        from: clause("from"),
+        by: clause("by"),
+        with: clause("with"),
+        id: clause("id"),
+        time,
+        zone,
+        unix,
+        offset_minutes,
+    }
+}
+
+/// Removes parenthesized comments (nested), keeping the rest.
+pub(crate) fn strip_comments(s: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => {
+                depth -= 1;
+                out.push(' ');
+            }
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a host name is a DNS name with a registrable domain (not an IP
+/// literal, not a bare internal host name).
+pub fn is_domain_name(host: &str) -> bool {
+    let h = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.');
+    h.contains('.')
+        && h.parse::<std::net::IpAddr>().is_err()
+        && h.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_gmail_hop() {
+        let h = parse(
+            2,
+            5,
+            "from mail-qc0-x232.google.com (mail-qc0-x232.google.com. [2607:f8b0:400d:c01::232]) by mx.google.com with ESMTPS id u123si11512941qhd.83.2015.04.17.06.00.52 for <hbiden@rosemontseneca.com> (version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 bits=128/128); Fri, 17 Apr 2015 06:00:53 -0700 (PDT)",
+        );
+        assert_eq!(h.from.as_deref(), Some("mail-qc0-x232.google.com"));
+        assert_eq!(h.by.as_deref(), Some("mx.google.com"));
+        assert_eq!(h.with.as_deref(), Some("ESMTPS"));
+        assert_eq!(h.time.as_deref(), Some("2015-04-17T13:00:53Z"));
+        assert_eq!(h.zone.as_deref(), Some("-0700"));
+        assert_eq!(h.offset_minutes, Some(-420));
+    }
+
+    #[test]
+    fn domain_names() {
+        assert!(is_domain_name("mx.google.com"));
+        assert!(!is_domain_name("10.36.47.149"));
+        assert!(!is_domain_name("qcbii10"));
+        assert!(!is_domain_name("[2607:f8b0::1]"));
+    }
+}

@@ -1,0 +1,248 @@
+//! Every timestamp of the message on one line, and where they disagree.
+//!
+//! Sources: the Date header, each signature's `t=` and `x=`, ARC-Seal `t=`,
+//! each Received hop, and X-Received timestamps. Findings name the two
+//! values they compare: `received_out_of_order`, `date_mismatch` (against
+//! the first Received hop when no signature has `t=`), `signed_after_receipt`,
+//! `implausible_timezone`, `slow_hop`.
+
+use super::finding;
+use super::received::Hop;
+use crate::message::RawMessage;
+use crate::report::{Finding, Severity};
+use crate::util::rfc3339;
+use crate::verify::SigCheck;
+use serde::Serialize;
+
+/// Clock skew tolerated between hops, in seconds.
+const SKEW: i64 = 15 * 60;
+/// A hop slower than this is reported.
+const SLOW: i64 = 86_400;
+
+/// One timestamp.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct TimelineEntry {
+    /// RFC 3339 UTC.
+    pub time: String,
+    /// Where it comes from, in words.
+    pub source: String,
+    /// Whether a verified signature covers it.
+    pub signed: bool,
+    #[serde(skip)]
+    unix: i64,
+}
+
+/// The ordered timeline.
+pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], hops: &[Hop]) -> Vec<TimelineEntry> {
+    let mut out = Vec::new();
+    let mut push = |unix: i64, source: String, signed: bool| {
+        out.push(TimelineEntry {
+            time: rfc3339(unix),
+            source,
+            signed,
+            unix,
+        });
+    };
+    let date_signed = checks
+        .iter()
+        .any(|c| c.result.header_valid() && c.sig.as_ref().is_ok_and(|s| s.signs("Date") > 0));
+    if let Some(d) = crate::timewindow::date_header(msg) {
+        push(d, "Date header (sender's software)".into(), date_signed);
+    }
+    for c in checks {
+        let Ok(s) = &c.sig else { continue };
+        let valid = c.result.header_valid();
+        if let Some(t) = s.timestamp {
+            push(
+                t,
+                format!("signature {} t= ({}, signer's clock)", c.index, s.domain),
+                valid,
+            );
+        }
+        if let Some(x) = s.expiration {
+            push(
+                x,
+                format!("signature {} x= expiry ({})", c.index, s.domain),
+                valid,
+            );
+        }
+    }
+    for h in &msg.headers {
+        if h.is("ARC-Seal") {
+            let tags = crate::tags::parse(h.value).unwrap_or_default();
+            let i = crate::tags::get(&tags, "i")
+                .map(|t| t.value.clone())
+                .unwrap_or_default();
+            if let Some(t) =
+                crate::tags::get(&tags, "t").and_then(|t| t.value.trim().parse::<i64>().ok())
+            {
+                push(t, format!("ARC-Seal i={i} t= (sealer's clock)"), false);
+            }
+        }
+        if h.is("X-Received") {
+            let v = h.text();
+            if let Some(d) = v
+                .rfind(';')
+                .and_then(|i| mail_parser::DateTime::parse_rfc822(v[i + 1..].trim()))
+            {
+                push(
+                    d.to_timestamp(),
+                    "X-Received (vendor relay stamp)".into(),
+                    false,
+                );
+            }
+        }
+    }
+    for hop in hops {
+        if let Some(u) = hop.unix {
+            let by = hop.by.as_deref().unwrap_or("?");
+            push(
+                u,
+                format!(
+                    "Received hop {} of {} (by {by})",
+                    hops.len() + 1 - hop.position,
+                    hops.len()
+                ),
+                false,
+            );
+        }
+    }
+    out.sort_by(|a, b| a.unix.cmp(&b.unix).then(a.source.cmp(&b.source)));
+    out
+}
+
+/// The timestamp findings.
+pub(crate) fn findings(
+    msg: &RawMessage<'_>,
+    checks: &[SigCheck],
+    hops: &[Hop],
+    out: &mut Vec<Finding>,
+) {
+    // Chronological order: the bottom Received field is the first hop.
+    let chrono: Vec<&Hop> = hops.iter().rev().filter(|h| h.unix.is_some()).collect();
+    for w in chrono.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (ta, tb) = (a.unix.unwrap_or(0), b.unix.unwrap_or(0));
+        if tb + SKEW < ta {
+            out.push(finding(
+                "received_out_of_order",
+                Severity::Warning,
+                format!(
+                    "Received hop by {} ({}) is earlier than the hop before it, by {} ({}): {} minutes backwards, more than clock skew explains",
+                    b.by.as_deref().unwrap_or("?"),
+                    rfc3339(tb),
+                    a.by.as_deref().unwrap_or("?"),
+                    rfc3339(ta),
+                    (ta - tb) / 60
+                ),
+                None,
+            ));
+        } else if tb - ta > SLOW {
+            out.push(finding(
+                "slow_hop",
+                Severity::Info,
+                format!(
+                    "the hop by {} ({}) came {} hours after the hop by {} ({})",
+                    b.by.as_deref().unwrap_or("?"),
+                    rfc3339(tb),
+                    (tb - ta) / 3600,
+                    a.by.as_deref().unwrap_or("?"),
+                    rfc3339(ta)
+                ),
+                None,
+            ));
+        }
+    }
+    for h in hops {
+        if let (Some(off), Some(zone)) = (h.offset_minutes, &h.zone)
+            && (!(-12 * 60..=14 * 60).contains(&off) || off % 15 != 0)
+        {
+            out.push(finding(
+                "implausible_timezone",
+                Severity::Info,
+                format!(
+                    "Received hop by {} states time zone {zone}, which no place on Earth uses",
+                    h.by.as_deref().unwrap_or("?")
+                ),
+                None,
+            ));
+        }
+    }
+    if let Some(zone) = date_zone(msg)
+        && (!(-12 * 60..=14 * 60).contains(&zone.0) || zone.0 % 15 != 0)
+    {
+        out.push(finding(
+            "implausible_timezone",
+            Severity::Info,
+            format!(
+                "the Date header states time zone {}, which no place on Earth uses",
+                zone.1
+            ),
+            None,
+        ));
+    }
+    // The first hop after signing: the lowest Received field above the
+    // signature field.
+    for c in checks.iter().filter(|c| c.result.header_valid()) {
+        let Some(t) = c.sig.as_ref().ok().and_then(|s| s.timestamp) else {
+            continue;
+        };
+        let receipt = hops
+            .iter()
+            .filter(|h| h.field < c.field && h.unix.is_some())
+            .max_by_key(|h| h.field);
+        if let Some(r) = receipt.and_then(|r| r.unix.map(|u| (r, u)))
+            && t > r.1 + SKEW
+        {
+            out.push(finding(
+                    "signed_after_receipt",
+                    Severity::Warning,
+                    format!(
+                        "signature {} claims t= {}, after the first server that received the signed message stamped it ({}, by {})",
+                        c.index,
+                        rfc3339(t),
+                        rfc3339(r.1),
+                        r.0.by.as_deref().unwrap_or("?")
+                    ),
+                    Some(c.index),
+                ));
+        }
+    }
+    // Date against the first hop, when no signature states a time.
+    let any_t = checks
+        .iter()
+        .any(|c| c.sig.as_ref().is_ok_and(|s| s.timestamp.is_some()));
+    if !any_t && let (Some(d), Some(first)) = (crate::timewindow::date_header(msg), chrono.first())
+    {
+        let u = first.unix.unwrap_or(d);
+        if (u - d).abs() > 86_400 {
+            out.push(finding(
+                    "date_mismatch",
+                    Severity::Warning,
+                    format!(
+                        "the Date header ({}) and the first Received hop ({}, by {}) differ by {} hours",
+                        rfc3339(d),
+                        rfc3339(u),
+                        first.by.as_deref().unwrap_or("?"),
+                        (u - d).abs() / 3600
+                    ),
+                    None,
+                ));
+        }
+    }
+}
+
+fn date_zone(msg: &RawMessage<'_>) -> Option<(i32, String)> {
+    let v = msg.fields("Date").next()?.text();
+    let d = mail_parser::DateTime::parse_rfc822(&v)?;
+    let sign = if d.tz_before_gmt { -1 } else { 1 };
+    Some((
+        sign * (i32::from(d.tz_hour) * 60 + i32::from(d.tz_minute)),
+        format!(
+            "{}{:02}{:02}",
+            if d.tz_before_gmt { '-' } else { '+' },
+            d.tz_hour,
+            d.tz_minute
+        ),
+    ))
+}

@@ -1,0 +1,455 @@
+//! The publishable report as GitHub-flavoured Markdown, for a newsroom CMS.
+//!
+//! Same content as the HTML report ([`super::html`]), in the same order,
+//! with the wording from [`super::publish`]. Message values go through
+//! [`escape::markdown`] (text) or [`escape::markdown_code`] (literal values
+//! such as addresses and file names), so nothing from a message becomes
+//! markup, raw HTML or a link. Code blocks use a fence longer than any
+//! backtick run inside them. No raw HTML is emitted: the technical details
+//! are a plain appendix section.
+
+use super::escape::{self, markdown_code as code};
+use super::overview::Overview;
+use super::publish::{self, Coverage};
+use crate::report::{Report, Verdict};
+use std::fmt::Write;
+
+fn t(s: &str) -> String {
+    escape::markdown(s, false)
+}
+
+fn cell(s: &str) -> String {
+    escape::markdown(s, true)
+}
+
+/// Renders reports as one Markdown document (see [`super::html`] for
+/// `overview`).
+pub fn markdown(reports: &[Report], overview: Option<&Overview>) -> String {
+    let mut o = String::new();
+    intro(&mut o);
+    if let Some(ov) = overview {
+        overview_sections(&mut o, ov);
+        contents(&mut o, reports, ov.messages);
+    } else if reports.len() > 1 {
+        contents(&mut o, reports, reports.len());
+    }
+    for (i, r) in reports.iter().enumerate() {
+        message(&mut o, r, i + 1);
+    }
+    o
+}
+
+fn intro(o: &mut String) {
+    let _ = write!(
+        o,
+        "# Email verification report\n\n\
+         Mail servers sign outgoing email with a secret key (DKIM). The sending domain \
+         publishes the matching public key. If a signature still matches, the parts of the \
+         message it covers are exactly as that domain's server sent them. Keys are replaced \
+         every few years and old ones disappear, so this report checks signatures against \
+         archived copies of the keys and says where each copy came from.\n\n\
+         *Made with mailproof {} (report format {}).*\n",
+        crate::TOOL_VERSION,
+        crate::SCHEMA_VERSION
+    );
+}
+
+// ---------------------------------------------------------------- overview
+
+fn overview_sections(o: &mut String, ov: &Overview) {
+    let _ = writeln!(
+        o,
+        "\n## Overview of {} message{}\n\n### Verdicts\n",
+        ov.messages,
+        plural(ov.messages)
+    );
+    let max = ov.verdicts.values().copied().max().unwrap_or(1).max(1);
+    o.push_str("| Verdict | Messages | | What it means |\n|---|---:|---|---|\n");
+    for v in Verdict::ALL {
+        let Some(n) = ov.verdicts.get(&v) else {
+            continue;
+        };
+        let (label, _, meaning) = publish::verdict_words(v);
+        let bar = "█".repeat((n * 20).div_ceil(max));
+        let _ = writeln!(
+            o,
+            "| **{}** | {n} | {bar} | {} |",
+            cell(label),
+            cell(meaning)
+        );
+    }
+    domains(o, ov);
+    missing_keys(o, ov);
+    signing_times(o, ov);
+}
+
+fn domains(o: &mut String, ov: &Overview) {
+    if ov.domains.is_empty() {
+        return;
+    }
+    o.push_str("\n### Signing domains\n\n| Domain | Messages | Signatures | Results | Selectors |\n|---|---:|---:|---|---|\n");
+    for (d, c) in &ov.domains {
+        let results = publish::result_counts(&c.results);
+        let selectors: Vec<String> = c.selectors.iter().map(|s| code(s, true)).collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            code(d, true),
+            c.messages,
+            c.signatures,
+            cell(&results),
+            selectors.join(", ")
+        );
+    }
+}
+
+fn missing_keys(o: &mut String, ov: &Overview) {
+    let ranked = ov.missing_keys_ranked();
+    if ranked.is_empty() {
+        return;
+    }
+    o.push_str("\n### Missing keys\n\nNo archive had these keys. Finding an archived copy of the first ones would let the most messages be checked.\n\n| Key record | Messages it would let us check | Messages that need it | Signed between |\n|---|---:|---:|---|\n");
+    for m in ranked {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            code(&m.record, true),
+            m.unlocks,
+            m.messages,
+            cell(&publish::day_span(
+                m.first_signed.as_deref(),
+                m.last_signed.as_deref()
+            ))
+        );
+    }
+}
+
+fn signing_times(o: &mut String, ov: &Overview) {
+    if ov.signing_times.is_empty() {
+        return;
+    }
+    o.push_str("\n### Signing times per selector\n\nWhen each key (domain and selector) signed, by the signer's clock, per year.\n\n| Domain | Selector | Signatures | Per year |\n|---|---|---:|---|\n");
+    for ((domain, selector), times) in &ov.signing_times {
+        let total: usize = times.per_year.values().sum::<usize>() + times.undated;
+        let mut words: Vec<String> = times
+            .per_year
+            .iter()
+            .map(|(y, n)| format!("{y}: {n}"))
+            .collect();
+        if times.undated > 0 {
+            words.push(format!("undated: {}", times.undated));
+        }
+        let _ = writeln!(
+            o,
+            "| {} | {} | {total} | {} |",
+            code(domain, true),
+            code(selector, true),
+            words.join(", ")
+        );
+    }
+}
+
+fn contents(o: &mut String, reports: &[Report], total: usize) {
+    if total == 0 {
+        return;
+    }
+    o.push_str("\n## Messages\n\n");
+    if reports.len() < total {
+        let _ = writeln!(
+            o,
+            "Showing the first {} of {total} messages (`--limit` sets how many).\n",
+            reports.len()
+        );
+    }
+    if reports.is_empty() {
+        return;
+    }
+    o.push_str("| # | File | Verdict | Subject |\n|---:|---|---|---|\n");
+    for (i, r) in reports.iter().enumerate() {
+        let (label, _, _) = publish::verdict_words(r.verdict);
+        let subject = r
+            .message
+            .as_ref()
+            .and_then(|m| m.subject.as_deref())
+            .map(|s| code(s, true))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "| [{n}](#message-{n}) | {} | {} | {subject} |",
+            code(&r.source, true),
+            cell(label),
+            n = i + 1
+        );
+    }
+}
+
+// ---------------------------------------------------------------- message
+
+/// One message's section. New report sections are one more call here.
+fn message(o: &mut String, r: &Report, n: usize) {
+    // GitHub derives the anchor `message-N` from this heading; the file
+    // name is on its own line so that it cannot change the anchor.
+    let _ = writeln!(o, "\n## Message {n}\n\nFile: {}\n", code(&r.source, false));
+    banner(o, r);
+    if let Some(err) = &r.error {
+        let _ = writeln!(o, "\nWhy: {}", t(err));
+    } else {
+        proof_reach(o, r);
+        reader_view(o, r);
+        when(o, r);
+        signatures(o, r);
+        findings(o, r);
+        repairs(o, r);
+    }
+    reproduce(o, r);
+    appendix(o, r);
+}
+
+/// The signing-time window and the ordered timeline of the message's timestamps.
+fn when(o: &mut String, r: &Report) {
+    let timeline = r
+        .forensics
+        .as_ref()
+        .map(|f| &f.timeline[..])
+        .unwrap_or_default();
+    if r.time_window.is_none() && timeline.is_empty() {
+        return;
+    }
+    o.push_str("\n### When it was signed\n\n");
+    if let Some(w) = &r.time_window {
+        let _ = writeln!(o, "{}\n", t(&super::time_window_line(w)));
+    }
+    if !timeline.is_empty() {
+        o.push_str("| Time (UTC) | Source | Signed? |\n|---|---|---|\n");
+        for e in timeline {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                super::escape::markdown(&e.time, true),
+                super::escape::markdown(&e.source, true),
+                if e.signed { "yes" } else { "no" }
+            );
+        }
+    }
+}
+
+fn banner(o: &mut String, r: &Report) {
+    let (label, _, _) = publish::verdict_words(r.verdict);
+    let _ = writeln!(
+        o,
+        "> **{}** (`{}`)\n>\n> {}",
+        t(label),
+        r.verdict.as_str(),
+        t(&publish::summary(r))
+    );
+}
+
+fn proof_reach(o: &mut String, r: &Report) {
+    o.push_str("\n### What this proves\n\n");
+    list_or(
+        o,
+        &r.proves,
+        "Nothing about this message can be shown from its signatures.",
+    );
+    o.push_str("\n### What this does not prove\n\n");
+    list_or(o, &r.does_not_prove, "See the findings below.");
+}
+
+fn list_or(o: &mut String, items: &[String], empty: &str) {
+    if items.is_empty() {
+        let _ = writeln!(o, "{}", t(empty));
+        return;
+    }
+    for i in items {
+        let _ = writeln!(o, "- {}", t(i));
+    }
+}
+
+fn reader_view(o: &mut String, r: &Report) {
+    o.push_str(
+        "\n### The message as a reader sees it\n\n| Part | As shown | Status |\n|---|---|---|\n",
+    );
+    for row in publish::reader_view(r) {
+        let (label, _, why) = row.coverage.words();
+        let value = match (&row.value, row.coverage) {
+            (Some(v), _) => code(v, true),
+            (None, Coverage::NotPresent) => "*(none)*".into(),
+            (None, _) => "*(the text of the message is not reproduced here)*".into(),
+        };
+        let _ = writeln!(
+            o,
+            "| **{}** | {value} | **{}**: {} |",
+            row.name,
+            cell(label),
+            cell(why)
+        );
+    }
+}
+
+fn signatures(o: &mut String, r: &Report) {
+    if r.signatures.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n### Signature{}\n\n| # | Signed by | Selector | Result | Method | Key | Key fingerprint (SHA-256) | Where the key came from |\n|---:|---|---|---|---|---|---|---|",
+        plural(r.signatures.len())
+    );
+    for s in &r.signatures {
+        let (label, _) = publish::result_words(s.result);
+        let method = [s.algorithm.as_deref(), s.canonicalization.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(cell)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (fp, from) = match &s.key {
+            Some(k) => (
+                format!("`{}`", cell(&k.sha256)),
+                format!(
+                    "{}{}",
+                    cell(&k.provenance.source),
+                    publish::seen_words(s)
+                        .map(|w| format!(" ({})", cell(&w)))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => ("—".into(), "no source had it".into()),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | **{}** | {method} | {} | {fp} | {from} |",
+            s.index,
+            code(s.domain.as_deref().unwrap_or("?"), true),
+            code(s.selector.as_deref().unwrap_or("?"), true),
+            cell(label),
+            cell(&publish::key_words(s))
+        );
+    }
+    o.push('\n');
+    for s in &r.signatures {
+        let _ = writeln!(o, "- Signature {}: {}", s.index, t(&s.detail));
+    }
+}
+
+fn findings(o: &mut String, r: &Report) {
+    if r.findings.is_empty() {
+        return;
+    }
+    o.push_str("\n### Findings\n\n");
+    for f in &r.findings {
+        let (label, _) = publish::severity_words(f.severity);
+        let sig = f
+            .signature
+            .map(|i| format!(" (signature {i})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "- **{label}**: {}{sig} {}",
+            t(&f.message),
+            code(&f.code, false)
+        );
+    }
+}
+
+fn repairs(o: &mut String, r: &Report) {
+    if r.repairs.is_empty() {
+        return;
+    }
+    o.push_str("\n### Repairs applied\n\nThe file as saved did not verify; it did after these standard repairs of damage that saving and forwarding cause.\n\n| What was done | SHA-256 before | SHA-256 after |\n|---|---|---|\n");
+    let mut before = r.input_sha256.clone();
+    for rep in &r.repairs {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            cell(&rep.description),
+            code(&before, true),
+            code(&rep.verified_sha256, true)
+        );
+        before = rep.verified_sha256.clone();
+    }
+}
+
+/// A fenced code block whose fence no line of `body` can close.
+fn block(lang: &str, body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{}\n{fence}\n", body.trim_end_matches('\n'))
+}
+
+fn reproduce(o: &mut String, r: &Report) {
+    let rep = publish::reproduce(r);
+    let _ = writeln!(
+        o,
+        "\n### Reproduce this\n\n1. Check that you have the same file. Its SHA-256 fingerprint must be `{}` ({} bytes):\n\n{}",
+        cell(&r.input_sha256),
+        r.input_bytes,
+        indent(&block("sh", &rep.checksum))
+    );
+    let mut step = 2;
+    if !rep.zone.is_empty() {
+        let _ = writeln!(
+            o,
+            "{step}. Save the key record{} used as `{}` (DNS zone-file lines):\n\n{}",
+            plural(rep.zone.lines().filter(|l| l.starts_with(';')).count()),
+            publish::ZONE_FILE,
+            indent(&block("dns", &rep.zone))
+        );
+        step += 1;
+    }
+    let _ = writeln!(
+        o,
+        "{step}. Run mailproof{}; it reports the verdict `{}`:\n\n{}",
+        if rep.zone.is_empty() {
+            " (no archive had a key, so this only shows the same outcome)"
+        } else {
+            " with only those keys"
+        },
+        r.verdict.as_str(),
+        indent(&block("sh", &rep.command))
+    );
+    if let Some(py) = &rep.dkimpy {
+        let _ = writeln!(
+            o,
+            "{}. Check with a different program, dkimpy, using the same key records without going online (it prints `True` for a signature that verifies):\n\n{}",
+            step + 1,
+            indent(&block("python", py))
+        );
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("   {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn appendix(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "\n### Technical details\n");
+    for s in &r.signatures {
+        let _ = writeln!(o, "#### Signature {}\n", s.index);
+        definitions(o, &publish::technical_rows(s));
+    }
+    o.push_str("#### Report\n\n");
+    definitions(o, &publish::report_rows(r));
+}
+
+fn definitions(o: &mut String, rows: &[(&str, String)]) {
+    o.push_str("| Field | Value |\n|---|---|\n");
+    for (k, v) in rows {
+        let _ = writeln!(o, "| {} | {} |", cell(k), code(v, true));
+    }
+    o.push('\n');
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

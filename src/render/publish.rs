@@ -1,0 +1,533 @@
+//! What the publishable formats (HTML, Markdown) say, decided once.
+//!
+//! The HTML and Markdown renderers lay out the same content; this module
+//! holds the plain-language wording and the derived facts they share: the
+//! verdict in words, which visible parts of the message a valid signature
+//! covers, the signature results in words, and the "reproduce this" material
+//! (key records as zone lines, commands). Values here are raw (unescaped);
+//! each renderer escapes them for its format.
+
+use super::escape;
+use crate::report::{Report, Severity, SignatureReport, SignatureResult, Verdict};
+
+/// How a verdict should look: colour is never the only signal, every tone
+/// comes with words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Good,
+    Caution,
+    Bad,
+    Neutral,
+}
+
+impl Tone {
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Caution => "caution",
+            Tone::Bad => "bad",
+            Tone::Neutral => "neutral",
+        }
+    }
+}
+
+/// The verdict as a headline, its tone, and what it means in general.
+pub(crate) fn verdict_words(v: Verdict) -> (&'static str, Tone, &'static str) {
+    match v {
+        Verdict::Verified => (
+            "Verified",
+            Tone::Good,
+            "The sender's own domain signed this message, and the signature covers everything a reader sees.",
+        ),
+        Verdict::PartiallyVerified => (
+            "Partially verified",
+            Tone::Caution,
+            "A valid signature exists, but some part of what a reader sees is not covered by it.",
+        ),
+        Verdict::HeadersVerified => (
+            "Headers verified, body changed",
+            Tone::Caution,
+            "The signed headers are authentic, but the text of the message was changed (or re-encoded) after signing.",
+        ),
+        Verdict::WeakSignature => (
+            "Weak signature: no proof",
+            Tone::Bad,
+            "The signature checks out, but its key is too weak (or publicly known) for it to prove anything.",
+        ),
+        Verdict::Failed => (
+            "Failed: altered or forged",
+            Tone::Bad,
+            "The signing key was found and the signature does not match the message.",
+        ),
+        Verdict::Unverifiable => (
+            "Cannot be checked",
+            Tone::Neutral,
+            "The message is signed, but no signature could be checked, usually because the signing key is not in any archive.",
+        ),
+        Verdict::Unsigned => (
+            "Unsigned",
+            Tone::Neutral,
+            "The message carries no signature, so nothing about it can be shown cryptographically.",
+        ),
+        Verdict::Error => (
+            "Not checked",
+            Tone::Neutral,
+            "The input could not be read as an email message.",
+        ),
+    }
+}
+
+/// The report's one-sentence summary without its leading verdict words
+/// ("Verified: ..."), which the banner already shows as its headline.
+pub(crate) fn summary(r: &Report) -> String {
+    let words = r.verdict.as_str().replace('_', " ");
+    match r.summary.split_once(": ") {
+        Some((head, rest)) if head.eq_ignore_ascii_case(&words) && !rest.is_empty() => {
+            // Capitalize a sentence, not a domain name that starts it.
+            let first_word = rest.split([' ', ',', '\'']).next().unwrap_or("");
+            if first_word.contains('.') {
+                return rest.to_string();
+            }
+            let mut c = rest.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+        _ => r.summary.clone(),
+    }
+}
+
+/// A signature result in words, and its tone.
+pub(crate) fn result_words(r: SignatureResult) -> (&'static str, Tone) {
+    match r {
+        SignatureResult::Pass => ("Valid", Tone::Good),
+        SignatureResult::BodyHashMismatch => ("Headers valid, body changed", Tone::Caution),
+        SignatureResult::BadSignature => ("Does not match", Tone::Bad),
+        SignatureResult::NoKey => ("Key not found", Tone::Neutral),
+        SignatureResult::KeyRevoked => ("Key revoked", Tone::Neutral),
+        SignatureResult::Malformed => ("Unreadable", Tone::Neutral),
+        SignatureResult::Temperror => ("Key lookup failed", Tone::Neutral),
+        SignatureResult::Unsupported => ("Not supported", Tone::Neutral),
+    }
+}
+
+/// A severity in words, and its tone.
+pub(crate) fn severity_words(s: Severity) -> (&'static str, Tone) {
+    match s {
+        Severity::Critical => ("Critical", Tone::Bad),
+        Severity::Warning => ("Warning", Tone::Caution),
+        Severity::Info => ("Note", Tone::Neutral),
+    }
+}
+
+/// Whether a signature's key can carry proof: RSA of at least 1024 bits and
+/// not known to be compromised.
+fn strong(s: &SignatureReport) -> bool {
+    s.key.as_ref().is_some_and(|k| {
+        k.provenance.compromised.is_none() && (k.key_type != "rsa" || k.bits >= 1024)
+    })
+}
+
+/// How far a valid signature reaches over one visible part of the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coverage {
+    Authenticated,
+    PartlyAuthenticated,
+    NotCovered,
+    AddedAfterSigning,
+    ChangedAfterSigning,
+    NotPresent,
+}
+
+impl Coverage {
+    /// Label, tone and what it means for the reader.
+    pub(crate) fn words(self) -> (&'static str, Tone, &'static str) {
+        match self {
+            Coverage::Authenticated => (
+                "Authenticated",
+                Tone::Good,
+                "covered by a valid signature: exactly as signed",
+            ),
+            Coverage::PartlyAuthenticated => (
+                "Partly authenticated",
+                Tone::Caution,
+                "only the first part is signed; the rest could have been added by anyone",
+            ),
+            Coverage::NotCovered => (
+                "Not covered",
+                Tone::Caution,
+                "no valid signature covers it: it could have been changed or added by anyone",
+            ),
+            Coverage::AddedAfterSigning => (
+                "Added after signing",
+                Tone::Bad,
+                "the message has more of these than were signed: one was added afterwards, and mail programs usually show the added one",
+            ),
+            Coverage::ChangedAfterSigning => (
+                "Changed after signing",
+                Tone::Bad,
+                "it does not match what was signed",
+            ),
+            Coverage::NotPresent => ("Not present", Tone::Neutral, "the message has none"),
+        }
+    }
+}
+
+/// One visible part of the message as a reader sees it.
+pub(crate) struct ReaderRow {
+    pub(crate) name: &'static str,
+    /// The decoded value (untrusted), or `None` for the body (not shown).
+    pub(crate) value: Option<String>,
+    pub(crate) coverage: Coverage,
+}
+
+/// From, To, Cc, Subject, Date and the body, each with its coverage, taken
+/// from the report's coverage map (header forensics).
+pub(crate) fn reader_view(r: &Report) -> Vec<ReaderRow> {
+    let m = r.message.clone().unwrap_or_default();
+    let valid: Vec<&SignatureReport> = r
+        .signatures
+        .iter()
+        .filter(|s| s.result.header_valid() && strong(s))
+        .collect();
+    let mut rows = Vec::new();
+    for (name, value) in [
+        ("From", m.from),
+        ("To", m.to),
+        ("Cc", m.cc),
+        ("Subject", m.subject),
+        ("Date", m.date),
+    ] {
+        let coverage = match (&value, header_status(r, &valid, name)) {
+            (None, _) => Coverage::NotPresent,
+            (Some(_), c) => c,
+        };
+        rows.push(ReaderRow {
+            name,
+            value,
+            coverage,
+        });
+    }
+    rows.push(ReaderRow {
+        name: "Body",
+        value: None,
+        coverage: body_coverage(r, &valid),
+    });
+    rows
+}
+
+/// The status of the top-most instance of `name` (the one mail programs
+/// display), from the report's coverage map; only signatures with a key that
+/// can carry proof count as authenticating.
+fn header_status(r: &Report, valid: &[&SignatureReport], name: &str) -> Coverage {
+    let Some(f) = &r.forensics else {
+        return Coverage::NotCovered;
+    };
+    let top = f
+        .coverage
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name) && h.instance == 1);
+    match top.map(|h| (h.status.as_str(), &h.signatures)) {
+        Some(("authenticated", sigs))
+            if sigs.iter().any(|i| valid.iter().any(|s| s.index == *i)) =>
+        {
+            Coverage::Authenticated
+        }
+        Some(("added_after_signing", _)) => Coverage::AddedAfterSigning,
+        _ => Coverage::NotCovered,
+    }
+}
+
+fn body_coverage(r: &Report, valid: &[&SignatureReport]) -> Coverage {
+    if r.message.is_none() {
+        return Coverage::NotPresent;
+    }
+    let passing = valid.iter().filter(|s| s.result == SignatureResult::Pass);
+    let mut partly = false;
+    for s in passing {
+        match (s.body_length, s.canonical_body_length) {
+            (Some(l), Some(c)) if c > l => partly = true,
+            _ => return Coverage::Authenticated,
+        }
+    }
+    if partly {
+        Coverage::PartlyAuthenticated
+    } else if valid
+        .iter()
+        .any(|s| s.result == SignatureResult::BodyHashMismatch)
+    {
+        Coverage::ChangedAfterSigning
+    } else {
+        Coverage::NotCovered
+    }
+}
+
+/// The key as a reader would name it: `RSA 2048-bit`, `Ed25519`, with a
+/// warning when it is too small.
+pub(crate) fn key_words(s: &SignatureReport) -> String {
+    let Some(k) = &s.key else {
+        return "none found".into();
+    };
+    let base = if k.key_type == "ed25519" {
+        "Ed25519".to_string()
+    } else {
+        format!("{} {}-bit", k.key_type.to_uppercase(), k.bits)
+    };
+    if k.provenance.compromised.is_some() {
+        format!("{base} (private key is public: no proof)")
+    } else if k.key_type == "rsa" && k.bits < 1024 {
+        format!("{base} (too weak: no proof)")
+    } else if k.key_type == "rsa" && k.bits < 2048 {
+        format!("{base} (below the recommended 2048)")
+    } else {
+        base
+    }
+}
+
+/// When the key was seen, in words: `seen 2014-01-02 to 2016-03-04`.
+pub(crate) fn seen_words(s: &SignatureReport) -> Option<String> {
+    let p = &s.key.as_ref()?.provenance;
+    match (&p.first_seen, &p.last_seen) {
+        (Some(f), Some(l)) if f == l => Some(format!("seen {f}")),
+        (Some(f), Some(l)) => Some(format!("seen {f} to {l}")),
+        (Some(f), None) => Some(format!("seen from {f}")),
+        (None, Some(l)) => Some(format!("seen until {l}")),
+        (None, None) => None,
+    }
+}
+
+/// Material for "reproduce this".
+pub(crate) struct Reproduce {
+    /// Zone-file text holding every key record the report used (with a
+    /// comment line above each), or empty when no key was found.
+    pub(crate) zone: String,
+    /// The `mailproof verify` command.
+    pub(crate) command: String,
+    /// A `sha256sum` command for the input.
+    pub(crate) checksum: String,
+    /// A Python program checking each signature with dkimpy, offline, or
+    /// `None` when no key was found.
+    pub(crate) dkimpy: Option<String>,
+}
+
+/// The file name the key records are saved under in the instructions.
+pub(crate) const ZONE_FILE: &str = "keys.zone";
+
+/// Builds the "reproduce this" material for one report.
+pub(crate) fn reproduce(r: &Report) -> Reproduce {
+    let mut zone = String::new();
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for s in &r.signatures {
+        let (Some(k), Some(d), Some(sel)) = (&s.key, &s.domain, &s.selector) else {
+            continue;
+        };
+        let name = crate::keys::record_name(d, sel);
+        if keys.iter().any(|(n, rec)| *n == name && *rec == k.record) {
+            continue;
+        }
+        let seen = seen_words(s).map(|w| format!(", {w}")).unwrap_or_default();
+        zone += &format!(
+            "; signature {}: key from {}{}\n{}. TXT {}\n",
+            s.index,
+            escape::visible(&k.provenance.source),
+            escape::visible(&seen),
+            escape::visible(&name),
+            escape::zone_txt(&k.record)
+        );
+        keys.push((name, k.record.clone()));
+    }
+    let file = escape::shell(&r.source);
+    let command = if keys.is_empty() {
+        format!("mailproof verify {file}")
+    } else {
+        format!("mailproof verify --no-builtin-keys --keys {ZONE_FILE} {file}")
+    };
+    Reproduce {
+        dkimpy: (!keys.is_empty()).then(|| dkimpy(r, &keys)),
+        zone,
+        command,
+        checksum: format!("sha256sum {file}"),
+    }
+}
+
+/// A short Python program that checks each signature with dkimpy, handing it
+/// the archived key records instead of letting it query DNS.
+fn dkimpy(r: &Report, keys: &[(String, String)]) -> String {
+    let mut p = String::from(
+        "# pip install dkimpy\n\
+         # Checks each signature with dkimpy, an independent DKIM implementation,\n\
+         # using the archived key records below instead of live DNS.\n\
+         import dkim\n\nKEYS = {\n",
+    );
+    for (name, record) in keys {
+        p += &format!(
+            "    {}: {},\n",
+            escape::python_str(name),
+            escape::python_str(record)
+        );
+    }
+    p += "}\n\n";
+    p += "def txt(name, timeout=5):\n";
+    p += "    record = KEYS.get(name.decode().rstrip(\".\").lower())\n";
+    p += "    return record.encode() if record is not None else None\n\n";
+    p += &format!(
+        "message = open({}, \"rb\").read()\n",
+        escape::python_str(&r.source)
+    );
+    let expired: Vec<String> = r
+        .signatures
+        .iter()
+        .filter_map(|s| s.expires_at.as_ref().map(|x| format!("{} ({x})", s.index)))
+        .collect();
+    if !expired.is_empty() {
+        p += &format!(
+            "# dkimpy judges the expiry time (x=) against today's clock, not the signing\n\
+             # time: signatures with one may be reported as expired: {}.\n",
+            expired.join(", ")
+        );
+    }
+    if r.signatures.iter().any(|s| !strong(s) && s.key.is_some()) {
+        p += "# dkimpy refuses RSA keys under 1024 bits (minkey=1024).\n";
+    }
+    p += "checker = dkim.DKIM(message)\n\n";
+    p += "def check(idx):\n";
+    p += "    try:\n";
+    p += "        return checker.verify(idx=idx, dnsfunc=txt)\n";
+    p += "    except dkim.DKIMException as e:  # dkimpy raises for some failures\n";
+    p += "        return f\"False ({e})\"\n\n";
+    for s in &r.signatures {
+        p += &format!(
+            "print(\"signature {}:\", check({}))\n",
+            s.index,
+            s.index - 1
+        );
+    }
+    p
+}
+
+/// Signatures whose key record is missing, as `selector._domainkey.domain`.
+pub(crate) fn missing_key_name(s: &SignatureReport) -> Option<String> {
+    if s.result != SignatureResult::NoKey {
+        return None;
+    }
+    Some(crate::keys::record_name(
+        s.domain.as_deref()?,
+        s.selector.as_deref()?,
+    ))
+}
+
+/// Every signature result, in the order tables list them.
+const RESULTS: [SignatureResult; 8] = [
+    SignatureResult::Pass,
+    SignatureResult::BodyHashMismatch,
+    SignatureResult::BadSignature,
+    SignatureResult::NoKey,
+    SignatureResult::KeyRevoked,
+    SignatureResult::Malformed,
+    SignatureResult::Temperror,
+    SignatureResult::Unsupported,
+];
+
+/// Counts per result code (`no_key`: 3) in words, in a fixed order:
+/// `1 valid; 3 key not found`.
+pub(crate) fn result_counts(counts: &std::collections::BTreeMap<&'static str, usize>) -> String {
+    let mut parts: Vec<String> = RESULTS
+        .iter()
+        .filter_map(|r| {
+            let n = counts.get(r.as_str())?;
+            Some(format!("{n} {}", result_words(*r).0.to_lowercase()))
+        })
+        .collect();
+    let other: usize = counts
+        .iter()
+        .filter(|(k, _)| !RESULTS.iter().any(|r| r.as_str() == **k))
+        .map(|(_, n)| n)
+        .sum();
+    if other > 0 {
+        parts.push(format!("{other} other"));
+    }
+    parts.join("; ")
+}
+
+/// Two signing times as a span of days: `2014-01-02 and 2015-03-04`.
+pub(crate) fn day_span(first: Option<&str>, last: Option<&str>) -> String {
+    let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+    match (first, last) {
+        (Some(f), Some(l)) if day(f) == day(l) => day(f),
+        (Some(f), Some(l)) => format!("{} and {}", day(f), day(l)),
+        _ => "unknown (no signing time)".into(),
+    }
+}
+
+/// The technical appendix for one signature: DKIM tags and checks, labelled.
+pub(crate) fn technical_rows(s: &SignatureReport) -> Vec<(&'static str, String)> {
+    let yes_no = |b: Option<bool>| match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not checked",
+    };
+    let mut rows: Vec<(&'static str, String)> = vec![
+        ("Result", s.result.as_str().to_string()),
+        (
+            "Header signature valid (b=)",
+            yes_no(s.header_signature_valid).into(),
+        ),
+        (
+            "Body hash matches (bh=)",
+            yes_no(s.body_hash_matches).into(),
+        ),
+        ("Domain (d=)", s.domain.clone().unwrap_or_default()),
+        ("Selector (s=)", s.selector.clone().unwrap_or_default()),
+        ("Algorithm (a=)", s.algorithm.clone().unwrap_or_default()),
+        (
+            "Canonicalization (c=)",
+            s.canonicalization.clone().unwrap_or_default(),
+        ),
+        ("Signed header fields (h=)", s.signed_headers.join(":")),
+    ];
+    let optional = [
+        ("Identity (i=)", s.identity.clone()),
+        ("Signing time (t=)", s.signed_at.clone()),
+        ("Expiry (x=)", s.expires_at.clone()),
+        (
+            "Signed body length (l=)",
+            s.body_length.map(|l| l.to_string()),
+        ),
+        (
+            "Canonical body length",
+            s.canonical_body_length.map(|l| l.to_string()),
+        ),
+    ];
+    rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    rows.push(("Candidate keys tried", s.keys_tried.to_string()));
+    if let Some(k) = &s.key {
+        rows.push(("Key record", k.record.clone()));
+        for origin in &k.provenance.origins {
+            let seen = origin
+                .seen
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            rows.push(("Key evidence", format!("{}{seen}", origin.origin)));
+        }
+        if let Some(n) = &k.provenance.notes {
+            rows.push(("Key notes", n.clone()));
+        }
+        if let Some(c) = &k.provenance.compromised {
+            rows.push(("Key compromised", c.clone()));
+        }
+    }
+    rows
+}
+
+/// The technical appendix for the report itself.
+pub(crate) fn report_rows(r: &Report) -> Vec<(&'static str, String)> {
+    vec![
+        ("Input", r.source.clone()),
+        ("Input SHA-256", r.input_sha256.clone()),
+        ("Input size", format!("{} bytes", r.input_bytes)),
+        ("Tool", format!("{} {}", r.tool.name, r.tool.version)),
+        ("Report format", r.schema_version.to_string()),
+    ]
+}
