@@ -143,6 +143,7 @@ fn router(addr: SocketAddr, verifier: Verifier, options: Options) -> Router {
             "/app.css",
             get(|| asset("text/css; charset=utf-8", APP_CSS)),
         )
+        .route("/favicon.svg", get(|| asset("image/svg+xml", FAVICON_SVG)))
         .route(
             "/api/verify",
             post(verify).layer(DefaultBodyLimit::max(body_limit)),
@@ -156,6 +157,7 @@ fn router(addr: SocketAddr, verifier: Verifier, options: Options) -> Router {
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
+const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()

@@ -79,6 +79,7 @@ function say(text) {
 function fail(text) {
   $("status").textContent = "";
   $("alert").textContent = text;
+  $("alert").scrollIntoView({ block: "center" });
 }
 
 let state = { batch: null, messages: [], sort: { key: null, dir: 1 } };
@@ -125,13 +126,19 @@ function showResults() {
   if (msgs.length === 1) {
     const m = msgs[0];
     $("detail").append(detail(m, false));
-    say(verdictInfo(m.verdict).label + ": " + m.summary);
-    $("detail-h").focus();
+    say(m.summary);
+    showAt($("detail-h"));
   } else {
     $("list").append(overview(msgs), table());
     say(plural(msgs.length, "message", "messages") + " checked: " + counts(msgs) + ".");
-    $("results-h").focus();
+    showAt($("results-h"));
   }
+}
+
+/** Scrolls a heading to the top of the window and moves focus to it. */
+function showAt(heading) {
+  heading.scrollIntoView({ block: "start" });
+  heading.focus({ preventScroll: true });
 }
 
 function counts(msgs) {
@@ -237,8 +244,8 @@ function sortBy(key) {
 
 function openMessage(m) {
   $("detail").replaceChildren(detail(m, true));
-  say("Report " + m.n + ": " + verdictInfo(m.verdict).label + ". " + m.summary);
-  $("detail-h").focus();
+  say("Message " + m.n + ": " + m.summary);
+  showAt($("detail-h"));
 }
 
 function field(dl, name, value) {
