@@ -243,6 +243,9 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
         key_window_finding(c, sig, k, date_header(ctx.msg), out);
+        if c.result.header_valid() && crate::recover::is_recovered(&k.provenance) {
+            out.push(key_recovered_finding(ctx, c, sig, k));
+        }
     }
     if let Some(why) = &c.key_rotated {
         out.push(finding("key_rotated", Severity::Info, why.clone(), idx));
@@ -287,6 +290,39 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// A signature verified with a key recomputed from the leak's own
+/// signatures: consistent with one signer, not tied to the domain.
+fn key_recovered_finding(
+    ctx: &Ctx<'_, '_>,
+    c: &SigCheck,
+    sig: &crate::signature::DkimSignature,
+    k: &crate::keys::ArchivedKey,
+) -> Finding {
+    let vouched = ctx.checks.iter().any(|o| {
+        o.result.header_valid()
+            && o.key
+                .as_ref()
+                .is_some_and(|ok| !crate::recover::is_recovered(&ok.provenance))
+    });
+    finding(
+        "key_recovered",
+        if vouched {
+            Severity::Info
+        } else {
+            Severity::Warning
+        },
+        format!(
+            "signature {} verifies with a key recovered from the signatures of the messages themselves (SHA-256 {}; {}), not with a key published by {}: this shows that the messages it verifies share one signer; tying that signer to {} needs this fingerprint found in a key archive or DNS history",
+            c.index,
+            k.sha256().unwrap_or("?"),
+            k.provenance.source,
+            sig.domain,
+            sig.domain
+        ),
+        Some(c.index),
+    )
 }
 
 fn key_window_finding(
@@ -474,12 +510,31 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
             .iter()
             .map(|i| String::from_utf8_lossy(ctx.msg.headers[*i].name).into_owned())
             .collect();
-        proves.push(format!(
-            "A private key published for {} (selector {}) signed these headers: {}.",
-            sig.domain,
-            sig.selector,
-            covered.join(", ")
-        ));
+        let recovered = c
+            .key
+            .as_ref()
+            .is_some_and(|k| crate::recover::is_recovered(&k.provenance));
+        proves.push(if recovered {
+            format!(
+                "One private key, recovered from the signatures themselves and not (yet) found published for {} (selector {}), signed these headers: {}.",
+                sig.domain,
+                sig.selector,
+                covered.join(", ")
+            )
+        } else {
+            format!(
+                "A private key published for {} (selector {}) signed these headers: {}.",
+                sig.domain,
+                sig.selector,
+                covered.join(", ")
+            )
+        });
+        if recovered {
+            not.push(format!(
+                "That {} signed it: the key was recomputed from the messages, so it only shows they share one signer, until its fingerprint is found in a key archive or DNS history for {}.",
+                sig.domain, sig.domain
+            ));
+        }
         if c.result == SignatureResult::Pass {
             proves.push(match (sig.body_length, beyond_length(c)) {
                 (Some(l), Some(n)) if n > 0 => format!("Only the first {l} bytes of the body are as signed; {n} more bytes were not signed."),

@@ -22,11 +22,14 @@
 
 mod analysis;
 pub mod arc;
+pub mod batch;
 pub mod canon;
 pub mod crypto;
 pub mod forensics;
+pub mod input;
 pub mod keys;
 pub mod message;
+pub mod recover;
 pub mod render;
 pub mod repair;
 pub mod report;
@@ -34,6 +37,7 @@ pub mod report;
 pub mod serve;
 mod sigcheck;
 pub mod signature;
+pub mod summary;
 pub mod tags;
 mod timewindow;
 mod util;

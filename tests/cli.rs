@@ -235,7 +235,7 @@ fn bad_key_file_names_file_and_line() {
 }
 
 #[test]
-fn mbox_is_refused_clearly() {
+fn mbox_is_split_into_numbered_messages() {
     let dir = scenario_dir();
     let mut mbox = b"From alice@example.com Mon Jun  1 12:00:00 2015\n".to_vec();
     mbox.extend_from_slice(MESSAGE.as_bytes());
@@ -244,7 +244,13 @@ fn mbox_is_refused_clearly() {
     std::fs::write(dir.path().join("box.mbox"), mbox).unwrap();
     let run = mailproof(&["verify", "--format", "jsonl", "box.mbox"], dir.path());
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("\"verdict\":\"error\"") && run.stdout.contains("mbox"));
+    let sources: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["source"].to_string())
+        .collect();
+    assert_eq!(sources, ["\"box.mbox#1\"", "\"box.mbox#2\""]);
+    assert!(run.stdout.contains("\"verdict\":\"unsigned\""));
 }
 
 #[test]

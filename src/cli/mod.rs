@@ -3,16 +3,18 @@
 //! Exit status: 0 every message verified, 1 some message not verified,
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
-mod inputs;
+mod batch;
 mod keys;
+mod recover;
 mod report;
 #[cfg(feature = "serve")]
 mod serve;
+mod summarize;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailproof::keys::KeyArchive;
 use mailproof::render::{self, Settings};
-use mailproof::{Report, Verdict, Verifier};
+use mailproof::{Report, Verifier};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -34,6 +36,9 @@ enum Command {
     /// Write a publishable HTML or Markdown report from the output of
     /// `verify --format jsonl` (or `--format json`).
     Report(ReportArgs),
+    /// Merge the JSONL records and/or summaries of runs (shards) into one
+    /// summary.
+    Summarize(summarize::SummarizeArgs),
     /// A page on this computer to check messages in a web browser.
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
@@ -82,10 +87,33 @@ struct VerifyArgs {
     /// (YYYY-MM-DD or RFC 3339): expiry and the time window's upper bound.
     #[arg(long, value_name = "DATE")]
     at: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// .eml files or directories of them (walked recursively).
+    /// Output format [default: text, or jsonl with --output].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the records to FILE instead of stdout (JSONL, one line per
+    /// message, flushed as it goes); stdout then gets the summary text.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Skip the messages already recorded in --output FILE (same source and
+    /// input SHA-256) and append the others.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Write the summary of the run (verdicts, signers, missing keys,
+    /// rotation timeline) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Verify on N threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Take only shard K of N (1-based): a deterministic 1/N of the messages,
+    /// chosen by a hash of their source name. See docs/batch.md.
+    #[arg(long, value_name = "K/N", value_parser = batch::parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// No progress bar and no summary text.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// .eml files, mbox files, Maildirs, directories (walked recursively),
+    /// or - for standard input.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -114,6 +142,7 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify(args),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Report(args) => report(args),
+        Command::Summarize(args) => summarize::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
     }
@@ -158,47 +187,44 @@ fn verify(args: VerifyArgs) -> i32 {
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
-    let (items, mut operational_error) = inputs::collect(&args.inputs);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut reports: Vec<Report> = Vec::new();
-    let mut all_verified = true;
-    for item in items {
-        let report = match &item.bytes {
-            Ok(bytes) => verifier.verify_bytes(&item.source, bytes),
-            Err(why) => Report::error(&item.source, &[], why.clone()),
-        };
-        all_verified &= report.verdict == Verdict::Verified;
-        let written = match args.format {
-            Format::Text => writeln!(out, "{}", render::text(&report)),
-            Format::Jsonl => {
-                writeln!(out, "{}", render::jsonl_line(&report)).and_then(|_| out.flush())
-            }
-            Format::Json | Format::Html | Format::Markdown => Ok(()),
-        };
-        if let Err(e) = written {
-            eprintln!("mailproof: cannot write output: {e}");
-            return 2;
+    let format = match args.format {
+        Some(Format::Text) => batch::RecordFormat::Text,
+        Some(Format::Jsonl) => batch::RecordFormat::Jsonl,
+        Some(f @ (Format::Json | Format::Html | Format::Markdown)) => {
+            batch::RecordFormat::Whole(Box::new(move |reports: &[Report]| match f {
+                Format::Json => render::json(reports, &settings),
+                _ => publishable(f, reports),
+            }))
         }
-        if matches!(args.format, Format::Json | Format::Html | Format::Markdown) {
-            reports.push(report);
-        }
-    }
-    let whole = match args.format {
-        Format::Json => Some(render::json(&reports, &settings)),
-        Format::Html | Format::Markdown => Some(publishable(args.format, &reports)),
-        Format::Text | Format::Jsonl => None,
+        None if args.output.is_some() => batch::RecordFormat::Jsonl,
+        None => batch::RecordFormat::Text,
     };
-    if let Some(doc) = whole
-        && let Err(e) = out.write_all(doc.as_bytes())
-    {
-        eprintln!("mailproof: cannot write output: {e}");
+    if args.resume && !matches!(format, batch::RecordFormat::Jsonl) {
+        eprintln!("mailproof: --resume needs JSONL records (--format jsonl)");
         return 2;
     }
-    if let Err(e) = out.flush() {
-        eprintln!("mailproof: cannot write output: {e}");
-        operational_error = true;
-    }
+    let jobs = match args.jobs {
+        Some(0) => {
+            eprintln!("mailproof: --jobs must be at least 1");
+            return 2;
+        }
+        Some(n) => n,
+        None => mailproof::batch::default_jobs(),
+    };
+    let status = batch::run(
+        &verifier,
+        batch::BatchSettings {
+            inputs: args.inputs,
+            format,
+            output: args.output,
+            summary: args.summary,
+            resume: args.resume,
+            jobs,
+            shard: args.shard,
+            quiet: args.quiet,
+        },
+    );
+    let mut operational_error = status == 2;
     if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
         match keys::save_seen(dns, path) {
             Ok(n) => eprintln!(
@@ -211,13 +237,7 @@ fn verify(args: VerifyArgs) -> i32 {
             }
         }
     }
-    if operational_error {
-        2
-    } else if all_verified {
-        0
-    } else {
-        1
-    }
+    if operational_error { 2 } else { status }
 }
 
 /// An HTML or Markdown document for a `verify` run; several messages get the

@@ -56,7 +56,9 @@ pub struct ArchiveRecord {
 }
 
 /// One piece of evidence for a key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Origin {
     /// Where: a repository file, a URL, "live DNS via 1.1.1.1:53", ...
     pub origin: String,

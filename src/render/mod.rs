@@ -9,11 +9,13 @@ mod html;
 mod markdown;
 pub mod overview;
 mod publish;
+mod summary;
 mod text;
 
 pub use html::html;
 pub use markdown::markdown;
 pub use overview::Overview;
+pub use summary::summary_text;
 pub use text::text;
 
 use crate::report::{Report, Verdict};

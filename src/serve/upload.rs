@@ -1,5 +1,5 @@
 //! Turns uploaded files into messages to verify: an `.eml` is one message,
-//! an mbox is split on its `From ` postmark lines, a `.zip` is opened and
+//! an mbox is split on its `From ` postmark lines (by [`crate::input::mbox`]), a `.zip` is opened and
 //! each entry treated the same way (a zip inside a zip is not opened).
 //!
 //! Everything happens in memory, under [`Limits`]: a zip that unpacks to
@@ -7,6 +7,7 @@
 //! than allowed stop with an [`UploadError`] that says so in words.
 
 use super::Limits;
+use crate::input::mbox::{MboxError, MboxReader, starts_like_mbox};
 use std::io::Read;
 
 /// One message found in an upload: where it came from and its bytes, or
@@ -84,9 +85,20 @@ impl<'a> Expander<'a> {
 
     /// Adds a file that is not a zip: an mbox or one message.
     fn add_messages(&mut self, source: &str, data: Vec<u8>) -> Result<(), UploadError> {
-        if is_mbox(&data) {
-            for (n, msg) in split_mbox(&data).into_iter().enumerate() {
-                self.push(format!("{source}#{}", n + 1), Ok(msg.to_vec()))?;
+        if starts_like_mbox(&data) {
+            let limit = usize::try_from(self.limits.max_message_bytes).unwrap_or(usize::MAX);
+            for entry in MboxReader::with_limit(&data[..], limit) {
+                match entry {
+                    Ok(e) => self.push(format!("{source}#{}", e.index), Ok(e.message))?,
+                    Err(MboxError::TooLarge { index, .. }) => self.push(
+                        format!("{source}#{index}"),
+                        Err(format!(
+                            "this message is larger than the {} a single message may be here",
+                            human_bytes(self.limits.max_message_bytes)
+                        )),
+                    )?,
+                    Err(e) => self.push(format!("{source}#?"), Err(e.to_string()))?,
+                }
             }
             return Ok(());
         }
@@ -194,45 +206,6 @@ fn is_zip(data: &[u8]) -> bool {
     data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06")
 }
 
-/// An mbox starts with a `From ` postmark line (a header field would have a
-/// colon after its name, never a space).
-pub fn is_mbox(data: &[u8]) -> bool {
-    data.starts_with(b"From ")
-}
-
-/// Splits an mbox into its messages without changing a byte of them. A
-/// line starting with `From ` is a postmark when it is the first line or
-/// follows an empty line; the postmark line and the empty line before it
-/// (the mbox writer's separator) belong to no message.
-pub fn split_mbox(data: &[u8]) -> Vec<&[u8]> {
-    let mut starts = Vec::new(); // (postmark start, message start)
-    let mut pos = 0;
-    let mut prev_empty = true;
-    while pos < data.len() {
-        let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i + 1);
-        let line = &data[pos..end];
-        if prev_empty && line.starts_with(b"From ") {
-            starts.push((pos, end));
-        }
-        prev_empty = matches!(line, b"\n" | b"\r\n");
-        pos = end;
-    }
-    let mut out = Vec::with_capacity(starts.len());
-    for (i, &(_, msg_start)) in starts.iter().enumerate() {
-        let mut end = starts.get(i + 1).map_or(data.len(), |&(p, _)| p);
-        if i + 1 < starts.len() {
-            // Drop the one separating empty line before the next postmark.
-            if data[msg_start..end].ends_with(b"\r\n\r\n") {
-                end -= 2;
-            } else if data[msg_start..end].ends_with(b"\n\n") {
-                end -= 1;
-            }
-        }
-        out.push(&data[msg_start..end]);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,15 +220,23 @@ mod tests {
     }
 
     #[test]
-    fn mbox_split_keeps_bytes() {
-        let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\n>From here\nbody\n\nFrom c@d Mon Jan  1 00:00:01 2024\r\nSubject: two\r\n\r\nx\r\n";
-        let parts = split_mbox(mbox);
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0], b"Subject: one\n\n>From here\nbody\n");
-        assert_eq!(parts[1], b"Subject: two\r\n\r\nx\r\n");
-        // "From " inside a paragraph is body text, not a postmark.
-        let one = b"From a@b x\nSubject: s\n\nline\nFrom the start\n";
-        assert_eq!(split_mbox(one).len(), 1);
+    fn mbox_messages_are_numbered_and_kept_byte_for_byte() {
+        let l = limits();
+        let mut x = Expander::new(&l);
+        let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\n>From here\n\nFrom c@d Mon Jan  1 00:00:01 2024\r\nSubject: two\r\n\r\nx\r\n";
+        x.add_file("box.mbox", mbox.to_vec()).unwrap();
+        let got: Vec<(&str, &[u8])> = x
+            .items
+            .iter()
+            .map(|i| (i.source.as_str(), i.bytes.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("box.mbox#1", &b"Subject: one\n\n>From here\n"[..]),
+                ("box.mbox#2", &b"Subject: two\r\n\r\nx\r\n"[..]),
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,305 @@
+//! The `verify` run over many messages: inputs streamed in order, verified
+//! on `--jobs` threads, one record written (and flushed) per message as it
+//! comes, a summary at the end; `--resume` and `--shard` on top.
+
+use mailproof::input::{self, Item, Messages};
+use mailproof::render;
+use mailproof::summary::{Entry, Summary};
+use mailproof::{Report, Verifier};
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, IsTerminal, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Renders all reports of a run as one document.
+pub type RenderAll = Box<dyn Fn(&[Report]) -> String>;
+
+/// Output format of the records.
+pub enum RecordFormat {
+    /// Text per message, as it comes.
+    Text,
+    /// One JSON line per message, flushed as it comes.
+    Jsonl,
+    /// One document over all reports (JSON, HTML, Markdown): the reports are
+    /// kept until the end, so memory grows with the run.
+    Whole(RenderAll),
+}
+
+/// Settings of one run, validated.
+pub struct BatchSettings {
+    pub inputs: Vec<PathBuf>,
+    pub format: RecordFormat,
+    pub output: Option<PathBuf>,
+    pub summary: Option<PathBuf>,
+    pub resume: bool,
+    pub jobs: usize,
+    pub shard: Option<(u64, u64)>,
+    pub quiet: bool,
+}
+
+/// What a worker made of one message.
+enum Done {
+    /// Already in the output file (resume).
+    Skipped,
+    /// Verified and rendered.
+    Record {
+        line: String,
+        entry: Box<Entry>,
+        report: Option<Box<Report>>,
+        consumed: u64,
+    },
+}
+
+/// Parses `K/N` (1 <= K <= N).
+pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("--shard {s}: expected K/N, e.g. 1/4"))?;
+    let k: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {s}: K is not a number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {s}: N is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("--shard {s}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+/// Records already in an output file, read for `--resume`: the (source,
+/// input hash) pairs, their summary, and the length of the complete lines
+/// (a last line cut short by a killed run is dropped).
+struct Previous {
+    done: HashSet<(String, String)>,
+    summary: Summary,
+    good_len: u64,
+}
+
+fn read_previous(path: &Path) -> std::io::Result<Previous> {
+    let mut prev = Previous {
+        done: HashSet::new(),
+        summary: Summary::new(),
+        good_len: 0,
+    };
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(prev),
+        Err(e) => return Err(e),
+    };
+    let mut r = BufReader::new(f);
+    let mut line = Vec::new();
+    let mut pos = 0u64;
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        pos += n as u64;
+        if !line.ends_with(b"\n") {
+            break; // cut short: rewritten by this run
+        }
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(e) => {
+                prev.summary.add(&e);
+                prev.done.insert((e.source, e.input_sha256));
+            }
+            Err(_) if line.iter().all(u8::is_ascii_whitespace) => {}
+            Err(e) => {
+                eprintln!(
+                    "mailproof: {}: a record at byte {} is not readable ({e}); it is kept and its message will be checked again",
+                    path.display(),
+                    pos - n as u64
+                );
+            }
+        }
+        prev.good_len = pos;
+    }
+    Ok(prev)
+}
+
+fn open_output(s: &BatchSettings) -> Result<(Box<dyn Write>, Option<Previous>), String> {
+    let Some(path) = &s.output else {
+        return Ok((Box::new(std::io::stdout().lock()), None));
+    };
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    if !s.resume {
+        let f = File::create(path).map_err(err)?;
+        return Ok((Box::new(f), None));
+    }
+    let prev = read_previous(path).map_err(err)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(err)?;
+    f.set_len(prev.good_len).map_err(err)?;
+    f.seek(std::io::SeekFrom::End(0)).map_err(err)?;
+    Ok((Box::new(f), Some(prev)))
+}
+
+fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    pb.set_style(style);
+    Some(pb)
+}
+
+/// Runs the batch; returns the exit status.
+pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
+    let (planned, missing) = input::plan(&s.inputs);
+    let mut operational_error = !missing.is_empty();
+    for m in &missing {
+        eprintln!("mailproof: {m}");
+    }
+    let (mut out, previous) = match open_output(&s) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("mailproof: cannot write output: {e}");
+            return 2;
+        }
+    };
+    let (done, mut summary) = match previous {
+        Some(p) => (p.done, p.summary),
+        None => (HashSet::new(), Summary::new()),
+    };
+    let skipped_before = summary.messages;
+    let pb = progress_bar(input::total_size(&planned), s.quiet);
+    let shard = s.shard;
+    let mut messages = Messages::new(planned, move |src: &str| {
+        shard.is_none_or(|(k, n)| input::in_shard(src, k, n))
+    });
+    let items = std::iter::from_fn(move || {
+        let item = messages.next()?;
+        Some((item, messages.consumed))
+    });
+    let whole = matches!(s.format, RecordFormat::Whole(_));
+    let jsonl = matches!(s.format, RecordFormat::Jsonl);
+    let work = |(item, consumed): (Item, u64)| -> Done {
+        let report = match &item.bytes {
+            Ok(bytes) => {
+                if !done.is_empty() && done.contains(&(item.source.clone(), sha256_hex(bytes))) {
+                    return Done::Skipped;
+                }
+                verifier.verify_bytes(&item.source, bytes)
+            }
+            Err(why) => {
+                let r = Report::error(&item.source, &[], why.clone());
+                if done.contains(&(r.source.clone(), r.input_sha256.clone())) {
+                    return Done::Skipped;
+                }
+                r
+            }
+        };
+        let line = if whole {
+            String::new()
+        } else if jsonl {
+            render::jsonl_line(&report)
+        } else {
+            render::text(&report)
+        };
+        Done::Record {
+            line,
+            entry: Box::new(Entry::from(&report)),
+            report: whole.then(|| Box::new(report)),
+            consumed,
+        }
+    };
+    let mut reports: Vec<Report> = Vec::new();
+    let mut written = 0u64;
+    let sink = |d: Done| -> std::io::Result<()> {
+        let Done::Record {
+            line,
+            entry,
+            report,
+            consumed,
+        } = d
+        else {
+            return Ok(());
+        };
+        summary.add(&entry);
+        written += 1;
+        if let Some(r) = report {
+            reports.push(*r);
+        } else {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+        }
+        if let Some(pb) = &pb {
+            pb.set_position(consumed);
+            pb.set_message(format!("{written} messages"));
+        }
+        Ok(())
+    };
+    let result = mailproof::batch::ordered_parallel(items, s.jobs, work, sink);
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    if let Err(e) = result {
+        eprintln!("mailproof: cannot write output: {e}");
+        return 2;
+    }
+    if let RecordFormat::Whole(render_all) = &s.format {
+        let doc = render_all(&reports);
+        if let Err(e) = out.write_all(doc.as_bytes()) {
+            eprintln!("mailproof: cannot write output: {e}");
+            return 2;
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("mailproof: cannot write output: {e}");
+        operational_error = true;
+    }
+    drop(out);
+    if let Some(path) = &s.summary {
+        let json = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
+        if let Err(e) = std::fs::write(path, json) {
+            eprintln!("mailproof: cannot write summary {}: {e}", path.display());
+            operational_error = true;
+        }
+    }
+    if !s.quiet && (s.output.is_some() || s.summary.is_some()) {
+        if skipped_before > 0 {
+            eprintln!(
+                "mailproof: resumed: {skipped_before} records were already in the output, {written} added"
+            );
+        }
+        // stdout is free when the records go to a file; else the summary
+        // goes to stderr so that stdout holds only records.
+        let text = render::summary_text(&summary);
+        if s.output.is_some() {
+            print!("{text}");
+        } else {
+            eprint!("{text}");
+        }
+    }
+    if operational_error {
+        2
+    } else if summary.all_verified() {
+        0
+    } else {
+        1
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    d.as_ref()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

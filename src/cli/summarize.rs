@@ -1,0 +1,78 @@
+//! `mailproof summarize FILE...`: merges the JSONL records and/or summary
+//! JSON files of several runs (typically the shards of one dump) into one
+//! summary. Records seen in more than one file are counted once.
+
+use mailproof::render;
+use mailproof::summary::{Entry, Summary};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct SummarizeArgs {
+    /// Print the merged summary as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// JSONL record files written by `verify --output`, or summary files
+    /// written by `verify --summary` (detected by content).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// Adds one file (records or a summary) to `total`.
+fn add_file(path: &Path, total: &mut Summary) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut r = BufReader::new(std::fs::File::open(path).map_err(err)?);
+    // A summary file is one pretty-printed JSON object: its first line is "{".
+    if r.fill_buf().map_err(err)?.starts_with(b"{\n") {
+        let s: Summary = serde_json::from_reader(r)
+            .map_err(|e| format!("{}: not a summary: {e}", path.display()))?;
+        total.merge(&s);
+        return Ok(());
+    }
+    let mut line = Vec::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line).map_err(err)? == 0 {
+            break;
+        }
+        n += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(e) => {
+                total.add(&e);
+            }
+            // the cut-short last line of a killed run
+            Err(_) if !line.ends_with(b"\n") => {
+                eprintln!(
+                    "mailproof: {} line {n}: incomplete last record ignored",
+                    path.display()
+                );
+            }
+            Err(e) => return Err(format!("{} line {n}: not a record: {e}", path.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Runs the command; returns the exit status (0, or 2 for unreadable input).
+pub fn run(args: SummarizeArgs) -> i32 {
+    let mut total = Summary::new();
+    for f in &args.files {
+        if let Err(e) = add_file(f, &mut total) {
+            eprintln!("mailproof: {e}");
+            return 2;
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&total).expect("summaries serialize")
+        );
+    } else {
+        print!("{}", render::summary_text(&total));
+    }
+    0
+}

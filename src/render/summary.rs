@@ -1,0 +1,103 @@
+//! Text rendering of a batch [`Summary`]: verdict counts first, then the
+//! keys worth looking for, then the signers and their rotation timeline.
+
+use super::escape::terminal;
+use crate::report::Verdict;
+use crate::summary::{Span, Summary, rank};
+use std::fmt::Write;
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn span(s: &Span) -> String {
+    let day = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| t.get(..10).unwrap_or(t).to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    if s.first.is_none() {
+        return "no signing time".into();
+    }
+    format!("{} to {}", day(&s.first), day(&s.last))
+}
+
+/// The summary as text for a terminal (message-derived names escaped).
+pub fn summary_text(s: &Summary) -> String {
+    let mut o = String::new();
+    let verified = s.count(Verdict::Verified);
+    let _ = writeln!(
+        o,
+        "{} checked, {} verified.",
+        plural(s.messages, "message", "messages"),
+        verified
+    );
+    if s.duplicates_ignored > 0 {
+        let _ = writeln!(
+            o,
+            "{} counted once.",
+            plural(
+                s.duplicates_ignored,
+                "duplicate record",
+                "duplicate records"
+            )
+        );
+    }
+    let _ = writeln!(o, "\nVerdicts:");
+    for v in Verdict::ALL {
+        let n = s.count(v);
+        if n > 0 {
+            let _ = writeln!(o, "  {:<20} {n:>9}", v.as_str());
+        }
+    }
+    if !s.missing_keys.is_empty() {
+        let _ = writeln!(o, "\nMissing keys (find these to check more messages):");
+        for k in rank(&s.missing_keys).iter().take(20) {
+            let _ = writeln!(
+                o,
+                "  {}: {} ({} with nothing else to check), signed {}",
+                terminal(&k.record),
+                plural(k.messages, "message", "messages"),
+                k.unverifiable_messages,
+                span(&k.signed)
+            );
+        }
+        if s.missing_keys.len() > 20 {
+            let _ = writeln!(o, "  ... and {} more", s.missing_keys.len() - 20);
+        }
+    }
+    if !s.findings.is_empty() {
+        let _ = writeln!(o, "\nFindings (messages):");
+        for (code, n) in &s.findings {
+            let _ = writeln!(o, "  {:<28} {n:>9}", terminal(code));
+        }
+    }
+    if !s.domains.is_empty() {
+        let _ = writeln!(o, "\nSigners:");
+        for (d, sels) in &s.domains {
+            for (sel, st) in sels {
+                let results: Vec<String> =
+                    st.results.iter().map(|(r, n)| format!("{r} {n}")).collect();
+                let _ = writeln!(
+                    o,
+                    "  {}: {}, signed {} ({})",
+                    terminal(&crate::keys::record_name(d, sel)),
+                    plural(st.signatures, "signature", "signatures"),
+                    span(&st.signed),
+                    results.join(", ")
+                );
+                for (fp, p) in &st.keys {
+                    let _ = writeln!(
+                        o,
+                        "    key {}… ({} bits) verified {}, {}",
+                        fp.get(..16).unwrap_or(fp),
+                        p.bits,
+                        plural(p.verified, "signature", "signatures"),
+                        span(&p.signed)
+                    );
+                }
+            }
+        }
+    }
+    o
+}
