@@ -176,8 +176,7 @@ pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
     plans_for(bytes, max, &RepairKind::ALL)
 }
 
-/// Like [`plans`], limited to the repairs in `allowed`. Within one size,
-/// plans with the CRLF repair (by far the most common need) come first.
+/// Like [`plans`], limited to the repairs in `allowed`.
 pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<RepairKind>> {
     let found: Vec<RepairKind> = RepairKind::ALL
         .into_iter()
@@ -197,7 +196,13 @@ pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<Re
             out.push(plan);
         }
     }
-    out.sort_by_key(|p| (p.len(), !p.contains(&RepairKind::CrlfLineEndings)));
+    // A copy with bare LF line ends cannot verify without CRLF restored
+    // (signatures are made over the CRLF form sent by SMTP), so every plan
+    // for such a copy includes that repair.
+    if found.contains(&RepairKind::CrlfLineEndings) {
+        out.retain(|p| p.contains(&RepairKind::CrlfLineEndings));
+    }
+    out.sort_by_key(|p| p.len());
     out
 }
 
