@@ -34,6 +34,8 @@ pub mod recover;
 pub mod render;
 pub mod repair;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod sigcheck;
 pub mod signature;
 pub mod summary;

@@ -173,8 +173,14 @@ impl RepairKind {
 /// `max` applicable repairs (never both mbox variants), fewest first, each
 /// in application order.
 pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
+    plans_for(bytes, max, &RepairKind::ALL)
+}
+
+/// Like [`plans`], limited to the repairs in `allowed`.
+pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<RepairKind>> {
     let found: Vec<RepairKind> = RepairKind::ALL
         .into_iter()
+        .filter(|k| allowed.contains(k))
         .filter(|k| *k != RepairKind::FinalNewline && k.applies(bytes))
         .collect();
     let mut out: Vec<Vec<RepairKind>> = Vec::new();
@@ -190,8 +196,29 @@ pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
             out.push(plan);
         }
     }
-    out.sort_by_key(Vec::len);
+    // A copy with bare LF line ends cannot verify without CRLF restored
+    // (signatures are made over the CRLF form sent by SMTP), so every plan
+    // for such a copy includes that repair.
+    if found.contains(&RepairKind::CrlfLineEndings) {
+        out.retain(|p| p.contains(&RepairKind::CrlfLineEndings));
+    }
+    out.sort_by_key(|p| p.len());
     out
+}
+
+impl RepairKind {
+    /// Whether the repair changes the body (else only the header block).
+    pub fn touches_body(self) -> bool {
+        !matches!(self, RepairKind::UnfoldHeaders)
+    }
+
+    /// Whether the repair changes the header block.
+    pub fn touches_headers(self) -> bool {
+        matches!(
+            self,
+            RepairKind::UnfoldHeaders | RepairKind::CrlfLineEndings
+        )
+    }
 }
 
 /// Applies a plan in order.

@@ -181,16 +181,41 @@ impl Verifier {
         if original.verdict == crate::Verdict::Verified || !repairable {
             return original;
         }
-        self.try_repairs(source, bytes, now)
+        // A repair can only help the part that failed: when every failing
+        // signature's header signature verified, only body repairs matter;
+        // when every failing signature's body hash matched, only header ones.
+        let failing: Vec<&SigCheck> = checks
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.result,
+                    SignatureResult::BadSignature | SignatureResult::BodyHashMismatch
+                )
+            })
+            .collect();
+        let body_only = failing.iter().all(|c| c.header_valid == Some(true));
+        let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
+        let allowed: Vec<RepairKind> = RepairKind::ALL
+            .into_iter()
+            .filter(|k| !body_only || k.touches_body())
+            .filter(|k| !headers_only || k.touches_headers())
+            .collect();
+        self.try_repairs(source, bytes, now, &allowed)
             .filter(|r| r.verdict < original.verdict)
             .unwrap_or(original)
     }
 
     /// Tries the repair plans fewest-transformations first and returns the
     /// best verdict reached by the fewest transformations.
-    fn try_repairs(&self, source: &str, bytes: &[u8], now: i64) -> Option<Report> {
+    fn try_repairs(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        now: i64,
+        allowed: &[RepairKind],
+    ) -> Option<Report> {
         let mut best: Option<Report> = None;
-        for mut plan in crate::repair::plans(bytes, MAX_REPAIRS)
+        for mut plan in crate::repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
             .take(MAX_REPAIR_PLANS)
         {

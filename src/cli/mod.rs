@@ -7,6 +7,8 @@ mod batch;
 mod keys;
 mod recover;
 mod report;
+#[cfg(feature = "serve")]
+mod serve;
 mod summarize;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -37,6 +39,9 @@ enum Command {
     /// Merge the JSONL records and/or summaries of runs (shards) into one
     /// summary.
     Summarize(summarize::SummarizeArgs),
+    /// A page on this computer to check messages in a web browser.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -199,6 +204,8 @@ pub fn run() -> i32 {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Report(args) => report(args),
         Command::Summarize(args) => summarize::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -1,0 +1,426 @@
+//! `mailproof serve`: a page on the reporter's own machine to drop a
+//! message on, read the verdict and save the report, for people who never
+//! open a terminal and must not upload a source's material to someone
+//! else's website.
+//!
+//! The server listens on 127.0.0.1 unless told otherwise, answers only
+//! requests whose Host names that address (DNS rebinding), accepts uploads
+//! only from its own page, keeps results in memory (never on disk), and
+//! serves a page whose Content-Security-Policy allows no script but its own
+//! file. The verifier it is given decides whether anything leaves the
+//! machine (live DNS only with `--online`).
+
+mod export;
+mod guard;
+mod store;
+pub mod upload;
+
+pub use export::{Kind, keys_zone};
+pub use guard::{PAGE_CSP, REPORT_CSP, allowed_hosts};
+
+use crate::Verifier;
+use crate::render::Settings;
+use crate::report::{Report, Verdict};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::Store;
+
+/// How much one upload may hold.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Bytes of one upload request (all files together).
+    pub max_upload_bytes: usize,
+    /// Messages in one upload, after mboxes are split and zips opened.
+    pub max_messages: usize,
+    /// Bytes of one message.
+    pub max_message_bytes: u64,
+    /// Bytes that the zips of one upload may unpack to.
+    pub max_unpacked_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 64 << 20,
+            max_messages: 2000,
+            max_message_bytes: 32 << 20,
+            max_unpacked_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What the server needs besides its address.
+pub struct Options {
+    /// Upload limits.
+    pub limits: Limits,
+    /// Whether the verifier looks keys up in live DNS (shown on the page).
+    pub online: bool,
+}
+
+struct App {
+    verifier: Verifier,
+    settings: Settings,
+    limits: Limits,
+    online: bool,
+    store: Store,
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Binds `addr` (port 0 picks a free port). Must be called inside a
+    /// tokio runtime.
+    pub async fn bind(
+        addr: SocketAddr,
+        verifier: Verifier,
+        options: Options,
+    ) -> std::io::Result<Server> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let router = router(addr, verifier, options);
+        Ok(Server {
+            listener,
+            router,
+            addr,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The address to open in a browser.
+    pub fn url(&self) -> String {
+        let host = if self.addr.ip().is_loopback() || self.addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            match self.addr {
+                SocketAddr::V4(a) => a.ip().to_string(),
+                SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            }
+        };
+        format!("http://{host}:{}/", self.addr.port())
+    }
+
+    /// Serves until the process ends.
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).await
+    }
+}
+
+fn router(addr: SocketAddr, verifier: Verifier, options: Options) -> Router {
+    let settings = Settings {
+        key_sources: verifier.source_names(),
+    };
+    let body_limit = options.limits.max_upload_bytes + 64 * 1024; // multipart framing
+    let app = Arc::new(App {
+        verifier,
+        settings,
+        limits: options.limits,
+        online: options.online,
+        store: Store::default(),
+    });
+    let hosts = Arc::new(allowed_hosts(addr));
+    Router::new()
+        .route("/", get(index))
+        .route(
+            "/app.js",
+            get(|| asset("text/javascript; charset=utf-8", APP_JS)),
+        )
+        .route(
+            "/app.css",
+            get(|| asset("text/css; charset=utf-8", APP_CSS)),
+        )
+        .route("/favicon.svg", get(|| asset("image/svg+xml", FAVICON_SVG)))
+        .route(
+            "/api/verify",
+            post(verify).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/b/{batch}/{which}/{file}", get(download))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Not found.\n") })
+        .with_state(app)
+        .layer(axum::middleware::from_fn_with_state(hosts, guard::guard))
+}
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn index(State(app): State<Arc<App>>) -> Response {
+    let mode = if app.online {
+        "Online mode: keys missing from the archives are looked up in live DNS, so the names of the signing domains leave this computer. Messages themselves never do."
+    } else {
+        "Offline: nothing leaves this computer. Keys come from the archives built into mailproof and any key files it was started with."
+    };
+    let page = INDEX_HTML
+        .replace("{{MODE}}", mode)
+        .replace(
+            "{{MODE_CLASS}}",
+            if app.online { "online" } else { "offline" },
+        )
+        .replace(
+            "{{MAX_UPLOAD}}",
+            &upload::human_bytes(app.limits.max_upload_bytes as u64),
+        )
+        .replace(
+            "{{MAX_UPLOAD_BYTES}}",
+            &app.limits.max_upload_bytes.to_string(),
+        )
+        .replace("{{MAX_MESSAGES}}", &app.limits.max_messages.to_string())
+        .replace("{{VERSION}}", crate::TOOL_VERSION);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+/// A refusal the page shows as it is.
+#[derive(Serialize)]
+struct ErrorBody {
+    error: String,
+}
+
+fn refuse(status: StatusCode, why: impl Into<String>) -> Response {
+    (status, Json(ErrorBody { error: why.into() })).into_response()
+}
+
+/// One row of the results table.
+#[derive(Serialize)]
+struct Row {
+    n: usize,
+    source: String,
+    verdict: Verdict,
+    /// Position of the verdict, strongest first, for sorting.
+    rank: usize,
+    summary: String,
+    from: Option<String>,
+    to: Option<String>,
+    subject: Option<String>,
+    date: Option<String>,
+    /// The Date header as Unix time, for sorting.
+    timestamp: Option<i64>,
+    signer: Option<String>,
+    proves: Vec<String>,
+    does_not_prove: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Verified {
+    batch: String,
+    messages: Vec<Row>,
+}
+
+async fn verify(
+    State(app): State<Arc<App>>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("The upload could not be read: {}.", e.body_text()),
+            );
+        }
+    };
+    let too_big = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The files are larger than {}, the most this page accepts at once. Check fewer files at a time, or use `mailproof verify` in a terminal, which has no limit.",
+                upload::human_bytes(app.limits.max_upload_bytes as u64)
+            ),
+        )
+    };
+    let mut files = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
+            Err(e) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("The upload could not be read: {}.", e.body_text()),
+                );
+            }
+        };
+        let name = field
+            .file_name()
+            .filter(|n| !n.is_empty())
+            .unwrap_or("upload")
+            .to_string();
+        let data = match field.bytes().await {
+            Ok(d) => d,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
+            Err(e) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("The upload could not be read: {}.", e.body_text()),
+                );
+            }
+        };
+        total += data.len();
+        if total > app.limits.max_upload_bytes {
+            return too_big();
+        }
+        files.push((name, data.to_vec()));
+    }
+    if files.is_empty() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "No file was received. Choose an .eml, .mbox or .zip file.",
+        );
+    }
+    let worker = app.clone();
+    let outcome = tokio::task::spawn_blocking(move || check(&worker, files)).await;
+    match outcome {
+        Ok(Ok(reports)) => {
+            let batch = app.store.insert(reports);
+            let messages = batch
+                .reports
+                .iter()
+                .enumerate()
+                .map(|(i, r)| row(i + 1, r))
+                .collect();
+            Json(Verified {
+                batch: batch.id.clone(),
+                messages,
+            })
+            .into_response()
+        }
+        Ok(Err(e)) => refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+        Err(_) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Checking the messages failed unexpectedly. Please report this as a bug in mailproof.",
+        ),
+    }
+}
+
+/// Expands the uploaded files into messages and verifies each.
+fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload::UploadError> {
+    let mut x = upload::Expander::new(&app.limits);
+    for (name, data) in files {
+        x.add_file(&name, data)?;
+    }
+    if x.items.is_empty() {
+        x.items.push(upload::Item {
+            source: "upload".into(),
+            bytes: Err("no message was found in the files".into()),
+        });
+    }
+    Ok(x.items
+        .into_iter()
+        .map(|item| match item.bytes {
+            Ok(b) => app.verifier.verify_bytes(&item.source, &b),
+            Err(why) => Report::error(&item.source, &[], why),
+        })
+        .collect())
+}
+
+fn row(n: usize, r: &Report) -> Row {
+    use crate::render::escape::visible;
+    let m = r.message.clone().unwrap_or_default();
+    // The deciding signature: the first that passes, else the first whose
+    // header signature verifies, else the first.
+    let sig = r
+        .signatures
+        .iter()
+        .find(|s| s.result == crate::SignatureResult::Pass)
+        .or_else(|| r.signatures.iter().find(|s| s.result.header_valid()))
+        .or(r.signatures.first());
+    // The page inserts these as text, never markup; `visible` also shows
+    // control characters and bidi overrides, as the reports do.
+    let v = |s: Option<String>| s.map(|s| visible(&s));
+    let all = |l: &[String]| l.iter().map(|s| visible(s)).collect();
+    Row {
+        n,
+        source: visible(&r.source),
+        verdict: r.verdict,
+        rank: Verdict::ALL
+            .iter()
+            .position(|v| *v == r.verdict)
+            .unwrap_or(0),
+        summary: visible(&r.summary),
+        timestamp: m.date.as_deref().and_then(rfc5322_time),
+        from: v(m.from),
+        to: v(m.to),
+        subject: v(m.subject),
+        date: v(m.date),
+        signer: v(sig.and_then(|s| s.domain.clone())),
+        proves: all(&r.proves),
+        does_not_prove: all(&r.does_not_prove),
+    }
+}
+
+fn rfc5322_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc2822(s.trim())
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    download: Option<String>,
+}
+
+async fn download(
+    State(app): State<Arc<App>>,
+    Path((batch, which, file)): Path<(String, String, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> Response {
+    let (Some(batch), Some(kind)) = (app.store.get(&batch), Kind::from_file(&file)) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "This result is no longer kept (only the last uploads are). Check the message again.",
+        );
+    };
+    let reports: &[Report] = if which == "all" {
+        &batch.reports
+    } else {
+        match which
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=batch.reports.len()).contains(n))
+        {
+            Some(n) => std::slice::from_ref(&batch.reports[n - 1]),
+            None => return refuse(StatusCode::NOT_FOUND, "No such message in this result."),
+        }
+    };
+    let body = export::render(kind, reports, &app.settings);
+    let source = (reports.len() == 1).then(|| reports[0].source.as_str());
+    let mut resp = ([(header::CONTENT_TYPE, kind.content_type())], body).into_response();
+    let h = resp.headers_mut();
+    if kind == Kind::Html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(REPORT_CSP),
+        );
+        h.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        );
+    }
+    if q.download.is_some() || kind != Kind::Html {
+        let name = export::file_name(source, kind);
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    resp
+}
