@@ -23,6 +23,17 @@ struct Ctx<'a, 'm> {
     now: i64,
 }
 
+/// The verdict alone, without the report (used to compare repair attempts).
+pub(crate) fn verdict_of(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Verdict {
+    let ctx = Ctx {
+        msg,
+        checks,
+        from_domain: from_domain(msg),
+        now: 0,
+    };
+    verdict(&ctx).0
+}
+
 /// Assembles the report for one message.
 pub(crate) fn build(
     source: &str,
@@ -407,12 +418,7 @@ fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
             from_domain: None,
         };
     };
-    let from_domain = p
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address.as_deref())
-        .and_then(|a| a.rsplit_once('@'))
-        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+    let from_domain = address_domain(p.from());
     MessageSummary {
         from: addrs(p.from()).or_else(|| raw("From")),
         to: addrs(p.to()).or_else(|| raw("To")),
@@ -422,6 +428,26 @@ fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
         message_id: raw("Message-ID"),
         from_domain,
     }
+}
+
+/// Domain of the first address of a parsed From header, lower-cased.
+fn address_domain(from: Option<&mail_parser::Address<'_>>) -> Option<String> {
+    from.and_then(|a| a.first())
+        .and_then(|a| a.address.as_deref())
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
+}
+
+/// The From domain of the top-most From field, parsed as [`message_summary`] does.
+fn from_domain(msg: &RawMessage<'_>) -> Option<String> {
+    let f = msg.fields("From").next()?;
+    let mut block = f.raw.to_vec();
+    if !f.raw.ends_with(b"\n") {
+        block.extend_from_slice(b"\r\n");
+    }
+    block.extend_from_slice(b"\r\n");
+    let parsed = mail_parser::MessageParser::new().parse_headers(&block)?;
+    address_domain(parsed.from())
 }
 
 fn signature_report(c: &SigCheck) -> SignatureReport {

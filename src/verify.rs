@@ -43,6 +43,14 @@ impl Clock for FixedClock {
     }
 }
 
+/// The best repair attempt: the plan, the repaired bytes, their checks.
+struct Repaired {
+    plan: Vec<RepairKind>,
+    bytes: Vec<u8>,
+    checks: Vec<SigCheck>,
+    verdict: crate::Verdict,
+}
+
 /// Verifies messages. Cheap to share between threads.
 pub struct Verifier {
     sources: Vec<Box<dyn KeySource>>,
@@ -169,21 +177,9 @@ impl Verifier {
         };
         let now = self.clock.now();
         let checks = self.check_all(&msg);
-        let original = crate::analysis::build(source, bytes, &msg, &checks, Vec::new(), now);
+        let verdict = crate::analysis::verdict_of(&msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
-        let repairable = checks.iter().any(|c| {
-            matches!(
-                c.result,
-                SignatureResult::BadSignature | SignatureResult::BodyHashMismatch
-            )
-        });
-        if original.verdict == crate::Verdict::Verified || !repairable {
-            return original;
-        }
-        // A repair can only help the part that failed: when every failing
-        // signature's header signature verified, only body repairs matter;
-        // when every failing signature's body hash matched, only header ones.
         let failing: Vec<&SigCheck> = checks
             .iter()
             .filter(|c| {
@@ -193,28 +189,50 @@ impl Verifier {
                 )
             })
             .collect();
-        let body_only = failing.iter().all(|c| c.header_valid == Some(true));
-        let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
-        let allowed: Vec<RepairKind> = RepairKind::ALL
-            .into_iter()
-            .filter(|k| !body_only || k.touches_body())
-            .filter(|k| !headers_only || k.touches_headers())
-            .collect();
-        self.try_repairs(source, bytes, now, &allowed)
-            .filter(|r| r.verdict < original.verdict)
-            .unwrap_or(original)
+        if verdict != crate::Verdict::Verified && !failing.is_empty() {
+            // A repair can only help the part that failed: when every failing
+            // signature's header signature verified, only body repairs matter;
+            // when every failing signature's body hash matched, only header ones.
+            let body_only = failing.iter().all(|c| c.header_valid == Some(true));
+            let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
+            let allowed: Vec<RepairKind> = RepairKind::ALL
+                .into_iter()
+                .filter(|k| !body_only || k.touches_body())
+                .filter(|k| !headers_only || k.touches_headers())
+                .collect();
+            if let Some(best) = self
+                .try_repairs(bytes, &allowed)
+                .filter(|b| b.verdict < verdict)
+            {
+                let fixed_msg = RawMessage::parse(&best.bytes).expect("parsed when tried");
+                let sha = crate::util::sha256_hex(&best.bytes);
+                let repairs = best
+                    .plan
+                    .iter()
+                    .map(|k| Repair {
+                        kind: k.code().into(),
+                        description: k.description().into(),
+                        verified_sha256: sha.clone(),
+                    })
+                    .collect();
+                return crate::analysis::build(
+                    source,
+                    bytes,
+                    &fixed_msg,
+                    &best.checks,
+                    repairs,
+                    now,
+                );
+            }
+        }
+        crate::analysis::build(source, bytes, &msg, &checks, Vec::new(), now)
     }
 
     /// Tries the repair plans fewest-transformations first and returns the
-    /// best verdict reached by the fewest transformations.
-    fn try_repairs(
-        &self,
-        source: &str,
-        bytes: &[u8],
-        now: i64,
-        allowed: &[RepairKind],
-    ) -> Option<Report> {
-        let mut best: Option<Report> = None;
+    /// best verdict reached by the fewest transformations. Only verdicts are
+    /// computed here; the caller builds the one report that is kept.
+    fn try_repairs(&self, bytes: &[u8], allowed: &[RepairKind]) -> Option<Repaired> {
+        let mut best: Option<Repaired> = None;
         for mut plan in crate::repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
             .take(MAX_REPAIR_PLANS)
@@ -236,18 +254,14 @@ impl Verifier {
                 continue;
             };
             let checks = self.check_all(&fixed_msg);
-            let verified_sha256 = crate::util::sha256_hex(&fixed);
-            let repairs = plan
-                .iter()
-                .map(|k| Repair {
-                    kind: k.code().into(),
-                    description: k.description().into(),
-                    verified_sha256: verified_sha256.clone(),
-                })
-                .collect();
-            let report = crate::analysis::build(source, bytes, &fixed_msg, &checks, repairs, now);
-            if best.as_ref().is_none_or(|b| report.verdict < b.verdict) {
-                best = Some(report);
+            let verdict = crate::analysis::verdict_of(&fixed_msg, &checks);
+            if best.as_ref().is_none_or(|b| verdict < b.verdict) {
+                best = Some(Repaired {
+                    plan,
+                    bytes: fixed,
+                    checks,
+                    verdict,
+                });
             }
         }
         best
