@@ -235,6 +235,21 @@ impl DkimSignature {
                 )));
             }
         };
+        // Without v=, a signature is read as a draft only when it uses none
+        // of RFC 4871's own syntax: `q=dns/txt` is the RFC spelling (drafts
+        // wrote `dns` or left q= out), so such a signature is an RFC one
+        // whose required v= is missing (RFC 6376 3.5).
+        if draft_version.as_deref() == Some("")
+            && tags::get(&tags, "q").is_some_and(|q| {
+                tags::strip_ws(&q.value)
+                    .split(':')
+                    .any(|m| m.eq_ignore_ascii_case("dns/txt"))
+            })
+        {
+            return Err(SignatureError::malformed(
+                "required tag v= is missing (the signature uses RFC syntax, q=dns/txt, so it is not a pre-RFC draft)",
+            ));
+        }
         let algorithm = match tags::strip_ws(req("a")?).to_ascii_lowercase().as_str() {
             "rsa-sha256" => Algorithm::RsaSha256,
             "rsa-sha1" => Algorithm::RsaSha1,
