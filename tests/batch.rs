@@ -437,3 +437,45 @@ fn the_library_streams_inputs_in_order() {
     assert_eq!(names, ["a.mbox#1", "a.mbox#2", "a.mbox#3", "b.eml"]);
     assert_eq!(items[3].bytes.as_deref().unwrap(), MESSAGE.as_bytes());
 }
+
+#[test]
+fn deferred_reads_give_the_same_bytes_and_keep_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("b.eml"), MESSAGE).unwrap();
+    std::fs::write(p.join("a.mbox"), mboxrd(&five()[..2])).unwrap();
+    std::fs::write(p.join("c.eml"), "x".repeat(100)).unwrap();
+    let (planned, _) = input::plan(&[p.to_path_buf()]);
+    let eager: Vec<_> = Messages::new(planned.clone(), |_: &str| true).collect();
+    let mut buf = Vec::new();
+    let mut n = 0;
+    for (mut lazy, eager) in Messages::new(planned.clone(), |_: &str| true)
+        .defer_reads(true)
+        .zip(&eager)
+    {
+        assert_eq!(lazy.source, eager.source);
+        // only plain files are deferred; mbox messages come whole
+        assert_eq!(
+            lazy.rest.is_some(),
+            !lazy.source.contains('#'),
+            "{}",
+            lazy.source
+        );
+        let name = lazy.source.clone();
+        assert_eq!(
+            lazy.contents(&mut buf).unwrap(),
+            eager.bytes.as_deref().unwrap(),
+            "{name}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 4);
+    // a file that grew past the cap after listing is refused when read
+    let mut items = Messages::new(planned, |s: &str| s.ends_with("c.eml"))
+        .max_bytes(100)
+        .defer_reads(true);
+    std::fs::write(p.join("c.eml"), "x".repeat(101)).unwrap();
+    let mut c = items.next().unwrap();
+    let err = c.contents(&mut buf).unwrap_err();
+    assert!(err.contains("max-message-size"), "{err}");
+}

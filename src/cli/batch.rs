@@ -179,23 +179,25 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
     let mut messages = Messages::new(planned, move |src: &str| {
         shard.is_none_or(|(k, n)| input::in_shard(src, k, n))
     })
-    .max_bytes(verifier.limits().max_message_bytes);
+    .max_bytes(verifier.limits().max_message_bytes)
+    .defer_reads(true);
     let items = std::iter::from_fn(move || {
         let item = messages.next()?;
         Some((item, messages.consumed))
     });
     let whole = matches!(s.format, RecordFormat::Whole(_));
     let jsonl = matches!(s.format, RecordFormat::Jsonl);
-    let work = |(item, consumed): (Item, u64)| -> Done {
-        let report = match &item.bytes {
+    let work_one = |item: &mut Item, buf: &mut Vec<u8>, consumed: u64| -> Done {
+        let source = std::mem::take(&mut item.source);
+        let report = match item.contents(buf) {
             Ok(bytes) => {
-                if !done.is_empty() && done.contains(&(item.source.clone(), sha256_hex(bytes))) {
+                if !done.is_empty() && done.contains(&(source.clone(), sha256_hex(bytes))) {
                     return Done::Skipped;
                 }
-                verifier.verify_bytes(&item.source, bytes)
+                verifier.verify_bytes(&source, bytes)
             }
             Err(why) => {
-                let r = Report::error(&item.source, &[], why.clone());
+                let r = Report::error(&source, &[], why);
                 if done.contains(&(r.source.clone(), r.input_sha256.clone())) {
                     return Done::Skipped;
                 }
@@ -215,6 +217,20 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
             report: whole.then(|| Box::new(report)),
             consumed,
         }
+    };
+    let work = |(mut item, consumed): (Item, u64)| -> Done {
+        thread_local! {
+            // each worker reads its files into one buffer it keeps
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUF.with_borrow_mut(|buf| {
+            let done = work_one(&mut item, buf, consumed);
+            // one huge message must not pin its size for the whole run
+            if buf.capacity() > 16 << 20 {
+                *buf = Vec::new();
+            }
+            done
+        })
     };
     let mut reports: Vec<Report> = Vec::new();
     let mut written = 0u64;

@@ -29,8 +29,47 @@ use std::path::{Path, PathBuf};
 pub struct Item {
     /// `path`, `path#N` (N-th message of an mbox, 1-based), `-` or `-#N`.
     pub source: String,
-    /// The message exactly as stored, or why it could not be read.
+    /// The message exactly as stored, or why it could not be read. With
+    /// [`Messages::defer_reads`], only the first bytes of a plain file: the
+    /// rest is in `rest`, read by [`Item::contents`].
     pub bytes: Result<Vec<u8>, String>,
+    /// The still unread part of a plain file ([`Messages::defer_reads`]).
+    pub rest: Option<Rest>,
+}
+
+/// The open file behind a deferred [`Item`], positioned after its first
+/// bytes.
+#[derive(Debug)]
+pub struct Rest {
+    file: File,
+    size: u64,
+    max: u64,
+}
+
+impl Item {
+    fn new(source: String, bytes: Result<Vec<u8>, String>) -> Self {
+        Item {
+            source,
+            bytes,
+            rest: None,
+        }
+    }
+
+    /// The whole message: `bytes`, or, for a deferred file, `bytes` and the
+    /// rest of the file read into `buf` (cleared first, reused between
+    /// calls so a worker thread keeps one buffer). A read failure or a file
+    /// grown over the size cap is an error, as it would be read eagerly.
+    pub fn contents<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> Result<&'a [u8], String> {
+        let head = match &self.bytes {
+            Ok(b) => b,
+            Err(e) => return Err(e.clone()),
+        };
+        let Some(rest) = &mut self.rest else {
+            return Ok(head);
+        };
+        read_rest(head, &mut rest.file, rest.size, rest.max, buf)?;
+        Ok(buf)
+    }
 }
 
 /// One input file found by [`plan`] (or standard input).
@@ -173,6 +212,8 @@ pub struct Messages<F> {
     pub consumed: u64,
     /// Largest message read into memory (see [`Messages::max_bytes`]).
     max_bytes: u64,
+    /// Leave plain files to [`Item::contents`] (see [`Messages::defer_reads`]).
+    defer: bool,
 }
 
 struct Mailbox {
@@ -189,7 +230,17 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
             current: None,
             consumed: 0,
             max_bytes: crate::Limits::default().max_message_bytes,
+            defer: false,
         }
+    }
+
+    /// Plain files (not mboxes, not standard input) are opened and checked
+    /// here but read by [`Item::contents`], so that several worker threads
+    /// read in parallel, each into a buffer it reuses. Without this, every
+    /// item holds its whole message.
+    pub fn defer_reads(mut self, yes: bool) -> Self {
+        self.defer = yes;
+        self
     }
 
     /// Caps the size of one message read into memory (the verifier's
@@ -215,15 +266,9 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
             let item = match entry {
                 Ok(e) => {
                     self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
-                    Item {
-                        source,
-                        bytes: Ok(e.message),
-                    }
+                    Item::new(source, Ok(e.message))
                 }
-                Err(e) => Item {
-                    source,
-                    bytes: Err(e.to_string()),
-                },
+                Err(e) => Item::new(source, Err(e.to_string())),
             };
             if (self.select)(&item.source) {
                 return Some(item);
@@ -235,44 +280,40 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
     /// once it has set up a mailbox to stream (or skipped a file).
     fn open(&mut self, p: Planned) -> Option<Item> {
         if let Some(why) = p.error {
-            return (self.select)(&p.source).then_some(Item {
-                source: p.source,
-                bytes: Err(why),
-            });
+            return (self.select)(&p.source).then_some(Item::new(p.source, Err(why)));
         }
-        let reader: Box<dyn Read + Send> = match &p.path {
-            None => Box::new(std::io::stdin()),
+        let mut file = match &p.path {
+            None => None,
             Some(path) => {
                 if !(self.select)(&p.source) && !may_be_mbox(path) {
                     self.consumed += p.size.unwrap_or(0);
                     return None;
                 }
                 match File::open(path) {
-                    Ok(f) => Box::new(f),
+                    Ok(f) => Some(f),
                     Err(e) => {
-                        return (self.select)(&p.source).then(|| Item {
-                            source: p.source,
-                            bytes: Err(format!("cannot read file: {e}")),
-                        });
+                        return (self.select)(&p.source)
+                            .then(|| Item::new(p.source, Err(format!("cannot read file: {e}"))));
                     }
                 }
             }
         };
         // Peek at the first bytes without a buffer: a plain message is then
         // read straight into its own vector (no copy through a BufReader).
-        let mut reader = reader;
         let mut head = [0u8; 5];
         let mut got = 0;
         while got < head.len() {
-            match reader.read(&mut head[got..]) {
+            let n = match &mut file {
+                Some(f) => f.read(&mut head[got..]),
+                None => std::io::stdin().read(&mut head[got..]),
+            };
+            match n {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    return (self.select)(&p.source).then(|| Item {
-                        source: p.source,
-                        bytes: Err(format!("cannot read file: {e}")),
-                    });
+                    return (self.select)(&p.source)
+                        .then(|| Item::new(p.source, Err(format!("cannot read file: {e}"))));
                 }
             }
         }
@@ -285,31 +326,30 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
             let max = self.max_bytes;
             if let Some(size) = p.size.filter(|s| *s > max) {
                 self.consumed += size;
+                return Some(Item::new(p.source, Err(crate::limits::too_big(size, max))));
+            }
+            if let Some(f) = file.take_if(|_| self.defer) {
+                let size = p.size.unwrap_or(0);
+                self.consumed += size;
                 return Some(Item {
                     source: p.source,
-                    bytes: Err(crate::limits::too_big(size, max)),
+                    bytes: Ok(head.to_vec()),
+                    rest: Some(Rest { file: f, size, max }),
                 });
             }
-            let mut bytes = Vec::with_capacity(p.size.unwrap_or(0).min(max) as usize + 1);
-            bytes.extend_from_slice(head);
-            // Never read past the cap, even if the file grew (or is stdin).
-            let res = (&mut reader).take(max + 1).read_to_end(&mut bytes);
+            let size = p.size.unwrap_or(0);
+            let mut bytes = Vec::new();
+            let res = match &mut file {
+                Some(f) => read_rest(head, f, size, max, &mut bytes),
+                None => read_rest(head, &mut std::io::stdin(), size, max, &mut bytes),
+            };
             self.consumed += bytes.len() as u64;
-            if bytes.len() as u64 > max {
-                return Some(Item {
-                    source: p.source,
-                    bytes: Err(format!(
-                        "the input is over the max-message-size cap of {max} bytes (raise it with --max-message-size)"
-                    )),
-                });
-            }
-            return Some(Item {
-                source: p.source,
-                bytes: res
-                    .map(|_| bytes)
-                    .map_err(|e| format!("cannot read file: {e}")),
-            });
+            return Some(Item::new(p.source, res.map(|()| bytes)));
         }
+        let reader: Box<dyn Read + Send> = match file {
+            Some(f) => Box::new(f),
+            None => Box::new(std::io::stdin()),
+        };
         let chained: Box<dyn Read + Send> =
             Box::new(std::io::Cursor::new(head.to_vec()).chain(reader));
         let reader = BufReader::with_capacity(256 << 10, chained);
@@ -330,22 +370,13 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         // a postmark line is waiting once the first message is complete.
         if !reader.has_pending() {
             let item = match first {
-                None => Item {
-                    source: source.clone(),
-                    bytes: Ok(Vec::new()),
-                },
+                None => Item::new(source.clone(), Ok(Vec::new())),
                 Some(Ok(e)) => {
                     let bytes = e.framed();
                     self.consumed += bytes.len() as u64;
-                    Item {
-                        source: source.clone(),
-                        bytes: Ok(bytes),
-                    }
+                    Item::new(source.clone(), Ok(bytes))
                 }
-                Some(Err(e)) => Item {
-                    source: source.clone(),
-                    bytes: Err(e.to_string()),
-                },
+                Some(Err(e)) => Item::new(source.clone(), Err(e.to_string())),
             };
             return (self.select)(&source).then_some(item);
         }
@@ -354,18 +385,40 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         match first_item {
             Some((Ok(e), src)) => {
                 self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
-                (self.select)(&src).then_some(Item {
-                    source: src,
-                    bytes: Ok(e.message),
-                })
+                (self.select)(&src).then_some(Item::new(src, Ok(e.message)))
             }
-            Some((Err(e), src)) => (self.select)(&src).then_some(Item {
-                source: src,
-                bytes: Err(e.to_string()),
-            }),
+            Some((Err(e), src)) => {
+                (self.select)(&src).then_some(Item::new(src, Err(e.to_string())))
+            }
             None => None,
         }
     }
+}
+
+/// Reads a plain message into `buf` (cleared first): `head`, the bytes
+/// already peeked, then the rest of `reader`, never past `max` (even if
+/// the file grew, or is standard input).
+fn read_rest(
+    head: &[u8],
+    reader: &mut dyn Read,
+    size: u64,
+    max: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), String> {
+    buf.clear();
+    buf.reserve(size.min(max) as usize + 1);
+    buf.extend_from_slice(head);
+    let left = (max + 1).saturating_sub(head.len() as u64);
+    reader
+        .take(left)
+        .read_to_end(buf)
+        .map_err(|e| format!("cannot read file: {e}"))?;
+    if buf.len() as u64 > max {
+        return Err(format!(
+            "the input is over the max-message-size cap of {max} bytes (raise it with --max-message-size)"
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a file may be an mbox (so its messages must be split even when
