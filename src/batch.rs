@@ -10,8 +10,12 @@
 
 use std::collections::BTreeMap;
 
-/// How many messages may be in flight per worker thread.
-pub const WINDOW_PER_JOB: usize = 8;
+/// How many messages may be in flight per worker thread: enough that a
+/// worker rarely waits for a slow (large) message ahead of it in order.
+pub const WINDOW_PER_JOB: usize = 32;
+/// Most messages in flight in all (each may hold an open file, so this also
+/// bounds the descriptors used, well under the usual limit of 1024).
+pub const MAX_WINDOW: usize = 256;
 
 /// Number of worker threads to use by default: the cores available.
 pub fn default_jobs() -> usize {
@@ -40,7 +44,7 @@ where
         }
         return Ok(());
     }
-    let window = jobs * WINDOW_PER_JOB;
+    let window = (jobs * WINDOW_PER_JOB).min(MAX_WINDOW);
     let (ticket_tx, ticket_rx) = crossbeam_channel::bounded::<()>(window);
     for _ in 0..window {
         let _ = ticket_tx.send(());
