@@ -28,13 +28,22 @@ impl HeaderField<'_> {
     /// The value unfolded, with line ends removed and outer white space trimmed,
     /// decoded lossily as UTF-8.
     pub fn text(&self) -> String {
-        let v: Vec<u8> = self
-            .value
-            .iter()
-            .copied()
-            .filter(|&b| b != b'\r' && b != b'\n')
-            .collect();
-        String::from_utf8_lossy(&v).trim().to_string()
+        let unfolded: Vec<u8>;
+        let v = if memchr::memchr2(b'\r', b'\n', self.value).is_some() {
+            unfolded = self
+                .value
+                .iter()
+                .copied()
+                .filter(|&b| b != b'\r' && b != b'\n')
+                .collect();
+            &unfolded[..]
+        } else {
+            self.value
+        };
+        match std::str::from_utf8(v) {
+            Ok(s) => s.trim().to_string(),
+            Err(_) => String::from_utf8_lossy(v).trim().to_string(),
+        }
     }
 }
 

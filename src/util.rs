@@ -20,7 +20,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Formats a Unix time as RFC 3339 UTC (`2015-04-17T13:00:52Z`).
 pub fn rfc3339(unix: i64) -> String {
+    use chrono::{Datelike, Timelike};
     match chrono::DateTime::from_timestamp(unix, 0) {
+        // the common years by hand: chrono's strftime parser showed in the
+        // batch profile (several times per report)
+        Some(t) if (0..=9999).contains(&t.year()) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
         Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         None => format!("@{unix}"),
     }
@@ -42,5 +54,29 @@ pub fn org_domain(domain: &str) -> String {
     match psl::domain_str(&d) {
         Some(org) => org.to_string(),
         None => d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_matches_chrono_strftime() {
+        let strftime = |u: i64| {
+            chrono::DateTime::from_timestamp(u, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
+        let mut x: i64 = 1;
+        for _ in 0..2000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let u = x.rem_euclid(253_402_300_800); // 0000..9999
+            assert_eq!(rfc3339(u), strftime(u), "{u}");
+        }
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(-62_167_219_200), strftime(-62_167_219_200));
+        assert_eq!(rfc3339(253_402_300_800), strftime(253_402_300_800)); // year 10000
     }
 }
