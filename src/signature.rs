@@ -147,17 +147,22 @@ pub struct SignatureHints {
 pub fn hints(value: &[u8]) -> SignatureHints {
     let mut h = SignatureHints::default();
     for part in value.split(|&b| b == b';') {
-        let Some(eq) = part.iter().position(|&b| b == b'=') else {
+        let Some(eq) = memchr::memchr(b'=', part) else {
             continue;
         };
-        let name = String::from_utf8_lossy(&part[..eq]).trim().to_string();
+        // only d=, s= and a= are wanted: the name decides before the value
+        // (b= is long) is decoded
+        let slot = match part[..eq].trim_ascii() {
+            b"d" => &mut h.domain,
+            b"s" => &mut h.selector,
+            b"a" => &mut h.algorithm,
+            _ => continue,
+        };
         let val = tags::strip_ws(&String::from_utf8_lossy(&part[eq + 1..]));
-        match name.as_str() {
-            "d" => h.domain = Some(val.to_ascii_lowercase()),
-            "s" => h.selector = Some(val),
-            "a" => h.algorithm = Some(val),
-            _ => {}
-        }
+        *slot = Some(val);
+    }
+    if let Some(d) = &mut h.domain {
+        d.make_ascii_lowercase();
     }
     h
 }
