@@ -7,7 +7,7 @@ use crate::message::RawMessage;
 use crate::repair::RepairKind;
 use crate::report::{Repair, Report, SignatureResult};
 use crate::sigcheck::{BodyCache, header_hash, usable};
-use crate::signature::{DkimSignature, SignatureError, SignatureHints};
+use crate::signature::{Canon, DkimSignature, SignatureError, SignatureHints};
 use std::sync::Arc;
 
 /// Most transformations combined in one repair attempt.
@@ -195,10 +195,22 @@ impl Verifier {
             // when every failing signature's body hash matched, only header ones.
             let body_only = failing.iter().all(|c| c.header_valid == Some(true));
             let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
+            // Nor can a repair that relaxed canonicalization undoes anyway:
+            // trailing white space (relaxed body) and folding (relaxed
+            // headers) do not change what such a signature hashed.
+            let relaxed = |part: fn(&DkimSignature) -> Canon| {
+                failing
+                    .iter()
+                    .all(|c| c.sig.as_ref().is_ok_and(|s| part(s) == Canon::Relaxed))
+            };
+            let (relaxed_body, relaxed_headers) =
+                (relaxed(|s| s.body_canon), relaxed(|s| s.header_canon));
             let allowed: Vec<RepairKind> = RepairKind::ALL
                 .into_iter()
                 .filter(|k| !body_only || k.touches_body())
                 .filter(|k| !headers_only || k.touches_headers())
+                .filter(|k| !(relaxed_body && *k == RepairKind::TrailingWhitespace))
+                .filter(|k| !(relaxed_headers && *k == RepairKind::UnfoldHeaders))
                 .collect();
             if let Some(best) = self
                 .try_repairs(bytes, &allowed)
