@@ -24,15 +24,23 @@ pub fn rfc3339(unix: i64) -> String {
     match chrono::DateTime::from_timestamp(unix, 0) {
         // the common years by hand: chrono's strftime parser showed in the
         // batch profile (several times per report)
-        Some(t) if (0..=9999).contains(&t.year()) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            let mut b = *b"0000-00-00T00:00:00Z";
+            let mut put = |at: usize, v: u32, width: usize| {
+                let mut v = v;
+                for i in (at..at + width).rev() {
+                    b[i] = b'0' + (v % 10) as u8;
+                    v /= 10;
+                }
+            };
+            put(0, t.year() as u32, 4);
+            put(5, t.month(), 2);
+            put(8, t.day(), 2);
+            put(11, t.hour(), 2);
+            put(14, t.minute(), 2);
+            put(17, t.second(), 2);
+            b.iter().map(|&c| char::from(c)).collect()
+        }
         Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         None => format!("@{unix}"),
     }
