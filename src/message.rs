@@ -28,14 +28,16 @@ impl HeaderField<'_> {
     /// The value unfolded, with line ends removed and outer white space trimmed,
     /// decoded lossily as UTF-8.
     pub fn text(&self) -> String {
-        let unfolded: Vec<u8>;
+        let mut unfolded: Vec<u8>;
         let v = if memchr::memchr2(b'\r', b'\n', self.value).is_some() {
-            unfolded = self
-                .value
-                .iter()
-                .copied()
-                .filter(|&b| b != b'\r' && b != b'\n')
-                .collect();
+            // copied in runs between line-end bytes
+            unfolded = Vec::with_capacity(self.value.len());
+            let mut rest = self.value;
+            while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+                unfolded.extend_from_slice(&rest[..i]);
+                rest = &rest[i + 1..];
+            }
+            unfolded.extend_from_slice(rest);
             &unfolded[..]
         } else {
             self.value
@@ -213,6 +215,10 @@ mod tests {
         assert_eq!(msg.headers[1].value, b" one\r\n two\r\n");
         assert_eq!(msg.headers[1].raw, b"Subject: one\r\n two\r\n");
         assert_eq!(msg.body(), b"body\r\n");
+        assert_eq!(msg.headers[1].text(), "one two");
+        let m = b"Subject:  a\r\n\tb\n c\rd \xff \r\n\r\n";
+        let msg = RawMessage::parse(m).unwrap();
+        assert_eq!(msg.headers[0].text(), "a\tb cd \u{fffd}");
     }
 
     #[test]
