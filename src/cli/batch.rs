@@ -204,12 +204,14 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
                 r
             }
         };
+        // the line end goes in here so that the writer makes one write
+        // call per record
         let line = if whole {
             String::new()
         } else if jsonl {
-            render::jsonl_line(&report)
+            render::jsonl_line(&report) + "\n"
         } else {
-            render::text(&report)
+            render::text(&report) + "\n"
         };
         Done::Record {
             line,
@@ -250,7 +252,6 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
             reports.push(*r);
         } else {
             out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
             out.flush()?;
         }
         if let Some(pb) = &pb {
