@@ -313,16 +313,15 @@ mod tests {
                 x ^= x << 17;
                 let run = (x % 3000) as usize;
                 body.extend(std::iter::repeat_n(b'Q', run));
-                body.extend_from_slice(
-                    &[
-                        &b" \r\n"[..],
-                        b"\r\n",
-                        b"a b\r\n",
-                        b"\t",
-                        b"  ",
-                        b"\r\n\r\n \r\n",
-                    ][(x % 6) as usize],
-                );
+                let breaks: [&[u8]; 6] = [
+                    b" \r\n",
+                    b"\r\n",
+                    b"a b\r\n",
+                    b"\t",
+                    b"  ",
+                    b"\r\n\r\n \r\n",
+                ];
+                body.extend_from_slice(breaks[(x % 6) as usize]);
             }
             assert_eq!(
                 canon_body(Canon::Relaxed, &body),
