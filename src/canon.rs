@@ -282,17 +282,10 @@ mod tests {
     fn matches_the_line_by_line_definition() {
         // deterministic pseudo-random bodies over the bytes that matter
         let alphabet = b"ab \t\r\n\r\n";
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rng = crate::util::TestRng(0x9e37_79b9_7f4a_7c15);
         for n in 0..3000 {
             let len = n % 97;
-            let body: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    alphabet[(x % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let body: Vec<u8> = (0..len).map(|_| rng.pick(alphabet)).collect();
             for c in [Canon::Simple, Canon::Relaxed] {
                 assert_eq!(canon_body(c, &body), reference(c, &body), "{c:?} {body:?}");
             }
@@ -308,10 +301,7 @@ mod tests {
         for n in 0..200 {
             let mut body = Vec::new();
             for _ in 0..(n % 7 + 1) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let run = (x % 3000) as usize;
+                let run = (rng.next() % 3000) as usize;
                 body.extend(std::iter::repeat_n(b'Q', run));
                 let breaks: [&[u8]; 6] = [
                     b" \r\n",
@@ -321,7 +311,7 @@ mod tests {
                     b"  ",
                     b"\r\n\r\n \r\n",
                 ];
-                body.extend_from_slice(breaks[(x % 6) as usize]);
+                body.extend_from_slice(rng.pick(&breaks));
             }
             assert_eq!(
                 canon_body(Canon::Relaxed, &body),
