@@ -163,11 +163,9 @@ struct SetFields {
 /// `report`, with the `arc_corroborates` finding when it applies. Like DKIM,
 /// the original bytes are tried first and bare LF line ends are converted
 /// to CRLF only when the original chain does not pass.
-pub(crate) fn attach(v: &Verifier, bytes: &[u8], report: &mut Report) {
-    let Ok(msg) = RawMessage::parse(bytes) else {
-        return;
-    };
-    let mut arc = check(v, &msg);
+pub(crate) fn attach(v: &Verifier, msg: &RawMessage<'_>, report: &mut Report) {
+    let bytes = msg.bytes;
+    let mut arc = check(v, msg);
     if arc.result == ArcResult::Fail && crate::message::has_bare_lf(bytes) {
         let fixed = crate::message::lf_to_crlf(bytes);
         if let Ok(fixed_msg) = RawMessage::parse(&fixed) {

@@ -164,20 +164,20 @@ impl Verifier {
         if let Err(why) = self.limits.check_message(bytes) {
             return Report::error(source, bytes, why);
         }
-        let mut report = self.verify_dkim(source, bytes);
-        crate::arc::attach(self, bytes, &mut report);
-        report
-    }
-
-    /// The DKIM part of [`Verifier::verify_bytes`].
-    fn verify_dkim(&self, source: &str, bytes: &[u8]) -> Report {
         let msg = match RawMessage::parse(bytes) {
             Ok(m) => m,
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
+        let mut report = self.verify_dkim(source, bytes, &msg);
+        crate::arc::attach(self, &msg, &mut report);
+        report
+    }
+
+    /// The DKIM part of [`Verifier::verify_bytes`].
+    fn verify_dkim(&self, source: &str, bytes: &[u8], msg: &RawMessage<'_>) -> Report {
         let now = self.clock.now();
-        let checks = self.check_all(&msg);
-        let verdict = crate::analysis::verdict_of(&msg, &checks);
+        let checks = self.check_all(msg);
+        let verdict = crate::analysis::verdict_of(msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
         let failing: Vec<&SigCheck> = checks
@@ -237,7 +237,7 @@ impl Verifier {
                 );
             }
         }
-        crate::analysis::build(source, bytes, &msg, &checks, Vec::new(), now)
+        crate::analysis::build(source, bytes, msg, &checks, Vec::new(), now)
     }
 
     /// Tries the repair plans fewest-transformations first and returns the
