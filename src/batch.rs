@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 /// worker rarely waits for a slow (large) message ahead of it in order.
 pub const WINDOW_PER_JOB: usize = 32;
 /// Most messages in flight in all (each may hold an open file, so this also
-/// bounds the descriptors used, well under the usual limit of 1024).
-pub const MAX_WINDOW: usize = 256;
+/// bounds the descriptors used: well under macOS's default limit of 256
+/// open files, and Linux's 1024).
+pub const MAX_WINDOW: usize = 128;
 
 /// Number of worker threads to use by default: the cores available.
 pub fn default_jobs() -> usize {
