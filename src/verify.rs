@@ -168,13 +168,14 @@ impl Verifier {
             Ok(m) => m,
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
-        let mut report = self.verify_dkim(source, bytes, &msg);
+        let mut report = self.verify_dkim(source, &msg);
         crate::arc::attach(self, &msg, &mut report);
         report
     }
 
     /// The DKIM part of [`Verifier::verify_bytes`].
-    fn verify_dkim(&self, source: &str, bytes: &[u8], msg: &RawMessage<'_>) -> Report {
+    fn verify_dkim(&self, source: &str, msg: &RawMessage<'_>) -> Report {
+        let bytes = msg.bytes;
         let now = self.clock.now();
         let checks = self.check_all(msg);
         let verdict = crate::analysis::verdict_of(msg, &checks);

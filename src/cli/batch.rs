@@ -187,14 +187,14 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
     });
     let whole = matches!(s.format, RecordFormat::Whole(_));
     let jsonl = matches!(s.format, RecordFormat::Jsonl);
-    let work_one = |item: &mut Item, buf: &mut Vec<u8>, consumed: u64| -> Done {
+    let work_one = |mut item: Item, buf: &mut Vec<u8>, consumed: u64| -> Done {
         let source = std::mem::take(&mut item.source);
-        let report = match item.contents(buf) {
-            Ok(bytes) => {
-                if !done.is_empty() && done.contains(&(source.clone(), sha256_hex(bytes))) {
+        let report = match item.read_into(buf) {
+            Ok(()) => {
+                if !done.is_empty() && done.contains(&(source.clone(), sha256_hex(buf))) {
                     return Done::Skipped;
                 }
-                verifier.verify_bytes(&source, bytes)
+                verifier.verify_bytes(&source, buf)
             }
             Err(why) => {
                 let r = Report::error(&source, &[], why);
@@ -220,13 +220,13 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
             consumed,
         }
     };
-    let work = |(mut item, consumed): (Item, u64)| -> Done {
+    let work = |(item, consumed): (Item, u64)| -> Done {
         thread_local! {
             // each worker reads its files into one buffer it keeps
             static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         BUF.with_borrow_mut(|buf| {
-            let done = work_one(&mut item, buf, consumed);
+            let done = work_one(item, buf, consumed);
             // one huge message must not pin its size for the whole run
             if buf.capacity() > 16 << 20 {
                 *buf = Vec::new();

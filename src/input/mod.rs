@@ -31,9 +31,10 @@ pub struct Item {
     pub source: String,
     /// The message exactly as stored, or why it could not be read. With
     /// [`Messages::defer_reads`], only the first bytes of a plain file: the
-    /// rest is in `rest`, read by [`Item::contents`].
+    /// rest is in `rest`, read by [`Item::read_into`].
     pub bytes: Result<Vec<u8>, String>,
-    /// The still unread part of a plain file ([`Messages::defer_reads`]).
+    /// The still unread part of a plain file ([`Messages::defer_reads`];
+    /// read it with [`Item::read_into`]).
     pub rest: Option<Rest>,
 }
 
@@ -55,20 +56,20 @@ impl Item {
         }
     }
 
-    /// The whole message: `bytes`, or, for a deferred file, `bytes` and the
-    /// rest of the file read into `buf` (cleared first, reused between
-    /// calls so a worker thread keeps one buffer). A read failure or a file
+    /// The whole message, into `buf`: `bytes` as they are, or, for a
+    /// deferred file, `bytes` and the rest of the file (`buf` is cleared
+    /// first and its capacity reused, so a worker thread keeps one buffer).
+    /// Takes the item, so a file is read once. A read failure or a file
     /// grown over the size cap is an error, as it would be read eagerly.
-    pub fn contents<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> Result<&'a [u8], String> {
-        let head = match &self.bytes {
-            Ok(b) => b,
-            Err(e) => return Err(e.clone()),
-        };
-        let Some(rest) = &mut self.rest else {
-            return Ok(head);
-        };
-        read_rest(head, &mut rest.file, rest.size, rest.max, buf)?;
-        Ok(buf)
+    pub fn read_into(self, buf: &mut Vec<u8>) -> Result<(), String> {
+        let head = self.bytes?;
+        match self.rest {
+            None => {
+                *buf = head;
+                Ok(())
+            }
+            Some(mut rest) => read_rest(&head, &mut rest.file, rest.size, rest.max, buf),
+        }
     }
 }
 
@@ -212,7 +213,7 @@ pub struct Messages<F> {
     pub consumed: u64,
     /// Largest message read into memory (see [`Messages::max_bytes`]).
     max_bytes: u64,
-    /// Leave plain files to [`Item::contents`] (see [`Messages::defer_reads`]).
+    /// Leave plain files to [`Item::read_into`] (see [`Messages::defer_reads`]).
     defer: bool,
 }
 
@@ -235,7 +236,7 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
     }
 
     /// Plain files (not mboxes, not standard input) are opened and checked
-    /// here but read by [`Item::contents`], so that several worker threads
+    /// here but read by [`Item::read_into`], so that several worker threads
     /// read in parallel, each into a buffer it reuses. Without this, every
     /// item holds its whole message.
     pub fn defer_reads(mut self, yes: bool) -> Self {
@@ -328,8 +329,8 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                 self.consumed += size;
                 return Some(Item::new(p.source, Err(crate::limits::too_big(size, max))));
             }
+            let size = p.size.unwrap_or(0);
             if let Some(f) = file.take_if(|_| self.defer) {
-                let size = p.size.unwrap_or(0);
                 self.consumed += size;
                 return Some(Item {
                     source: p.source,
@@ -337,7 +338,6 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                     rest: Some(Rest { file: f, size, max }),
                 });
             }
-            let size = p.size.unwrap_or(0);
             let mut bytes = Vec::new();
             let res = match &mut file {
                 Some(f) => read_rest(head, f, size, max, &mut bytes),
