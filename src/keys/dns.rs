@@ -11,8 +11,8 @@
 //! failure (`temperror`), never a verification failure; NXDOMAIN and an
 //! empty answer mean the selector has no key (`no_key`).
 
-use super::archive::{KeyArchive, Origin};
-use super::{ArchivedKey, KeySource, Lookup, Provenance, record_name};
+use super::archive::KeyArchive;
+use super::key::{ArchivedKey, KeySource, Lookup, Origin, Provenance, record_name};
 use mail_auth::hickory_resolver::{
     self as hr,
     config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig},

@@ -1,0 +1,175 @@
+//! The key model: a published key record with its evidence ([`ArchivedKey`],
+//! [`Provenance`], [`Origin`]) and the [`KeySource`] trait every source
+//! implements. A leaf of `keys/`: it uses only [`super::record`].
+
+use super::record::{KeyRecord, RecordError};
+use std::sync::Arc;
+
+/// Where a key came from and when it was seen.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// The source that supplied it: `built-in archive`, `file keys.zone line 4`, ...
+    pub source: String,
+    /// Earliest dated evidence of the key (YYYY-MM-DD or RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Latest dated evidence of the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// Each piece of evidence: where the key was published or observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<Origin>,
+    /// Free notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// DNSSEC status of the latest live capture (`secure`, `insecure`,
+    /// `bogus`, `indeterminate`, `not_validated`), when the key was seen live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<String>,
+    /// Set when the private half is known to be published or factored: a
+    /// signature by such a key proves nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<String>,
+}
+
+/// One published key record for a selector, with its provenance.
+#[derive(Debug, Clone)]
+pub struct ArchivedKey {
+    /// `d=` domain, lower-case.
+    pub domain: String,
+    /// Selector.
+    pub selector: String,
+    /// The TXT record text.
+    pub record: String,
+    /// The record parsed, or why it cannot be used.
+    pub parsed: Result<KeyRecord, RecordError>,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+impl ArchivedKey {
+    /// Builds a key from its record text, parsing it once.
+    pub fn new(domain: &str, selector: &str, record: &str, provenance: Provenance) -> Self {
+        ArchivedKey {
+            domain: domain.trim_end_matches('.').to_ascii_lowercase(),
+            selector: selector.to_string(),
+            record: record.to_string(),
+            parsed: KeyRecord::parse(record),
+            provenance,
+        }
+    }
+
+    /// The key's fingerprint, when the record holds a usable key.
+    pub fn sha256(&self) -> Option<&str> {
+        self.parsed
+            .as_ref()
+            .ok()?
+            .key
+            .as_ref()
+            .map(|k| k.sha256.as_str())
+    }
+}
+
+/// The answer of a key source for one selector.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// One or more records (several when the selector was rotated).
+    Found(Vec<Arc<ArchivedKey>>),
+    /// The source knows the name does not exist / has no record.
+    NotFound,
+    /// The source could not answer now (DNS timeout, SERVFAIL): try again later.
+    TempFail(String),
+}
+
+/// A place to look up keys.
+pub trait KeySource: Send + Sync {
+    /// Human-readable name, recorded in reports.
+    fn name(&self) -> String;
+    /// Keys for `selector._domainkey.domain`.
+    fn lookup(&self, domain: &str, selector: &str) -> Lookup;
+    /// Whether the source answers with what is published now (live DNS)
+    /// rather than what was archived. A live key that differs from every
+    /// archived key for the same selector means the selector was rotated.
+    fn is_live(&self) -> bool {
+        false
+    }
+}
+
+/// The DNS name of a key record.
+pub fn record_name(domain: &str, selector: &str) -> String {
+    format!("{}._domainkey.{}", selector, domain.trim_end_matches('.')).to_ascii_lowercase()
+}
+
+/// One piece of evidence for a key.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Origin {
+    /// Where: a repository file, a URL, "live DNS via 1.1.1.1:53", ...
+    pub origin: String,
+    /// When that evidence dates from, if known (YYYY-MM-DD or RFC 3339).
+    #[serde(default)]
+    pub seen: Option<String>,
+    /// TTL of the DNS answer, for a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
+    /// DNSSEC status of the DNS answer, for a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<String>,
+}
+
+impl Origin {
+    /// Evidence with only a description.
+    pub fn new(origin: impl Into<String>, seen: Option<String>) -> Self {
+        Origin {
+            origin: origin.into(),
+            seen,
+            ttl: None,
+            dnssec: None,
+        }
+    }
+}
+
+/// Widens `into`'s seen window with `from`'s and keeps all evidence.
+pub(crate) fn merge_provenance(into: &mut Provenance, from: &Provenance) {
+    let pick = |a: &Option<String>, b: &Option<String>, earlier: bool| match (a, b) {
+        (Some(x), Some(y)) => {
+            let (xs, ys) = (crate::util::parse_date(x), crate::util::parse_date(y));
+            Some(if (xs <= ys) == earlier {
+                x.clone()
+            } else {
+                y.clone()
+            })
+        }
+        (x, y) => x.clone().or_else(|| y.clone()),
+    };
+    into.first_seen = pick(&into.first_seen, &from.first_seen, true);
+    into.last_seen = pick(&into.last_seen, &from.last_seen, false);
+    if into.origins.is_empty() {
+        into.origins.push(Origin::new(into.source.clone(), None));
+    }
+    let incoming = if from.origins.is_empty() {
+        vec![Origin::new(from.source.clone(), None)]
+    } else {
+        from.origins.clone()
+    };
+    for o in incoming {
+        if !into.origins.contains(&o) {
+            into.origins.push(o);
+        }
+    }
+    if into.compromised.is_none() {
+        into.compromised = from.compromised.clone();
+    }
+    if from.dnssec.is_some() {
+        into.dnssec = from.dnssec.clone();
+    }
+    match (&mut into.notes, &from.notes) {
+        (Some(a), Some(b)) if !a.contains(b.as_str()) => {
+            a.push('\n');
+            a.push_str(b);
+        }
+        (None, Some(b)) => into.notes = Some(b.clone()),
+        _ => {}
+    }
+}
