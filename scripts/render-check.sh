@@ -16,7 +16,7 @@ out=${1:-target/render-check}
 rm -rf "$out" && mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-MAILPROOF_SAMPLES="$out/samples" cargo test -q --test reports write_render_samples >/dev/null
+cargo run -q --example render_samples -- "$out/samples"
 cargo build -q
 bin=$(pwd)/target/debug/mailproof
 # Relative paths, as a reporter would type them: they appear in the report.

@@ -4,7 +4,6 @@
 
 mod common;
 
-use base64::Engine;
 use common::*;
 use mailproof::render::{self, Overview};
 use mailproof::{Report, Verdict};
@@ -222,17 +221,7 @@ fn report_command_reads_jsonl_and_limits_sections() {
 
 // ---------------------------------------------------------------- hostile input
 
-const HOSTILE_SUBJECT: &str = "<script>alert(1)</script> [x](javascript:alert(1)) | `tick` **b** <!-- www.evil.example https://evil.example/a\u{1b}[31m\u{202e}gnp.exe\nInjected: yes";
-const HOSTILE_NAME: &str =
-    "<img src=x onerror=alert(1)> [c](https://evil.example) | \"q\" 'a' & `x`";
 const HOSTILE_SOURCE: &str = "leak/<b>it's</b> $(touch pwned) `x`|[l](javascript:x).eml";
-
-fn encoded_word(s: &str) -> String {
-    format!(
-        "=?utf-8?b?{}?=",
-        base64::engine::general_purpose::STANDARD.encode(s)
-    )
-}
 
 fn hostile() -> Report {
     let msg = MESSAGE
@@ -457,47 +446,5 @@ fn structural_check_can_fail() {
             std::panic::catch_unwind(|| well_formed(bad)).is_err(),
             "accepted {bad}"
         );
-    }
-}
-
-/// Writes sample messages and their key archive for `scripts/render-check.sh`
-/// when `MAILPROOF_SAMPLES` names a directory; does nothing otherwise.
-#[test]
-fn write_render_samples() {
-    let Some(dir) = std::env::var_os("MAILPROOF_SAMPLES") else {
-        return;
-    };
-    let dir = std::path::PathBuf::from(dir);
-    std::fs::create_dir_all(dir.join("messages")).unwrap();
-    std::fs::write(dir.join("keys.zone"), standard_zone()).unwrap();
-    let hostile = MESSAGE
-        .replace(
-            "From: Alice Example <alice@example.com>",
-            &format!("From: {} <alice@example.com>", encoded_word(HOSTILE_NAME)),
-        )
-        .replace(
-            "Subject: Quarterly numbers",
-            &format!("Subject: {}", encoded_word(HOSTILE_SUBJECT)),
-        );
-    let key = TestKey::load("rsa2048");
-    for (name, bytes) in [
-        ("1-verified.eml", signed(&Sign::default())),
-        (
-            "2-hostile.eml",
-            sign(hostile.as_bytes(), &key, &Sign::default()),
-        ),
-        (
-            "3-body-changed.eml",
-            replace(&signed(&Sign::default()), "1,204,000", "1,904,000"),
-        ),
-        (
-            "4-no-key.eml",
-            signed(&Sign {
-                selector: "gone",
-                ..Default::default()
-            }),
-        ),
-    ] {
-        std::fs::write(dir.join("messages").join(name), bytes).unwrap();
     }
 }

@@ -2,8 +2,9 @@
 //! on `--jobs` threads, one record written (and flushed) per message as it
 //! comes, a summary at the end; `--resume` and `--shard` on top.
 
+use super::error::{CliError, Status};
 use mailproof::input::{self, Item, Messages};
-use mailproof::render;
+use mailproof::render::{self, DocumentOptions, Format, Record, Writer};
 use mailproof::summary::{Entry, Summary};
 use mailproof::{Report, Verifier};
 use std::collections::HashSet;
@@ -11,24 +12,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
-/// Renders all reports of a run as one document.
-pub type RenderAll = Box<dyn Fn(&[Report]) -> String>;
-
-/// Output format of the records.
-pub enum RecordFormat {
-    /// Text per message, as it comes.
-    Text,
-    /// One JSON line per message, flushed as it comes.
-    Jsonl,
-    /// One document over all reports (JSON, HTML, Markdown): the reports are
-    /// kept until the end, so memory grows with the run.
-    Whole(RenderAll),
-}
-
 /// Settings of one run, validated.
 pub struct BatchSettings {
     pub inputs: Vec<PathBuf>,
-    pub format: RecordFormat,
+    pub format: Format,
+    /// What a document (JSON, HTML, Markdown) records besides the reports.
+    pub document: DocumentOptions,
     pub output: Option<PathBuf>,
     pub summary: Option<PathBuf>,
     pub resume: bool,
@@ -41,11 +30,10 @@ pub struct BatchSettings {
 enum Done {
     /// Already in the output file (resume).
     Skipped,
-    /// Verified and rendered.
+    /// Verified, and rendered where the format allows.
     Record {
-        line: String,
+        record: Record,
         entry: Box<Entry>,
-        report: Option<Box<Report>>,
         consumed: u64,
     },
 }
@@ -121,11 +109,12 @@ fn read_previous(path: &Path) -> std::io::Result<Previous> {
     Ok(prev)
 }
 
-fn open_output(s: &BatchSettings) -> Result<(Box<dyn Write>, Option<Previous>), String> {
+fn open_output(s: &BatchSettings) -> Result<(Box<dyn Write>, Option<Previous>), CliError> {
     let Some(path) = &s.output else {
         return Ok((Box::new(std::io::stdout().lock()), None));
     };
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let err =
+        |e: std::io::Error| CliError::msg(format!("cannot write output: {}: {e}", path.display()));
     if !s.resume {
         let f = File::create(path).map_err(err)?;
         return Ok((Box::new(f), None));
@@ -155,20 +144,14 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
-/// Runs the batch; returns the exit status.
-pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
+/// Runs the batch. Errors stop it: the output cannot be opened or written.
+pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     let (planned, missing) = input::plan(&s.inputs);
     let mut operational_error = !missing.is_empty();
     for m in &missing {
         eprintln!("mailproof: {m}");
     }
-    let (mut out, previous) = match open_output(&s) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("mailproof: cannot write output: {e}");
-            return 2;
-        }
-    };
+    let (out, previous) = open_output(&s)?;
     let (done, mut summary) = match previous {
         Some(p) => (p.done, p.summary),
         None => (HashSet::new(), Summary::new()),
@@ -185,8 +168,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
         let item = messages.next()?;
         Some((item, messages.consumed))
     });
-    let whole = matches!(s.format, RecordFormat::Whole(_));
-    let jsonl = matches!(s.format, RecordFormat::Jsonl);
+    let format = s.format;
     let work_one = |mut item: Item, buf: &mut Vec<u8>, consumed: u64| -> Done {
         let source = std::mem::take(&mut item.source);
         let report = match item.read_into(buf) {
@@ -204,19 +186,11 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
                 r
             }
         };
-        // the line end goes in here so that the writer makes one write
-        // call per record
-        let line = if whole {
-            String::new()
-        } else if jsonl {
-            render::jsonl_line(&report) + "\n"
-        } else {
-            render::text(&report) + "\n"
-        };
         Done::Record {
-            line,
             entry: Box::new(Entry::from(&report)),
-            report: whole.then(|| Box::new(report)),
+            // rendered here, on the worker, where the format allows; the
+            // line end is in it so that the writer makes one write call
+            record: format.record(report),
             consumed,
         }
     };
@@ -234,13 +208,12 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
             done
         })
     };
-    let mut reports: Vec<Report> = Vec::new();
+    let mut writer = Writer::new(s.format, out, s.document.clone());
     let mut written = 0u64;
     let sink = |d: Done| -> std::io::Result<()> {
         let Done::Record {
-            line,
+            record,
             entry,
-            report,
             consumed,
         } = d
         else {
@@ -248,12 +221,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
         };
         summary.add(&entry);
         written += 1;
-        if let Some(r) = report {
-            reports.push(*r);
-        } else {
-            out.write_all(line.as_bytes())?;
-            out.flush()?;
-        }
+        writer.write(record)?;
         if let Some(pb) = &pb {
             pb.set_position(consumed);
             pb.set_message(format!("{written} messages"));
@@ -264,22 +232,8 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
     if let Some(pb) = &pb {
         pb.finish_and_clear();
     }
-    if let Err(e) = result {
-        eprintln!("mailproof: cannot write output: {e}");
-        return 2;
-    }
-    if let RecordFormat::Whole(render_all) = &s.format {
-        let doc = render_all(&reports);
-        if let Err(e) = out.write_all(doc.as_bytes()) {
-            eprintln!("mailproof: cannot write output: {e}");
-            return 2;
-        }
-    }
-    if let Err(e) = out.flush() {
-        eprintln!("mailproof: cannot write output: {e}");
-        operational_error = true;
-    }
-    drop(out);
+    result?;
+    drop(writer.finish()?);
     if let Some(path) = &s.summary {
         let json = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
         if let Err(e) = std::fs::write(path, json) {
@@ -297,18 +251,17 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> i32 {
         // goes to stderr so that stdout holds only records.
         let text = render::summary_text(&summary);
         if s.output.is_some() {
-            print!("{text}");
+            super::error::print(&text)?;
         } else {
             eprint!("{text}");
         }
     }
-    if operational_error {
-        2
-    } else if summary.all_verified() {
-        0
+    let status = if summary.all_verified() {
+        Status::Success
     } else {
-        1
-    }
+        Status::NotVerified
+    };
+    Ok(status.or_trouble(operational_error))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -5,12 +5,13 @@
 //! Exit status: 0 success, 1 nothing matched / some key not found,
 //! 2 operational error (bad arguments, unreadable or unwritable file).
 
+use super::error::{CliError, Status, print};
 use clap::{Subcommand, ValueEnum};
+use mailproof::VerifierBuilder;
 use mailproof::keys::dns::{DnsConfig, DnsSource, Fetched};
 use mailproof::keys::export::{ExportFormat, export};
 use mailproof::keys::import::{Format, ImportOptions, load_bytes};
 use mailproof::keys::{ArchiveRecord, KeyArchive, builtin};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -138,6 +139,44 @@ pub struct DnsArgs {
     pub dnssec: bool,
 }
 
+/// Where `verify` and `serve` take keys from: archive files, the built-in
+/// archive, and with `--online` live DNS after them.
+#[derive(clap::Args)]
+pub struct KeySourceArgs {
+    /// Key archive file (zone lines, key-archive API JSON, or mailproof
+    /// archive JSONL); may be repeated. Consulted before the built-in archive.
+    #[arg(long = "keys", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Do not use the built-in archive of historical keys.
+    #[arg(long)]
+    pub no_builtin_keys: bool,
+    /// Also look keys up in live DNS (after the archives); keys seen live
+    /// are reported with their capture evidence. The signing domains' names
+    /// then leave this machine (the messages never do).
+    #[arg(long)]
+    pub online: bool,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+impl KeySourceArgs {
+    /// A verifier builder with these key sources, and the live DNS source
+    /// when `--online` (to save what it saw). Errors name an unreadable key
+    /// file or a resolver that cannot be set up.
+    pub fn builder(&self) -> Result<(VerifierBuilder, Option<Arc<DnsSource>>), CliError> {
+        let mut builder = mailproof::Verifier::builder().builtin_archive(!self.no_builtin_keys);
+        for path in &self.keys {
+            let archive = KeyArchive::load_file(path).map_err(|e| format!("key file {e}"))?;
+            builder = builder.key_source(archive);
+        }
+        if !self.online {
+            return Ok((builder, None));
+        }
+        let dns = dns_source(&self.dns)?;
+        Ok((builder.live_source(dns.clone()), Some(dns)))
+    }
+}
+
 #[derive(clap::Args)]
 pub struct FetchArgs {
     #[command(flatten)]
@@ -155,22 +194,15 @@ pub struct FetchArgs {
     names: Vec<String>,
 }
 
-/// Runs a `keys` subcommand and returns the exit status.
-pub fn run(cmd: KeysCommand) -> i32 {
-    let result = match cmd {
+/// Runs a `keys` subcommand.
+pub fn run(cmd: KeysCommand) -> Result<Status, CliError> {
+    match cmd {
         KeysCommand::List(a) => list(a),
         KeysCommand::Show(a) => show(a),
         KeysCommand::Import(a) => import(a),
         KeysCommand::Export(a) => export_cmd(a),
         KeysCommand::Fetch(a) => fetch(a),
-        KeysCommand::Recover(a) => return super::recover::recover_cmd(a),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("mailproof: {e}");
-            2
-        }
+        KeysCommand::Recover(a) => super::recover::recover_cmd(a),
     }
 }
 
@@ -183,14 +215,6 @@ fn load(sources: &SourceArgs) -> Result<KeyArchive, String> {
         all.merge(&builtin());
     }
     Ok(all)
-}
-
-fn print(text: &str) -> Result<i32, String> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| format!("cannot write output: {e}"))?;
-    Ok(0)
 }
 
 fn list_line(r: &ArchiveRecord) -> String {
@@ -214,15 +238,16 @@ fn jsonl(records: &[ArchiveRecord]) -> String {
         .collect()
 }
 
-fn list(a: ListArgs) -> Result<i32, String> {
+fn list(a: ListArgs) -> Result<Status, CliError> {
     let records = load(&a.sources)?.records();
     print(&match a.format {
         ListFormat::Text => records.iter().map(list_line).collect::<String>(),
         ListFormat::Jsonl => jsonl(&records),
-    })
+    })?;
+    Ok(Status::Success)
 }
 
-fn show(a: ShowArgs) -> Result<i32, String> {
+fn show(a: ShowArgs) -> Result<Status, CliError> {
     let q = a.query.trim().trim_end_matches('.').to_ascii_lowercase();
     let is_fp = q.len() >= 6 && q.bytes().all(|b| b.is_ascii_hexdigit());
     let found: Vec<ArchiveRecord> = load(&a.sources)?
@@ -237,13 +262,13 @@ fn show(a: ShowArgs) -> Result<i32, String> {
         .collect();
     if found.is_empty() {
         eprintln!("mailproof: no key matches {:?}", a.query);
-        return Ok(1);
+        return Ok(Status::NotVerified);
     }
     print(&match a.format {
         ListFormat::Jsonl => jsonl(&found),
         ListFormat::Text => found.iter().map(show_text).collect::<Vec<_>>().join("\n"),
     })?;
-    Ok(0)
+    Ok(Status::Success)
 }
 
 fn show_text(r: &ArchiveRecord) -> String {
@@ -308,7 +333,7 @@ pub fn write_archive(path: &Path, archive: &KeyArchive) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-fn import(a: ImportArgs) -> Result<i32, String> {
+fn import(a: ImportArgs) -> Result<Status, CliError> {
     let mut target = open_target(&a.into)?;
     let opts = ImportOptions {
         format: a.format.map(|f| match f {
@@ -338,10 +363,10 @@ fn import(a: ImportArgs) -> Result<i32, String> {
         );
     }
     write_archive(&a.into, &target)?;
-    Ok(0)
+    Ok(Status::Success)
 }
 
-fn export_cmd(a: ExportArgs) -> Result<i32, String> {
+fn export_cmd(a: ExportArgs) -> Result<Status, CliError> {
     let format = match a.format {
         OutFormat::Zone => ExportFormat::Zone,
         OutFormat::DnsCache => ExportFormat::DnsCache,
@@ -350,10 +375,10 @@ fn export_cmd(a: ExportArgs) -> Result<i32, String> {
     let text = export(&load(&a.sources)?, format);
     match &a.output {
         Some(p) => std::fs::write(p, text)
-            .map(|_| 0)
-            .map_err(|e| format!("{}: cannot write: {e}", p.display())),
-        None => print(&text),
+            .map_err(|e| CliError::msg(format!("{}: cannot write: {e}", p.display())))?,
+        None => print(&text)?,
     }
+    Ok(Status::Success)
 }
 
 /// A live DNS source for `args`.
@@ -378,12 +403,17 @@ pub fn save_seen(dns: &DnsSource, path: &Path) -> Result<usize, String> {
     Ok(seen.len())
 }
 
-fn fetch(a: FetchArgs) -> Result<i32, String> {
+fn fetch(a: FetchArgs) -> Result<Status, CliError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     if a.from.is_empty() {
-        let (domain, selectors) = a.names.split_first().ok_or("give DOMAIN SELECTOR...")?;
+        let (domain, selectors) = a
+            .names
+            .split_first()
+            .ok_or_else(|| CliError::msg("give DOMAIN SELECTOR..."))?;
         if selectors.is_empty() {
-            return Err(format!("give at least one selector for {domain}"));
+            return Err(CliError::msg(format!(
+                "give at least one selector for {domain}"
+            )));
         }
         pairs.extend(selectors.iter().map(|s| (domain.clone(), s.clone())));
     } else {
@@ -392,7 +422,7 @@ fn fetch(a: FetchArgs) -> Result<i32, String> {
             eprintln!("mailproof: {m}");
         }
         if !missing.is_empty() {
-            return Ok(2);
+            return Ok(Status::Trouble);
         }
         for item in mailproof::input::Messages::new(planned, |_: &str| true) {
             match &item.bytes {
@@ -433,5 +463,9 @@ fn fetch(a: FetchArgs) -> Result<i32, String> {
             print(&dns.seen().to_jsonl())?;
         }
     }
-    Ok(if missing { 1 } else { 0 })
+    Ok(if missing {
+        Status::NotVerified
+    } else {
+        Status::Success
+    })
 }

@@ -4,6 +4,7 @@
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod batch;
+mod error;
 mod keys;
 mod recover;
 mod report;
@@ -11,12 +12,14 @@ mod report;
 mod serve;
 mod summarize;
 
+pub use error::CliError;
+use error::Status;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use mailproof::keys::KeyArchive;
-use mailproof::render::{self, Settings};
-use mailproof::{Limits, Report, Verifier};
-use std::io::Write;
+use mailproof::Limits;
+use mailproof::render::{self, DocumentOptions, Settings};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Tells whether a leaked email is authentic, and how far the proof reaches.
 #[derive(Parser)]
@@ -66,19 +69,8 @@ enum PublishFormat {
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// Key archive file (zone lines, key-archive API JSON, or mailproof
-    /// archive JSONL); may be repeated. Consulted before the built-in archive.
-    #[arg(long = "keys", value_name = "FILE")]
-    keys: Vec<PathBuf>,
-    /// Do not use the built-in archive of historical keys.
-    #[arg(long)]
-    no_builtin_keys: bool,
-    /// Also look keys up in live DNS (after the archives); keys seen live
-    /// are reported with their capture evidence.
-    #[arg(long)]
-    online: bool,
     #[command(flatten)]
-    dns: keys::DnsArgs,
+    sources: keys::KeySourceArgs,
     /// With --online: add every key seen in live DNS, with its evidence, to
     /// this archive file (created if missing).
     #[arg(long, value_name = "FILE", requires = "online")]
@@ -190,95 +182,79 @@ enum Format {
     Markdown,
 }
 
-/// Runs the command line and returns the exit status.
-pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+impl Format {
+    fn render_format(self) -> render::Format {
+        match self {
+            Format::Text => render::Format::Text,
+            Format::Json => render::Format::Json,
+            Format::Jsonl => render::Format::Jsonl,
+            Format::Html => render::Format::Html,
+            Format::Markdown => render::Format::Markdown,
         }
-    };
-    match cli.command {
-        Command::Verify(args) => verify(args),
-        Command::Keys(cmd) => keys::run(cmd),
-        Command::Report(args) => report(args),
-        Command::Summarize(args) => summarize::run(args),
-        #[cfg(feature = "serve")]
-        Command::Serve(args) => serve::run(args),
     }
 }
 
-fn verify(args: VerifyArgs) -> i32 {
-    let mut builder = Verifier::builder()
-        .builtin_archive(!args.no_builtin_keys)
-        .limits(args.limits.limits());
+/// Runs the command line: the exit status of a command that ran, or why it
+/// stopped (printed by [`CliError::report`]).
+pub fn run() -> Result<ExitCode, CliError> {
+    let cli = Cli::try_parse().map_err(CliError::Usage)?;
+    let status = match cli.command {
+        Command::Verify(args) => verify(args),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Report(args) => report::run(
+            match args.format {
+                PublishFormat::Html => render::Format::Html,
+                PublishFormat::Markdown => render::Format::Markdown,
+            },
+            &args.inputs,
+            args.limit,
+        ),
+        Command::Summarize(args) => summarize::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
+    }?;
+    Ok(status.into())
+}
+
+fn verify(args: VerifyArgs) -> Result<Status, CliError> {
+    let (mut builder, dns) = args.sources.builder()?;
+    builder = builder.limits(args.limits.limits());
     if let Some(at) = &args.at {
-        match mailproof::parse_date(at) {
-            Some(t) => builder = builder.clock(mailproof::FixedClock(t)),
-            None => {
-                eprintln!("mailproof: --at {at:?} is not a date (YYYY-MM-DD or RFC 3339)");
-                return 2;
-            }
-        }
+        let t = mailproof::parse_date(at).ok_or_else(|| {
+            CliError::msg(format!(
+                "--at {at:?} is not a date (YYYY-MM-DD or RFC 3339)"
+            ))
+        })?;
+        builder = builder.clock(mailproof::FixedClock(t));
     }
-    for path in &args.keys {
-        match KeyArchive::load_file(path) {
-            Ok(a) => builder = builder.key_source(a),
-            Err(e) => {
-                eprintln!("mailproof: key file {e}");
-                return 2;
-            }
-        }
-    }
-    let dns = if args.online {
-        match keys::dns_source(&args.dns) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                eprintln!("mailproof: {e}");
-                return 2;
-            }
-        }
-    } else {
-        None
+    let verifier = builder.build();
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f.render_format(),
+        (None, Some(_)) => render::Format::Jsonl,
+        (None, None) => render::Format::Text,
     };
-    let verifier = match &dns {
-        Some(d) => builder.live_source(d.clone()),
-        None => builder,
-    }
-    .build();
-    let settings = Settings {
-        key_sources: verifier.source_names(),
-    };
-    let format = match args.format {
-        Some(Format::Text) => batch::RecordFormat::Text,
-        Some(Format::Jsonl) => batch::RecordFormat::Jsonl,
-        Some(f @ (Format::Json | Format::Html | Format::Markdown)) => {
-            batch::RecordFormat::Whole(Box::new(move |reports: &[Report]| match f {
-                Format::Json => render::json(reports, &settings),
-                _ => publishable(f, reports),
-            }))
-        }
-        None if args.output.is_some() => batch::RecordFormat::Jsonl,
-        None => batch::RecordFormat::Text,
-    };
-    if args.resume && !matches!(format, batch::RecordFormat::Jsonl) {
-        eprintln!("mailproof: --resume needs JSONL records (--format jsonl)");
-        return 2;
+    if args.resume && format != render::Format::Jsonl {
+        return Err(CliError::msg(
+            "--resume needs JSONL records (--format jsonl)",
+        ));
     }
     let jobs = match args.jobs {
-        Some(0) => {
-            eprintln!("mailproof: --jobs must be at least 1");
-            return 2;
-        }
+        Some(0) => return Err(CliError::msg("--jobs must be at least 1")),
         Some(n) => n,
         None => mailproof::batch::default_jobs(),
+    };
+    let document = DocumentOptions {
+        settings: Settings {
+            key_sources: verifier.source_names(),
+        },
+        ..Default::default()
     };
     let status = batch::run(
         &verifier,
         batch::BatchSettings {
             inputs: args.inputs,
             format,
+            document,
             output: args.output,
             summary: args.summary,
             resume: args.resume,
@@ -286,8 +262,8 @@ fn verify(args: VerifyArgs) -> i32 {
             shard: args.shard,
             quiet: args.quiet,
         },
-    );
-    let mut operational_error = status == 2;
+    )?;
+    let mut trouble = false;
     if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
         match keys::save_seen(dns, path) {
             Ok(n) => eprintln!(
@@ -296,40 +272,9 @@ fn verify(args: VerifyArgs) -> i32 {
             ),
             Err(e) => {
                 eprintln!("mailproof: {e}");
-                operational_error = true;
+                trouble = true;
             }
         }
     }
-    if operational_error { 2 } else { status }
-}
-
-/// An HTML or Markdown document for a `verify` run; several messages get the
-/// overview and a table of contents.
-fn publishable(format: Format, reports: &[Report]) -> String {
-    let overview = (reports.len() > 1).then(|| render::Overview::of(reports));
-    if matches!(format, Format::Markdown) {
-        render::markdown(reports, overview.as_ref())
-    } else {
-        render::html(reports, overview.as_ref())
-    }
-}
-
-fn report(args: ReportArgs) -> i32 {
-    let loaded = report::load(&args.inputs, args.limit);
-    let doc = match args.format {
-        PublishFormat::Html => render::html(&loaded.shown, Some(&loaded.overview)),
-        PublishFormat::Markdown => render::markdown(&loaded.shown, Some(&loaded.overview)),
-    };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
-        eprintln!("mailproof: cannot write output: {e}");
-        return 2;
-    }
-    if loaded.failed {
-        2
-    } else if loaded.all_verified {
-        0
-    } else {
-        1
-    }
+    Ok(status.or_trouble(trouble))
 }

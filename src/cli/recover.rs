@@ -4,6 +4,7 @@
 //!
 //! Exit status: 0 at least one key recovered, 1 none, 2 operational error.
 
+use super::error::{CliError, Status, print};
 use mailproof::recover::{self, Input, Options};
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ pub struct RecoverArgs {
 }
 
 /// Runs a `keys` subcommand.
-pub fn recover_cmd(args: RecoverArgs) -> i32 {
+pub fn recover_cmd(args: RecoverArgs) -> Result<Status, CliError> {
     let (planned, missing) = mailproof::input::plan(&args.inputs);
     let mut operational_error = !missing.is_empty();
     for m in &missing {
@@ -48,17 +49,11 @@ pub fn recover_cmd(args: RecoverArgs) -> i32 {
         max_attempts: args.max_attempts,
     };
     let mut progress = |line: &str| eprintln!("mailproof: {line}");
-    let recovery = match recover::recover(&inputs, &opts, &mut progress) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("mailproof: {e}");
-            return 2;
-        }
-    };
+    let recovery = recover::recover(&inputs, &opts, &mut progress)
+        .map_err(|e| CliError::msg(e.to_string()))?;
     for why in &recovery.skipped {
         eprintln!("mailproof: skipped {why}");
     }
-    let mut stdout = std::io::stdout().lock();
     let mut text = String::new();
     for key in &recovery.keys {
         text.push_str(&key.zone_text());
@@ -86,31 +81,23 @@ pub fn recover_cmd(args: RecoverArgs) -> i32 {
             u.reason
         ));
     }
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        eprintln!("mailproof: cannot write output: {e}");
-        return 2;
-    }
-    if let Some(path) = &args.out
-        && let Err(e) = append_records(path, &recovery)
-    {
-        eprintln!("mailproof: {}: cannot append records: {e}", path.display());
-        return 2;
+    print(&text)?;
+    if let Some(path) = &args.out {
+        append_records(path, &recovery).map_err(|e| {
+            CliError::msg(format!("{}: cannot append records: {e}", path.display()))
+        })?;
     }
     eprintln!(
         "mailproof: {} key{} recovered",
         recovery.keys.len(),
         if recovery.keys.len() == 1 { "" } else { "s" }
     );
-    if operational_error {
-        2
-    } else if recovery.keys.is_empty() {
-        1
+    let status = if recovery.keys.is_empty() {
+        Status::NotVerified
     } else {
-        0
-    }
+        Status::Success
+    };
+    Ok(status.or_trouble(operational_error))
 }
 
 fn append_records(path: &std::path::Path, recovery: &recover::Recovery) -> std::io::Result<()> {

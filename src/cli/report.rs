@@ -7,43 +7,26 @@
 //! is not a report is named on stderr and skipped; the run goes on and ends
 //! with status 2.
 
+use super::error::{CliError, Status};
 use mailproof::Report;
-use mailproof::render::Overview;
+use mailproof::render::{DocumentOptions, Format, OverviewMode, Writer};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-/// What was read: the overview of all reports, the first `limit` reports,
-/// whether every message was verified, and whether anything could not be read.
-pub struct Loaded {
-    pub overview: Overview,
-    pub shown: Vec<Report>,
-    pub all_verified: bool,
-    pub failed: bool,
-}
-
-impl Loaded {
-    fn add(&mut self, r: Report, limit: usize) {
-        self.overview.add(&r);
-        self.all_verified &= r.verdict == mailproof::Verdict::Verified;
-        if self.shown.len() < limit {
-            self.shown.push(r);
-        }
-    }
-}
-
-/// A `--format json` document: only its reports are read.
-#[derive(serde::Deserialize)]
-struct Document {
-    reports: Vec<Report>,
-}
-
-/// Reads every input (`-` is standard input).
-pub fn load(inputs: &[String], limit: usize) -> Loaded {
-    let mut l = Loaded {
-        overview: Overview::new(),
-        shown: Vec::new(),
-        all_verified: true,
-        failed: false,
+/// Reads every input (`-` is standard input) and writes the document to
+/// stdout, one report at a time.
+pub fn run(format: Format, inputs: &[String], limit: usize) -> Result<Status, CliError> {
+    let options = DocumentOptions {
+        overview: OverviewMode::Always,
+        limit: Some(limit),
+        ..Default::default()
+    };
+    let mut writer = Writer::new(format, std::io::stdout().lock(), options);
+    let mut all_verified = true;
+    let mut failed = false;
+    let mut add = |r: Report| -> std::io::Result<()> {
+        all_verified &= r.verdict == mailproof::Verdict::Verified;
+        writer.write_report(&r)
     };
     for name in inputs {
         let reader: Box<dyn Read> = if name == "-" {
@@ -53,28 +36,46 @@ pub fn load(inputs: &[String], limit: usize) -> Loaded {
                 Ok(f) => Box::new(f),
                 Err(e) => {
                     eprintln!("mailproof: {name}: {e}");
-                    l.failed = true;
+                    failed = true;
                     continue;
                 }
             }
         };
-        read_one(name, BufReader::new(reader), limit, &mut l);
+        failed |= !read_one(name, BufReader::new(reader), &mut add)?;
     }
-    l
+    drop(writer.finish()?);
+    Ok(if all_verified {
+        Status::Success
+    } else {
+        Status::NotVerified
+    }
+    .or_trouble(failed))
 }
 
-fn read_one(name: &str, mut reader: impl BufRead, limit: usize, l: &mut Loaded) {
+/// A `--format json` document: only its reports are read.
+#[derive(serde::Deserialize)]
+struct Document {
+    reports: Vec<Report>,
+}
+
+/// Hands every report of one input to `add`; returns whether all of it
+/// could be read (what could not is named on stderr). Errors are `add`'s.
+fn read_one(
+    name: &str,
+    mut reader: impl BufRead,
+    add: &mut impl FnMut(Report) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
     let mut line = Vec::new();
     let mut n = 0usize;
+    let mut ok = true;
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return,
+            Ok(0) => return Ok(ok),
             Ok(_) => n += 1,
             Err(e) => {
                 eprintln!("mailproof: {name} line {}: {e}", n + 1);
-                l.failed = true;
-                return;
+                return Ok(false);
             }
         }
         let text = line.trim_ascii();
@@ -82,27 +83,30 @@ fn read_one(name: &str, mut reader: impl BufRead, limit: usize, l: &mut Loaded) 
             continue;
         }
         match serde_json::from_slice::<Report>(text) {
-            Ok(r) => l.add(r, limit),
+            Ok(r) => add(r)?,
             // A pretty-printed JSON document starts with a lone `{`.
             Err(_) if n == 1 && text == b"{" => {
                 let mut rest = line.clone();
                 if let Err(e) = reader.read_to_end(&mut rest) {
                     eprintln!("mailproof: {name}: {e}");
-                    l.failed = true;
-                    return;
+                    return Ok(false);
                 }
-                match serde_json::from_slice::<Document>(&rest) {
-                    Ok(doc) => doc.reports.into_iter().for_each(|r| l.add(r, limit)),
+                return match serde_json::from_slice::<Document>(&rest) {
+                    Ok(doc) => {
+                        for r in doc.reports {
+                            add(r)?;
+                        }
+                        Ok(ok)
+                    }
                     Err(e) => {
                         eprintln!("mailproof: {name}: not a mailproof JSON document: {e}");
-                        l.failed = true;
+                        Ok(false)
                     }
-                }
-                return;
+                };
             }
             Err(e) => {
                 eprintln!("mailproof: {name} line {n}: not a mailproof report: {e}");
-                l.failed = true;
+                ok = false;
             }
         }
     }

@@ -2,12 +2,10 @@
 //! with the key sources the command line names, prints its address and
 //! optionally opens it in the browser.
 
+use super::error::{CliError, Status, print};
 use super::keys;
-use mailproof::Verifier;
-use mailproof::keys::KeyArchive;
 use mailproof::serve::{Limits, Options, Server};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 
 /// The default port: "8025" reads as "mail".
 const DEFAULT_PORT: u16 = 8025;
@@ -21,19 +19,8 @@ pub struct ServeArgs {
     /// other machines in). Anyone who can reach it can use the page.
     #[arg(long, value_name = "ADDR")]
     listen: Option<IpAddr>,
-    /// Key archive file (zone lines, key-archive API JSON, or mailproof
-    /// archive JSONL); may be repeated. Consulted before the built-in archive.
-    #[arg(long = "keys", value_name = "FILE")]
-    keys: Vec<PathBuf>,
-    /// Do not use the built-in archive of historical keys.
-    #[arg(long)]
-    no_builtin_keys: bool,
-    /// Also look keys up in live DNS: the signing domains' names then leave
-    /// this machine (the messages never do).
-    #[arg(long)]
-    online: bool,
     #[command(flatten)]
-    dns: keys::DnsArgs,
+    sources: keys::KeySourceArgs,
     /// Open the page in the default browser.
     #[arg(long)]
     open: bool,
@@ -45,29 +32,13 @@ pub struct ServeArgs {
     max_messages: usize,
 }
 
-/// Runs the server until the process is stopped; returns the exit status
-/// only when it cannot start.
-pub fn run(args: ServeArgs) -> i32 {
-    let mut builder = Verifier::builder().builtin_archive(!args.no_builtin_keys);
-    for path in &args.keys {
-        match KeyArchive::load_file(path) {
-            Ok(a) => builder = builder.key_source(a),
-            Err(e) => {
-                eprintln!("mailproof: key file {e}");
-                return 2;
-            }
-        }
-    }
-    if args.online {
-        match keys::dns_source(&args.dns) {
-            Ok(d) => builder = builder.live_source(d),
-            Err(e) => {
-                eprintln!("mailproof: {e}");
-                return 2;
-            }
-        }
-    }
+/// Runs the server until the process is stopped (or its stdout is closed
+/// before the address could be printed); returns only then, or when it
+/// cannot start.
+pub fn run(args: ServeArgs) -> Result<Status, CliError> {
+    let (builder, _dns) = args.sources.builder()?;
     let verifier = builder.build();
+    let online = args.sources.online;
     let ip = args.listen.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     if !ip.is_loopback() {
         eprintln!(
@@ -86,57 +57,42 @@ pub fn run(args: ServeArgs) -> i32 {
         max_messages: args.max_messages.max(1),
         ..Limits::default()
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("mailproof: cannot start: {e}");
-            return 2;
-        }
-    };
-    let options = Options {
-        limits,
-        online: args.online,
-    };
+        .map_err(|e| CliError::msg(format!("cannot start: {e}")))?;
+    let options = Options { limits, online };
     runtime.block_on(async move {
-        let server = match Server::bind(SocketAddr::new(ip, args.port), verifier, options).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!(
-                    "mailproof: cannot listen on {ip} port {}: {e}{}",
+        let server = Server::bind(SocketAddr::new(ip, args.port), verifier, options)
+            .await
+            .map_err(|e| {
+                CliError::msg(format!(
+                    "cannot listen on {ip} port {}: {e}{}",
                     args.port,
                     if e.kind() == std::io::ErrorKind::AddrInUse {
                         " (is mailproof already running? Open its page, or choose another --port)"
                     } else {
                         ""
                     }
-                );
-                return 2;
-            }
-        };
+                ))
+            })?;
         let url = server.url();
-        println!("mailproof is running. Open this address in your web browser:\n\n    {url}\n");
-        println!(
-            "{}",
-            if args.online {
+        print(&format!(
+            "mailproof is running. Open this address in your web browser:\n\n    {url}\n\n{}\nPress Ctrl+C to stop.\n",
+            if online {
                 "Online: keys missing from the archives are looked up in live DNS."
             } else {
                 "Offline: nothing leaves this computer."
             }
-        );
-        println!("Press Ctrl+C to stop.");
+        ))?;
         if args.open {
             open_browser(&url);
         }
-        match server.run().await {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("mailproof: server stopped: {e}");
-                2
-            }
-        }
+        server
+            .run()
+            .await
+            .map_err(|e| CliError::msg(format!("server stopped: {e}")))?;
+        Ok(Status::Success)
     })
 }
 

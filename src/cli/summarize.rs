@@ -2,6 +2,7 @@
 //! JSON files of several runs (typically the shards of one dump) into one
 //! summary. Records seen in more than one file are counted once.
 
+use super::error::{CliError, Status, print};
 use mailproof::render;
 use mailproof::summary::{Entry, Summary};
 use std::io::{BufRead, BufReader};
@@ -57,22 +58,16 @@ fn add_file(path: &Path, total: &mut Summary) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the command; returns the exit status (0, or 2 for unreadable input).
-pub fn run(args: SummarizeArgs) -> i32 {
+/// Runs the command (an unreadable input stops it).
+pub fn run(args: SummarizeArgs) -> Result<Status, CliError> {
     let mut total = Summary::new();
     for f in &args.files {
-        if let Err(e) = add_file(f, &mut total) {
-            eprintln!("mailproof: {e}");
-            return 2;
-        }
+        add_file(f, &mut total)?;
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&total).expect("summaries serialize")
-        );
+        print(&(serde_json::to_string_pretty(&total).expect("summaries serialize") + "\n"))?;
     } else {
-        print!("{}", render::summary_text(&total));
+        print(&render::summary_text(&total))?;
     }
-    0
+    Ok(Status::Success)
 }

@@ -21,29 +21,98 @@ use std::fmt::Write;
 const CSS: &str = include_str!("report.css");
 
 /// Renders reports as one HTML document. `overview` adds the totals, signing
-/// domains, missing keys and signing times of a multi-message run; `total`
-/// is how many messages it counts (more than `reports.len()` when the
-/// per-message sections were limited).
+/// domains, missing keys and signing times of a multi-message run (it may
+/// count more messages than `reports` holds when the per-message sections
+/// were limited). For a run of any size without holding it, use
+/// [`super::Writer`].
 pub fn html(reports: &[Report], overview: Option<&Overview>) -> String {
+    let parts = Parts {
+        single_source: single_source(reports),
+        overview,
+        shown: reports.len(),
+    };
     let mut o = String::new();
-    head(&mut o, reports, overview);
-    intro(&mut o, reports, overview);
-    if let Some(ov) = overview {
-        overview_sections(&mut o, ov, reports);
+    front(&mut o, &parts);
+    if parts.contents().is_some() {
+        for (i, r) in reports.iter().enumerate() {
+            contents_row(&mut o, r, i + 1);
+        }
     }
+    middle(&mut o, &parts);
     for (i, r) in reports.iter().enumerate() {
         message(&mut o, r, i + 1);
     }
-    footer(&mut o);
+    back(&mut o);
     o
 }
 
-fn head(o: &mut String, reports: &[Report], overview: Option<&Overview>) {
-    let title = match (reports, overview) {
-        ([r], None) => format!("Email verification report: {}", r.source),
+/// The source of the only report, which names a one-message document.
+fn single_source(reports: &[Report]) -> Option<&str> {
+    match reports {
+        [r] => Some(&r.source),
+        _ => None,
+    }
+}
+
+/// What the parts of a document around the contents rows and the message
+/// sections depend on: the document is `front`, one contents row per shown
+/// message, `middle`, one section per shown message, `back`.
+pub(super) struct Parts<'a> {
+    /// The source of the message when exactly one is shown.
+    pub single_source: Option<&'a str>,
+    /// The overview of all messages, when the document has one.
+    pub overview: Option<&'a Overview>,
+    /// Messages with a section (and a contents row).
+    pub shown: usize,
+}
+
+impl Parts<'_> {
+    /// The contents table's (shown, total) when the document has one.
+    pub(super) fn contents(&self) -> Option<(usize, usize)> {
+        match self.overview {
+            Some(ov) if ov.messages > 0 => Some((self.shown, ov.messages)),
+            Some(_) => None,
+            None if self.shown > 1 => Some((self.shown, self.shown)),
+            None => None,
+        }
+    }
+}
+
+/// Everything before the contents rows: head, introduction, overview and
+/// the contents table's head.
+pub(super) fn front(o: &mut String, p: &Parts) {
+    head(o, p);
+    intro(o);
+    if let Some(ov) = p.overview {
+        overview_sections(o, ov);
+    }
+    if let Some((shown, total)) = p.contents() {
+        contents_open(o, shown, total);
+    }
+}
+
+/// Everything between the contents rows and the message sections.
+pub(super) fn middle(o: &mut String, p: &Parts) {
+    if let Some((shown, _)) = p.contents() {
+        o.push_str(if shown == 0 {
+            "</nav>\n"
+        } else {
+            "</tbody>\n</table>\n</nav>\n"
+        });
+    }
+}
+
+/// Everything after the message sections.
+pub(super) fn back(o: &mut String) {
+    footer(o);
+}
+
+fn head(o: &mut String, p: &Parts) {
+    let title = match (p.single_source, p.overview) {
+        (Some(source), None) => format!("Email verification report: {source}"),
         _ => format!(
             "Email verification report: {} messages",
-            overview.map_or(reports.len(), |ov| ov.messages)
+            p.overview.map_or(p.shown, |ov| ov.messages)
         ),
     };
     let _ = write!(
@@ -58,7 +127,7 @@ fn head(o: &mut String, reports: &[Report], overview: Option<&Overview>) {
     );
 }
 
-fn intro(o: &mut String, reports: &[Report], overview: Option<&Overview>) {
+fn intro(o: &mut String) {
     let _ = write!(
         o,
         "<header class=\"doc\">\n<h1>Email verification report</h1>\n\
@@ -72,9 +141,6 @@ fn intro(o: &mut String, reports: &[Report], overview: Option<&Overview>) {
         e(crate::TOOL_VERSION),
         crate::SCHEMA_VERSION
     );
-    if reports.len() > 1 && overview.is_none() {
-        contents(o, reports, reports.len());
-    }
 }
 
 fn footer(o: &mut String) {
@@ -86,7 +152,7 @@ fn footer(o: &mut String) {
 
 // ---------------------------------------------------------------- overview
 
-fn overview_sections(o: &mut String, ov: &Overview, reports: &[Report]) {
+fn overview_sections(o: &mut String, ov: &Overview) {
     let _ = writeln!(
         o,
         "<section class=\"overview\" id=\"overview\">\n<h2>Overview of {} message{}</h2>",
@@ -98,7 +164,6 @@ fn overview_sections(o: &mut String, ov: &Overview, reports: &[Report]) {
     missing_keys(o, ov);
     signing_times(o, ov);
     o.push_str("</section>\n");
-    contents(o, reports, ov.messages);
 }
 
 fn verdict_totals(o: &mut String, ov: &Overview) {
@@ -265,46 +330,41 @@ fn histogram(
     s
 }
 
-fn contents(o: &mut String, reports: &[Report], total: usize) {
-    if total == 0 {
-        return;
-    }
+/// The contents table's head: `shown` of `total` messages get a row.
+fn contents_open(o: &mut String, shown: usize, total: usize) {
     o.push_str("<nav class=\"contents\" aria-label=\"Messages\">\n<h2>Messages</h2>\n");
-    if reports.len() < total {
+    if shown < total {
         let _ = writeln!(
             o,
-            "<p class=\"limit\">Showing the first {} of {total} messages (<code>--limit</code> sets how many).</p>",
-            reports.len()
+            "<p class=\"limit\">Showing the first {shown} of {total} messages (<code>--limit</code> sets how many).</p>"
         );
     }
-    if reports.is_empty() {
-        o.push_str("</nav>\n");
-        return;
+    if shown > 0 {
+        o.push_str("<table class=\"toc\">\n<thead><tr><th scope=\"col\" class=\"num\">#</th><th scope=\"col\">File</th><th scope=\"col\">Verdict</th><th scope=\"col\">Subject</th></tr></thead>\n<tbody>\n");
     }
-    o.push_str("<table class=\"toc\">\n<thead><tr><th scope=\"col\" class=\"num\">#</th><th scope=\"col\">File</th><th scope=\"col\">Verdict</th><th scope=\"col\">Subject</th></tr></thead>\n<tbody>\n");
-    for (i, r) in reports.iter().enumerate() {
-        let (label, tone, _) = publish::verdict_words(r.verdict);
-        let subject = r
-            .message
-            .as_ref()
-            .and_then(|m| m.subject.as_deref())
-            .unwrap_or("");
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"num\"><a href=\"#msg-{n}\">{n}</a></td><td class=\"value\"><a href=\"#msg-{n}\">{}</a></td><td>{}</td><td class=\"value\">{}</td></tr>",
-            e(&r.source),
-            badge(label, tone),
-            e(subject),
-            n = i + 1
-        );
-    }
-    o.push_str("</tbody>\n</table>\n</nav>\n");
+}
+
+/// The contents row of message `n` (1-based).
+pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
+    let (label, tone, _) = publish::verdict_words(r.verdict);
+    let subject = r
+        .message
+        .as_ref()
+        .and_then(|m| m.subject.as_deref())
+        .unwrap_or("");
+    let _ = writeln!(
+        o,
+        "<tr><td class=\"num\"><a href=\"#msg-{n}\">{n}</a></td><td class=\"value\"><a href=\"#msg-{n}\">{}</a></td><td>{}</td><td class=\"value\">{}</td></tr>",
+        e(&r.source),
+        badge(label, tone),
+        e(subject),
+    );
 }
 
 // ---------------------------------------------------------------- message
 
 /// One message's section. New report sections are one more call here.
-fn message(o: &mut String, r: &Report, n: usize) {
+pub(super) fn message(o: &mut String, r: &Report, n: usize) {
     let _ = writeln!(
         o,
         "<section class=\"message\" id=\"msg-{n}\">\n<h2><span class=\"num\">Message {n}</span> <span class=\"source\">{}</span></h2>",

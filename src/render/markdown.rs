@@ -23,20 +23,32 @@ fn cell(s: &str) -> String {
 }
 
 /// Renders reports as one Markdown document (see [`super::html`] for
-/// `overview`).
+/// `overview`; [`super::Writer`] streams a run of any size).
 pub fn markdown(reports: &[Report], overview: Option<&Overview>) -> String {
     let mut o = String::new();
-    intro(&mut o);
-    if let Some(ov) = overview {
-        overview_sections(&mut o, ov);
-        contents(&mut o, reports, ov.messages);
-    } else if reports.len() > 1 {
-        contents(&mut o, reports, reports.len());
+    front(&mut o, overview, reports.len());
+    if has_contents(overview, reports.len()) {
+        for (i, r) in reports.iter().enumerate() {
+            contents_row(&mut o, r, i + 1);
+        }
     }
     for (i, r) in reports.iter().enumerate() {
         message(&mut o, r, i + 1);
     }
     o
+}
+
+/// Everything before the contents rows: introduction, overview and the
+/// contents table's head. The document is `front`, one contents row per
+/// shown message, then one section per shown message.
+pub(super) fn front(o: &mut String, overview: Option<&Overview>, shown: usize) {
+    intro(o);
+    if let Some(ov) = overview {
+        overview_sections(o, ov);
+        contents_open(o, shown, ov.messages);
+    } else if shown > 1 {
+        contents_open(o, shown, shown);
+    }
 }
 
 fn intro(o: &mut String) {
@@ -149,44 +161,52 @@ fn signing_times(o: &mut String, ov: &Overview) {
     }
 }
 
-fn contents(o: &mut String, reports: &[Report], total: usize) {
+/// Whether the document has a contents table (and so contents rows).
+pub(super) fn has_contents(overview: Option<&Overview>, shown: usize) -> bool {
+    match overview {
+        Some(ov) => ov.messages > 0 && shown > 0,
+        None => shown > 1,
+    }
+}
+
+/// The contents table's head: `shown` of `total` messages get a row.
+fn contents_open(o: &mut String, shown: usize, total: usize) {
     if total == 0 {
         return;
     }
     o.push_str("\n## Messages\n\n");
-    if reports.len() < total {
+    if shown < total {
         let _ = writeln!(
             o,
-            "Showing the first {} of {total} messages (`--limit` sets how many).\n",
-            reports.len()
+            "Showing the first {shown} of {total} messages (`--limit` sets how many).\n"
         );
     }
-    if reports.is_empty() {
-        return;
+    if shown > 0 {
+        o.push_str("| # | File | Verdict | Subject |\n|---:|---|---|---|\n");
     }
-    o.push_str("| # | File | Verdict | Subject |\n|---:|---|---|---|\n");
-    for (i, r) in reports.iter().enumerate() {
-        let (label, _, _) = publish::verdict_words(r.verdict);
-        let subject = r
-            .message
-            .as_ref()
-            .and_then(|m| m.subject.as_deref())
-            .map(|s| code(s, true))
-            .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "| [{n}](#message-{n}) | {} | {} | {subject} |",
-            code(&r.source, true),
-            cell(label),
-            n = i + 1
-        );
-    }
+}
+
+/// The contents row of message `n` (1-based).
+pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
+    let (label, _, _) = publish::verdict_words(r.verdict);
+    let subject = r
+        .message
+        .as_ref()
+        .and_then(|m| m.subject.as_deref())
+        .map(|s| code(s, true))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "| [{n}](#message-{n}) | {} | {} | {subject} |",
+        code(&r.source, true),
+        cell(label),
+    );
 }
 
 // ---------------------------------------------------------------- message
 
 /// One message's section. New report sections are one more call here.
-fn message(o: &mut String, r: &Report, n: usize) {
+pub(super) fn message(o: &mut String, r: &Report, n: usize) {
     // GitHub derives the anchor `message-N` from this heading; the file
     // name is on its own line so that it cannot change the anchor.
     let _ = writeln!(o, "\n## Message {n}\n\nFile: {}\n", code(&r.source, false));

@@ -11,12 +11,14 @@ pub mod overview;
 mod publish;
 mod summary;
 mod text;
+mod writer;
 
 pub use html::html;
 pub use markdown::markdown;
 pub use overview::Overview;
 pub use summary::summary_text;
 pub use text::text;
+pub use writer::{DocumentOptions, Format, OverviewMode, Record, SPOOL_IN_MEMORY, Writer};
 
 use crate::report::{Report, Verdict};
 use serde::Serialize;

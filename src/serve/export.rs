@@ -51,20 +51,27 @@ impl Kind {
     }
 }
 
-/// Renders `reports` as `kind`.
+/// Renders `reports` as `kind`, with the writer `verify --format` uses
+/// (several messages get the overview).
 pub fn render(kind: Kind, reports: &[Report], settings: &Settings) -> String {
-    match kind {
-        Kind::Html => render::html(reports, overview(reports).as_ref()),
-        Kind::Markdown => render::markdown(reports, overview(reports).as_ref()),
-        Kind::Json => render::json(reports, settings),
-        Kind::Keys => keys_zone(reports),
+    let format = match kind {
+        Kind::Html => render::Format::Html,
+        Kind::Markdown => render::Format::Markdown,
+        Kind::Json => render::Format::Json,
+        Kind::Keys => return keys_zone(reports),
+    };
+    let options = render::DocumentOptions {
+        settings: settings.clone(),
+        memory_only: true,
+        ..Default::default()
+    };
+    let mut w = render::Writer::new(format, Vec::new(), options);
+    for r in reports {
+        // writing to memory (never to disk: memory_only) cannot fail
+        let _ = w.write_report(r);
     }
-}
-
-/// Totals and signing domains for a download of several messages, as
-/// `verify --format html` adds them.
-fn overview(reports: &[Report]) -> Option<render::Overview> {
-    (reports.len() > 1).then(|| render::Overview::of(reports))
+    let bytes = w.finish().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The keys that the reports' signatures were checked with, as zone lines

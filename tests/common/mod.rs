@@ -246,3 +246,18 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     assert!(s.contains(from), "test bug: {from:?} not in message");
     s.replacen(from, to, 1).into_bytes()
 }
+
+/// A Subject that is markup, a link, a terminal escape and a bidi override
+/// in every output format, if anything were let through raw.
+pub const HOSTILE_SUBJECT: &str = "<script>alert(1)</script> [x](javascript:alert(1)) | `tick` **b** <!-- www.evil.example https://evil.example/a\u{1b}[31m\u{202e}gnp.exe\nInjected: yes";
+/// A display name that is markup and a link in every format.
+pub const HOSTILE_NAME: &str =
+    "<img src=x onerror=alert(1)> [c](https://evil.example) | \"q\" 'a' & `x`";
+/// `s` as an RFC 2047 encoded word (UTF-8, base64), for header values
+/// with bytes that may not appear raw.
+pub fn encoded_word(s: &str) -> String {
+    format!(
+        "=?utf-8?b?{}?=",
+        base64::engine::general_purpose::STANDARD.encode(s)
+    )
+}

@@ -1,0 +1,337 @@
+//! One output path for every command that prints reports (`verify`,
+//! `report`, batch runs and the web page's downloads): a [`Format`] and a
+//! [`Writer`] that takes the reports one at a time and writes them to any
+//! `io::Write`.
+//!
+//! Record formats (text, JSON Lines) are written as each report comes.
+//! Document formats (JSON, HTML, Markdown) need something that only the end
+//! knows (the totals, the overview and the contents table); the writer keeps
+//! only what that needs (per-verdict counts, the aggregate [`Overview`]) and
+//! spools the rendered per-message parts, in memory while they are small and
+//! in an unnamed temporary file past [`SPOOL_IN_MEMORY`] bytes, so that
+//! memory stays flat whatever the number of messages.
+
+use super::overview::Overview;
+use super::{Settings, html, markdown};
+use crate::report::{Report, Verdict};
+use std::fs::File;
+use std::io::{self, Seek, Write};
+
+/// Spooled bytes kept in memory before they move to a temporary file.
+pub const SPOOL_IN_MEMORY: usize = 4 << 20;
+
+/// An output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Text for people, one block per message.
+    Text,
+    /// One pretty-printed JSON document: every report, the totals per
+    /// verdict and the settings used.
+    Json,
+    /// One JSON object per line, one line per message (DESIGN.md).
+    Jsonl,
+    /// One self-contained HTML file to publish.
+    Html,
+    /// GitHub-flavoured Markdown to publish.
+    Markdown,
+}
+
+impl Format {
+    /// Whether each message is written as it comes, with nothing before or
+    /// after the records (text, JSON Lines).
+    pub fn is_record_format(self) -> bool {
+        matches!(self, Format::Text | Format::Jsonl)
+    }
+
+    /// Prepares one report for a [`Writer`] of this format: the formats
+    /// whose per-message text does not depend on its place in the output are
+    /// rendered here, so that the caller can do it on a worker thread.
+    pub fn record(self, report: Report) -> Record {
+        let verdict = report.verdict;
+        match self {
+            Format::Text => Record::Rendered {
+                verdict,
+                text: super::text(&report) + "\n",
+            },
+            Format::Jsonl => Record::Rendered {
+                verdict,
+                text: super::jsonl_line(&report) + "\n",
+            },
+            Format::Json | Format::Html | Format::Markdown => Record::Report(Box::new(report)),
+        }
+    }
+}
+
+/// One report, ready for a [`Writer`] (see [`Format::record`]).
+pub enum Record {
+    /// Rendered already, in the writer's format.
+    Rendered {
+        /// The report's verdict (counted for the totals).
+        verdict: Verdict,
+        /// The record's bytes, line end included.
+        text: String,
+    },
+    /// The report itself, rendered by the writer.
+    Report(Box<Report>),
+}
+
+/// When a document (HTML, Markdown) gets the multi-message overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewMode {
+    /// Only when it holds more than one message (`verify`, the page).
+    WhenSeveral,
+    /// Always (`report`).
+    Always,
+}
+
+/// What a document holds besides the reports.
+#[derive(Debug, Clone)]
+pub struct DocumentOptions {
+    /// Settings recorded in a JSON document.
+    pub settings: Settings,
+    /// When HTML and Markdown get the overview.
+    pub overview: OverviewMode,
+    /// Most messages with a section of their own in HTML and Markdown (the
+    /// overview still counts every message); `None` for all.
+    pub limit: Option<usize>,
+    /// Keep the spooled parts in memory whatever their size (the web page
+    /// promises that nothing is written to disk).
+    pub memory_only: bool,
+}
+
+impl Default for DocumentOptions {
+    fn default() -> Self {
+        DocumentOptions {
+            settings: Settings::default(),
+            overview: OverviewMode::WhenSeveral,
+            limit: None,
+            memory_only: false,
+        }
+    }
+}
+
+/// Writes reports in one [`Format`] to `W`, one at a time; [`Writer::finish`]
+/// completes the document. Errors are the underlying writer's (a closed
+/// pipe included).
+pub struct Writer<W: Write> {
+    out: W,
+    state: State,
+}
+
+enum State {
+    Records,
+    Json(Box<JsonDoc>),
+    Publish(Box<Publish>),
+}
+
+impl<W: Write> Writer<W> {
+    /// A writer of `format` to `out`.
+    pub fn new(format: Format, out: W, options: DocumentOptions) -> Self {
+        let state = match format {
+            Format::Text | Format::Jsonl => State::Records,
+            Format::Json => State::Json(Box::new(JsonDoc {
+                settings: options.settings,
+                reports: Vec::new(),
+            })),
+            Format::Html | Format::Markdown => State::Publish(Box::new(Publish {
+                markdown: format == Format::Markdown,
+                mode: options.overview,
+                limit: options.limit.unwrap_or(usize::MAX),
+                overview: Overview::new(),
+                single_source: None,
+                shown: 0,
+                toc: Spool::new(options.memory_only),
+                body: Spool::new(options.memory_only),
+            })),
+        };
+        Writer { out, state }
+    }
+
+    /// Writes one record, prepared by [`Format::record`] of this writer's
+    /// format.
+    pub fn write(&mut self, record: Record) -> io::Result<()> {
+        match (record, &mut self.state) {
+            (Record::Rendered { text, .. }, State::Records) => {
+                self.out.write_all(text.as_bytes())?;
+                self.out.flush()
+            }
+            (Record::Report(r), _) => self.write_report(&r),
+            (Record::Rendered { .. }, _) => Err(io::Error::other(
+                "a rendered record was given to a document writer",
+            )),
+        }
+    }
+
+    /// Writes one report.
+    pub fn write_report(&mut self, r: &Report) -> io::Result<()> {
+        match &mut self.state {
+            State::Records => Err(io::Error::other(
+                "a record writer takes records prepared by Format::record",
+            )),
+            State::Json(doc) => {
+                doc.reports.push(r.clone());
+                Ok(())
+            }
+            State::Publish(p) => p.add(r),
+        }
+    }
+
+    /// Completes the document and returns the underlying writer, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        match std::mem::replace(&mut self.state, State::Records) {
+            State::Records => {}
+            State::Json(doc) => self
+                .out
+                .write_all(super::json(&doc.reports, &doc.settings).as_bytes())?,
+            State::Publish(p) => p.finish(&mut self.out)?,
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// A JSON document in the making.
+struct JsonDoc {
+    settings: Settings,
+    reports: Vec<Report>,
+}
+
+/// An HTML or Markdown document in the making: the overview so far, and the
+/// rendered contents rows and message sections.
+struct Publish {
+    markdown: bool,
+    mode: OverviewMode,
+    limit: usize,
+    overview: Overview,
+    /// The source of the first report (names a one-message document).
+    single_source: Option<String>,
+    shown: usize,
+    toc: Spool,
+    body: Spool,
+}
+
+impl Publish {
+    fn add(&mut self, r: &Report) -> io::Result<()> {
+        self.overview.add(r);
+        if self.overview.messages == 1 {
+            self.single_source = Some(r.source.clone());
+        }
+        if self.shown >= self.limit {
+            return Ok(());
+        }
+        self.shown += 1;
+        let (mut row, mut section) = (String::new(), String::new());
+        if self.markdown {
+            markdown::contents_row(&mut row, r, self.shown);
+            markdown::message(&mut section, r, self.shown);
+        } else {
+            html::contents_row(&mut row, r, self.shown);
+            html::message(&mut section, r, self.shown);
+        }
+        self.toc.write_all(row.as_bytes())?;
+        self.body.write_all(section.as_bytes())
+    }
+
+    fn finish(mut self, out: &mut impl Write) -> io::Result<()> {
+        let with_overview = match self.mode {
+            OverviewMode::Always => true,
+            OverviewMode::WhenSeveral => self.overview.messages > 1,
+        };
+        let overview = with_overview.then_some(&self.overview);
+        let mut front = String::new();
+        if self.markdown {
+            markdown::front(&mut front, overview, self.shown);
+            out.write_all(front.as_bytes())?;
+            if markdown::has_contents(overview, self.shown) {
+                self.toc.copy_to(out)?;
+            }
+            self.body.copy_to(out)?;
+            return Ok(());
+        }
+        let parts = html::Parts {
+            single_source: self.single_source.as_deref().filter(|_| self.shown == 1),
+            overview,
+            shown: self.shown,
+        };
+        html::front(&mut front, &parts);
+        out.write_all(front.as_bytes())?;
+        if parts.contents().is_some() {
+            self.toc.copy_to(out)?;
+        }
+        let mut middle = String::new();
+        html::middle(&mut middle, &parts);
+        out.write_all(middle.as_bytes())?;
+        self.body.copy_to(out)?;
+        let mut back = String::new();
+        html::back(&mut back);
+        out.write_all(back.as_bytes())
+    }
+}
+
+/// Bytes written now and read back once at the end: in memory up to
+/// [`SPOOL_IN_MEMORY`], then in an unnamed temporary file (removed by the
+/// system when it is closed).
+struct Spool {
+    memory: Vec<u8>,
+    file: Option<File>,
+    memory_only: bool,
+}
+
+impl Spool {
+    fn new(memory_only: bool) -> Self {
+        Spool {
+            memory: Vec::new(),
+            file: None,
+            memory_only,
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if !self.memory_only
+            && self.file.is_none()
+            && self.memory.len() + bytes.len() > SPOOL_IN_MEMORY
+        {
+            let mut f = tempfile::tempfile()?;
+            f.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(f);
+        }
+        match &mut self.file {
+            Some(f) => f.write_all(bytes),
+            None => {
+                self.memory.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    fn copy_to(&mut self, out: &mut impl Write) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => {
+                f.rewind()?;
+                io::copy(&mut io::BufReader::new(f), out).map(|_| ())
+            }
+            None => out.write_all(&self.memory),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spool_moves_to_a_file_past_its_memory_share_and_keeps_every_byte() {
+        let mut s = Spool::new(false);
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        for _ in 0..6 {
+            s.write_all(&chunk).unwrap();
+        }
+        assert!(s.file.is_some());
+        assert!(s.memory.is_empty());
+        let mut out = Vec::new();
+        s.copy_to(&mut out).unwrap();
+        assert_eq!(out.len(), 6 << 20);
+        assert!(out.chunks(1 << 20).all(|c| c == chunk.as_slice()));
+    }
+}
