@@ -7,17 +7,7 @@
 use crate::message::HeaderField;
 use crate::signature::Canon;
 
-/// Receives canonicalized bytes.
-pub trait Sink {
-    /// Accepts the next run of canonical bytes.
-    fn write(&mut self, bytes: &[u8]);
-}
-
-impl Sink for Vec<u8> {
-    fn write(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
+pub use crate::crypto::Sink;
 
 /// Appends the canonical form of one header field to `out`, ending in CRLF.
 pub fn header(canon: Canon, field: &HeaderField<'_>, out: &mut Vec<u8>) {

@@ -9,12 +9,41 @@
 //! the same key gets the same fingerprint whether it was published as SPKI or
 //! as a bare PKCS#1 `RSAPublicKey` (or, for Ed25519, as the raw 32 bytes).
 
-use crate::canon::Sink;
-use crate::signature::HashAlg;
 use aws_lc_rs::{digest, signature as sig};
 use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::{DecodePublicKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
+
+/// Hash algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashAlg {
+    /// SHA-1
+    Sha1,
+    /// SHA-256
+    Sha256,
+}
+
+impl HashAlg {
+    /// The name used in key records' `h=` tag.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha1 => "sha1",
+            HashAlg::Sha256 => "sha256",
+        }
+    }
+}
+
+/// Receives canonicalized bytes.
+pub trait Sink {
+    /// Accepts the next run of canonical bytes.
+    fn write(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
 
 /// Largest RSA modulus accepted, in bits.
 pub const MAX_RSA_BITS: usize = 8192;

@@ -24,6 +24,7 @@ mod analysis;
 pub mod arc;
 pub mod batch;
 pub mod canon;
+mod clock;
 pub mod crypto;
 pub mod forensics;
 pub mod input;
@@ -47,7 +48,8 @@ mod verify;
 pub use limits::Limits;
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
 pub use util::parse_date;
-pub use verify::{Clock, FixedClock, SystemClock, Verifier, VerifierBuilder};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use verify::{Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or
 /// disappears; new fields may be added without a bump.

@@ -1,5 +1,6 @@
 //! DKIM-Signature header fields: parsing and the checks that need no key.
 
+pub use crate::crypto::HashAlg;
 use crate::tags::{self, Tag};
 use base64::Engine;
 
@@ -38,25 +39,6 @@ impl Algorithm {
         match self {
             Algorithm::Ed25519Sha256 => "ed25519",
             _ => "rsa",
-        }
-    }
-}
-
-/// Hash algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HashAlg {
-    /// SHA-1
-    Sha1,
-    /// SHA-256
-    Sha256,
-}
-
-impl HashAlg {
-    /// The name used in key records' `h=` tag.
-    pub fn name(self) -> &'static str {
-        match self {
-            HashAlg::Sha1 => "sha1",
-            HashAlg::Sha256 => "sha256",
         }
     }
 }

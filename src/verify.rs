@@ -2,6 +2,7 @@
 //! sources, header signature and body hash separately, and builds a report.
 
 use crate::keys::{self, ArchivedKey, KeySource, Lookup};
+use crate::clock::{Clock, SystemClock};
 use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::repair::RepairKind;
@@ -14,34 +15,6 @@ use std::sync::Arc;
 const MAX_REPAIRS: usize = 3;
 /// Most repair attempts per message (bounds the work on hostile input).
 const MAX_REPAIR_PLANS: usize = 48;
-
-/// Source of "now", injected so tests can pin it.
-pub trait Clock: Send + Sync {
-    /// Current Unix time in seconds.
-    fn now(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-/// A clock stopped at a given Unix time.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub i64);
-
-impl Clock for FixedClock {
-    fn now(&self) -> i64 {
-        self.0
-    }
-}
 
 /// The best repair attempt: the plan, the repaired bytes, their checks.
 struct Repaired {

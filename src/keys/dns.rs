@@ -203,10 +203,10 @@ impl DnsSource {
 }
 
 fn now() -> i64 {
-    crate::SystemClock.now()
+    crate::clock::SystemClock.now()
 }
 
-use crate::Clock as _;
+use crate::clock::Clock as _;
 
 /// Sorts a resolver error into "no such key" and "try again later".
 fn classify(name: &str, e: &NetError) -> Fetched {
