@@ -45,10 +45,10 @@ mod timewindow;
 mod util;
 mod verify;
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use limits::Limits;
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
 pub use util::parse_date;
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use verify::{Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or

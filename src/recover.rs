@@ -32,7 +32,7 @@ pub const SOURCE_NAME: &str = "recovered";
 
 /// How every recovered key's provenance starts; how a recovered key is
 /// recognised once written to an archive file and loaded again.
-pub const MARKER: &str = "recovered from ";
+pub const MARKER: &str = crate::report::RECOVERED_MARKER;
 
 /// Public exponents tried. The two small ones cost microseconds, 65537 (by
 /// far the most common) costs the big gcd, so every pair is tried with the
@@ -45,9 +45,7 @@ pub const MEANING: &str = "the messages this key verifies share one signer; tyin
 
 /// Whether a key's provenance says it was recovered from signatures.
 pub fn is_recovered(p: &Provenance) -> bool {
-    p.source.starts_with(MARKER)
-        || p.notes.as_deref().is_some_and(|n| n.starts_with(MARKER))
-        || p.origins.iter().any(|o| o.origin.starts_with(MARKER))
+    p.is_recovered()
 }
 
 /// One message to recover from.

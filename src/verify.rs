@@ -1,8 +1,8 @@
 //! The verifier: checks every DKIM signature of a message against the key
 //! sources, header signature and body hash separately, and builds a report.
 
-use crate::keys::{self, ArchivedKey, KeySource, Lookup};
 use crate::clock::{Clock, SystemClock};
+use crate::keys::{self, ArchivedKey, KeySource, Lookup};
 use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::repair::RepairKind;

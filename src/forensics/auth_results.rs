@@ -10,42 +10,12 @@
 //! Received field written by another organization.
 
 use super::finding;
-use super::received::{Hop, is_domain_name, strip_comments};
+use super::received::{is_domain_name, strip_comments};
 use crate::message::RawMessage;
+use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::util::org_domain;
 use crate::verify::SigCheck;
-use serde::Serialize;
-
-/// One `dkim=` result a receiver recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ReceiverResult {
-    /// `Authentication-Results` or `ARC-Authentication-Results`.
-    pub header: String,
-    /// The authserv-id (who recorded it).
-    pub authserv_id: String,
-    /// Whether this result can be trusted, and why (or why not).
-    pub trusted: bool,
-    /// The reason for `trusted`.
-    pub trust: String,
-    /// The recorded result (`pass`, `fail`, `neutral`, ...).
-    pub result: String,
-    /// `header.d` (or the domain of `header.i`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    /// `header.s`
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub selector: Option<String>,
-    /// `header.b` (a prefix of the signature it judged).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature_prefix: Option<String>,
-    /// Our signature (1-based) it refers to, if one matches.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub our_signature: Option<usize>,
-    /// `agrees`, `disagrees`, `unconfirmed` (we could not check), or
-    /// `no_matching_signature`.
-    pub comparison: String,
-}
 
 /// Parses and compares every recorded `dkim=` result.
 pub(crate) fn build(

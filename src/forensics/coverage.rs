@@ -8,10 +8,10 @@
 
 use super::finding;
 use crate::message::RawMessage;
+use crate::report::forensics::{BodyCoverage, Coverage, HeaderCoverage, PartCoverage};
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::verify::SigCheck;
 use mail_parser::MimeHeaders;
-use serde::Serialize;
 
 /// Headers a reader sees, in display order.
 pub const VISIBLE: [&str; 14] = [
@@ -56,69 +56,6 @@ const SINGLE: [&str; 11] = [
 ];
 /// Of those, the ones a reader sees (critical when added).
 const SHOWN: [&str; 7] = ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date"];
-
-/// Coverage of the whole message.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Coverage {
-    /// One entry per instance of a visible header, top first.
-    pub headers: Vec<HeaderCoverage>,
-    /// The body.
-    pub body: BodyCoverage,
-}
-
-/// One visible header instance.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct HeaderCoverage {
-    /// Header name as written.
-    pub name: String,
-    /// 1 = top-most instance of this name.
-    pub instance: usize,
-    /// How many instances of this name the message has.
-    pub instances: usize,
-    /// The value, unfolded (untrusted text).
-    pub value: String,
-    /// `authenticated`, `added_after_signing` or `not_covered`.
-    pub status: String,
-    /// Signatures (1-based) whose verified header signature covers this instance.
-    pub signatures: Vec<usize>,
-}
-
-/// The body.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct BodyCoverage {
-    /// `authenticated`, `partially_authenticated` (an `l=` limit), `changed`
-    /// (body hash mismatch) or `not_authenticated`.
-    pub status: String,
-    /// The signature that decides this status (1-based).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature: Option<usize>,
-    /// Canonical body length.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub canonical_bytes: Option<u64>,
-    /// Bytes covered when `l=` limits the signature.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signed_bytes: Option<u64>,
-    /// MIME parts and where they fall, when `l=` limits the signature.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<PartCoverage>,
-}
-
-/// One MIME leaf part relative to an `l=` limit.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct PartCoverage {
-    /// Content type (`text/plain`).
-    pub content_type: String,
-    /// Attachment file name, if any (untrusted text).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
-    /// Byte range of the part in the raw body.
-    pub start: u64,
-    /// End of that range.
-    pub end: u64,
-    /// `signed`, `partly_signed` or `not_signed` (by raw offsets, which for
-    /// relaxed canonicalization are approximate).
-    pub status: String,
-}
 
 fn header_valid(c: &SigCheck) -> bool {
     c.result.header_valid() && c.sig.is_ok()

@@ -16,28 +16,14 @@ pub mod coverage;
 pub mod received;
 pub mod timeline;
 
-pub use auth_results::ReceiverResult;
-pub use coverage::{BodyCoverage, Coverage, HeaderCoverage, PartCoverage};
-pub use received::Hop;
-pub use timeline::TimelineEntry;
+pub use crate::report::forensics::{
+    BodyCoverage, Coverage, Forensics, HeaderCoverage, Hop, PartCoverage, ReceiverResult,
+    TimelineEntry,
+};
 
 use crate::message::RawMessage;
 use crate::report::{Finding, Severity};
 use crate::verify::SigCheck;
-use serde::Serialize;
-
-/// Everything header forensics found about one message.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Forensics {
-    /// Which visible parts a verified signature covers.
-    pub coverage: Coverage,
-    /// Every timestamp, in time order.
-    pub timeline: Vec<TimelineEntry>,
-    /// The Received chain, top (last hop) first.
-    pub received: Vec<Hop>,
-    /// `dkim=` results the receivers recorded, compared with ours.
-    pub receiver_results: Vec<ReceiverResult>,
-}
 
 /// Runs every forensic check and appends its findings.
 pub(crate) fn analyze(

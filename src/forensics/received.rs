@@ -1,42 +1,7 @@
 //! Received header fields (RFC 5321 4.4), parsed leniently.
 
 use crate::message::RawMessage;
-use serde::Serialize;
-
-/// One relay hop, as its Received header field states it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Hop {
-    /// Position among the Received fields counted from the top (1 = the
-    /// last hop, added by the final receiver).
-    pub position: usize,
-    /// Index of the header field in the message (0 = first line).
-    #[serde(skip)]
-    pub field: usize,
-    /// `from` clause (the sending host as it named itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `by` clause (the receiving host).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
-    /// `with` clause (protocol).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub with: Option<String>,
-    /// `id` clause.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Timestamp as RFC 3339 UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-    /// Time zone offset as written (`-0700`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zone: Option<String>,
-    /// Unix time.
-    #[serde(skip)]
-    pub unix: Option<i64>,
-    /// Zone offset in minutes east of UTC.
-    #[serde(skip)]
-    pub offset_minutes: Option<i32>,
-}
+use crate::report::forensics::Hop;
 
 /// Every Received field, top (latest) first.
 pub fn parse_all(msg: &RawMessage<'_>) -> Vec<Hop> {

@@ -7,30 +7,16 @@
 //! `implausible_timezone`, `slow_hop`.
 
 use super::finding;
-use super::received::Hop;
 use crate::message::RawMessage;
+use crate::report::forensics::{Hop, TimelineEntry};
 use crate::report::{Finding, Severity};
 use crate::util::rfc3339;
 use crate::verify::SigCheck;
-use serde::Serialize;
 
 /// Clock skew tolerated between hops, in seconds.
 const SKEW: i64 = 15 * 60;
 /// A hop slower than this is reported.
 const SLOW: i64 = 86_400;
-
-/// One timestamp.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct TimelineEntry {
-    /// RFC 3339 UTC.
-    pub time: String,
-    /// Where it comes from, in words.
-    pub source: String,
-    /// Whether a verified signature covers it.
-    pub signed: bool,
-    #[serde(skip)]
-    unix: i64,
-}
 
 /// The ordered timeline.
 pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], hops: &[Hop]) -> Vec<TimelineEntry> {

@@ -4,7 +4,11 @@
 //! names that scripts read (`verdict`, `signatures[].result`, `key.sha256`,
 //! `findings[].code`, ...) are fixed by DESIGN.md; new fields may be added.
 
-use crate::keys::Provenance;
+pub mod arc;
+pub mod forensics;
+mod keys;
+
+pub use keys::{Origin, Provenance, RECOVERED_MARKER};
 use serde::{Deserialize, Serialize};
 
 /// The message-level answer. With several signatures the strongest decides.
@@ -305,7 +309,7 @@ pub struct Report {
     /// Every DKIM-Signature, top first.
     pub signatures: Vec<SignatureReport>,
     /// The ARC chain (RFC 8617), `none` when the message has no ARC sets.
-    pub arc: crate::arc::ArcReport,
+    pub arc: arc::ArcReport,
     /// Observations, most severe first.
     pub findings: Vec<Finding>,
     /// Transformations needed before verification (empty: original bytes).
@@ -315,7 +319,7 @@ pub struct Report {
     pub time_window: Option<TimeWindow>,
     /// Header forensics: coverage map, timeline, Received chain, receivers' results.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub forensics: Option<crate::forensics::Forensics>,
+    pub forensics: Option<forensics::Forensics>,
     /// What the signature proves, in plain language.
     pub proves: Vec<String>,
     /// What it does not prove.
