@@ -1,13 +1,13 @@
 //! From signature checks to a report: coverage findings, the verdict, and the
 //! plain-language account of what the proof covers.
 
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::{
     Finding, KeyReport, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult,
     ToolInfo, Verdict,
 };
 use crate::util::{org_domain, rfc3339};
-use crate::verify::SigCheck;
 
 /// Headers a reader sees; the first five must be signed for `verified`.
 const REQUIRED_VISIBLE: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
@@ -52,7 +52,7 @@ pub(crate) fn build(
     };
     let mut findings = Vec::new();
     for r in &repairs {
-        let kind = crate::repair::RepairKind::ALL
+        let kind = crate::dkim::repair::RepairKind::ALL
             .into_iter()
             .find(|k| k.code() == r.kind);
         findings.push(Finding {
@@ -194,7 +194,7 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
 fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
     let idx = Some(c.index);
     let Ok(sig) = &c.sig else { return };
-    if sig.algorithm == crate::signature::Algorithm::RsaSha1 {
+    if sig.algorithm == crate::dkim::signature::Algorithm::RsaSha1 {
         out.push(finding(
             "sha1_signature",
             Severity::Warning,
@@ -308,7 +308,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
 fn key_recovered_finding(
     ctx: &Ctx<'_, '_>,
     c: &SigCheck,
-    sig: &crate::signature::DkimSignature,
+    sig: &crate::dkim::signature::DkimSignature,
     k: &crate::keys::ArchivedKey,
 ) -> Finding {
     let vouched = ctx.checks.iter().any(|o| {
@@ -338,7 +338,7 @@ fn key_recovered_finding(
 
 fn key_window_finding(
     c: &SigCheck,
-    sig: &crate::signature::DkimSignature,
+    sig: &crate::dkim::signature::DkimSignature,
     k: &crate::keys::ArchivedKey,
     date: Option<i64>,
     out: &mut Vec<Finding>,

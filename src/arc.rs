@@ -15,16 +15,16 @@
 //! verifier ([`crate::sigcheck`], [`crate::crypto`]) so that key provenance
 //! and short keys are handled the same way.
 
-use crate::keys::{self, ArchivedKey};
+use crate::dkim::check::{BodyCache, KeyPolicy, header_hash, verify_with_keys};
+use crate::dkim::signature::{Algorithm, Canon, DkimSignature};
+use crate::keys::{self, ArchivedKey, Resolver};
+use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::report::arc::{
     AarDkim, AarReport, ArcReport, ArcResult, ArcSetReport, ArcSignatureReport,
 };
 use crate::report::{Finding, KeyReport, Report, Severity, SignatureReport, SignatureResult};
-use crate::sigcheck::{BodyCache, header_hash, usable};
-use crate::signature::{Algorithm, Canon, DkimSignature};
 use crate::tags::{self, Tag};
-use crate::verify::Verifier;
 use base64::Engine;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,13 +53,18 @@ struct SetFields {
 /// `report`, with the `arc_corroborates` finding when it applies. Like DKIM,
 /// the original bytes are tried first and bare LF line ends are converted
 /// to CRLF only when the original chain does not pass.
-pub(crate) fn attach(v: &Verifier, msg: &RawMessage<'_>, report: &mut Report) {
+pub(crate) fn attach(
+    resolver: &Resolver,
+    limits: &Limits,
+    msg: &RawMessage<'_>,
+    report: &mut Report,
+) {
     let bytes = msg.bytes;
-    let mut arc = check(v, msg);
+    let mut arc = check(resolver, limits, msg);
     if arc.result == ArcResult::Fail && crate::message::has_bare_lf(bytes) {
         let fixed = crate::message::lf_to_crlf(bytes);
         if let Ok(fixed_msg) = RawMessage::parse(&fixed) {
-            let repaired = check(v, &fixed_msg);
+            let repaired = check(resolver, limits, &fixed_msg);
             if repaired.result == ArcResult::Pass {
                 arc = repaired;
                 arc.detail
@@ -75,7 +80,7 @@ pub(crate) fn attach(v: &Verifier, msg: &RawMessage<'_>, report: &mut Report) {
 }
 
 /// Validates the ARC chain of `msg`.
-pub(crate) fn check(v: &Verifier, msg: &RawMessage<'_>) -> ArcReport {
+pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) -> ArcReport {
     let fields: Vec<(usize, Kind)> = msg
         .headers
         .iter()
@@ -117,7 +122,11 @@ pub(crate) fn check(v: &Verifier, msg: &RawMessage<'_>) -> ArcReport {
         }
     }
     let mut chain = Chain {
-        v,
+        resolver,
+        policy: KeyPolicy {
+            min_rsa_bits: MIN_RSA_BITS,
+            max_rsa_bits: limits.key_bits(),
+        },
         msg,
         bodies: BodyCache::default(),
     };
@@ -130,11 +139,11 @@ pub(crate) fn check(v: &Verifier, msg: &RawMessage<'_>) -> ArcReport {
         report.detail = format!("broken chain: {p}");
         return report;
     }
-    if sets.len() > v.limits.max_arc_sets as usize {
+    if sets.len() > limits.max_arc_sets as usize {
         report.detail = format!(
             "not checked: {} ARC sets, over the max-arc-sets cap of {} (raise it with --max-arc-sets)",
             sets.len(),
-            v.limits.max_arc_sets
+            limits.max_arc_sets
         );
         return report;
     }
@@ -181,7 +190,8 @@ fn structure(sets: &BTreeMap<u32, SetFields>) -> Result<(), String> {
 }
 
 struct Chain<'v, 'a, 'm> {
-    v: &'v Verifier,
+    resolver: &'v Resolver,
+    policy: KeyPolicy,
     msg: &'a RawMessage<'m>,
     bodies: BodyCache,
 }
@@ -306,16 +316,16 @@ impl Chain<'_, '_, '_> {
         };
         let mut data = Vec::new();
         for (k, &(aar, ams, s)) in sets.iter().enumerate() {
-            crate::canon::header(Canon::Relaxed, &self.msg.headers[aar], &mut data);
-            crate::canon::header(Canon::Relaxed, &self.msg.headers[ams], &mut data);
+            crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[aar], &mut data);
+            crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[ams], &mut data);
             if k + 1 < sets.len() {
-                crate::canon::header(Canon::Relaxed, &self.msg.headers[s], &mut data);
+                crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[s], &mut data);
             }
         }
         let b_span = tags::get(&sig.tags, "b")
             .map(|t| t.span.clone())
             .unwrap_or(0..0);
-        crate::canon::signature_header(Canon::Relaxed, &h, b_span, &mut data);
+        crate::dkim::canon::signature_header(Canon::Relaxed, &h, b_span, &mut data);
         let digest = crate::crypto::hash(sig.algorithm.hash(), &data);
         let (result, detail, key) = self.crypto(&sig, &digest);
         rep.key = key.as_deref().and_then(key_report);
@@ -331,9 +341,9 @@ impl Chain<'_, '_, '_> {
         digest: &[u8],
     ) -> (SignatureResult, String, Option<Arc<ArchivedKey>>) {
         let name = keys::record_name(&sig.domain, &sig.selector);
-        let (candidates, temp, _rotated) = self.v.candidates(&sig.domain, &sig.selector);
-        if candidates.is_empty() {
-            return match temp {
+        let found = self.resolver.candidates(&sig.domain, &sig.selector);
+        if found.keys.is_empty() {
+            return match found.temperror {
                 Some(w) => (
                     SignatureResult::Temperror,
                     format!("key lookup failed temporarily: {w}"),
@@ -346,45 +356,31 @@ impl Chain<'_, '_, '_> {
                 ),
             };
         }
-        let mut outcome = None;
-        for key in &candidates {
-            match usable(sig, key) {
-                Err((r, why)) => {
-                    outcome.get_or_insert((r, why, Some(key.clone())));
-                }
-                Ok(pk) if pk.key_type() == "rsa" && pk.bits < MIN_RSA_BITS => {
-                    outcome.get_or_insert((
-                        SignatureResult::Unsupported,
-                        format!(
-                            "RSA key of {} bits is below the {MIN_RSA_BITS} bits RFC 8301 requires",
-                            pk.bits
-                        ),
-                        Some(key.clone()),
-                    ));
-                }
-                Ok(pk) => {
-                    if pk.verify(sig.algorithm.hash(), digest, &sig.signature) {
-                        return (
-                            SignatureResult::Pass,
-                            format!("verifies with {name}"),
-                            Some(key.clone()),
-                        );
-                    }
-                    outcome = Some((
-                        SignatureResult::BadSignature,
-                        format!("does not verify with {name}"),
-                        Some(key.clone()),
-                    ));
-                }
-            }
+        let outcome = verify_with_keys(sig, &found.keys, digest, &self.policy);
+        if let Some(k) = outcome.verified {
+            return (
+                SignatureResult::Pass,
+                format!("verifies with {name}"),
+                Some(k),
+            );
         }
-        outcome.unwrap_or((SignatureResult::NoKey, "no usable key".into(), None))
+        if let Some(k) = outcome.failed.last() {
+            return (
+                SignatureResult::BadSignature,
+                format!("does not verify with {name}"),
+                Some(k.clone()),
+            );
+        }
+        match outcome.problems.into_iter().next() {
+            Some((r, why, k)) => (r, why, Some(k)),
+            None => (SignatureResult::NoKey, "no usable key".into(), None),
+        }
     }
 }
 
 /// `d=`, `s=`, `a=` as far as they can be read.
 fn sig_hints(value: &[u8]) -> ArcSignatureReport {
-    let h = crate::signature::hints(value);
+    let h = crate::dkim::signature::hints(value);
     ArcSignatureReport {
         domain: h.domain,
         selector: h.selector,

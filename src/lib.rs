@@ -23,9 +23,9 @@
 mod analysis;
 pub mod arc;
 pub mod batch;
-pub mod canon;
 mod clock;
 pub mod crypto;
+pub mod dkim;
 pub mod forensics;
 pub mod input;
 pub mod keys;
@@ -33,12 +33,9 @@ pub mod limits;
 pub mod message;
 pub mod recover;
 pub mod render;
-pub mod repair;
 pub mod report;
 #[cfg(feature = "serve")]
 pub mod serve;
-mod sigcheck;
-pub mod signature;
 pub mod summary;
 pub mod tags;
 mod timewindow;
@@ -46,6 +43,7 @@ mod util;
 mod verify;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use dkim::{canon, repair, signature};
 pub use limits::Limits;
 pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
 pub use util::parse_date;

@@ -21,9 +21,9 @@
 mod math;
 
 use crate::crypto::PublicKey;
+use crate::dkim::signature::{Algorithm, DkimSignature, HashAlg};
 use crate::keys::{ArchiveRecord, ArchivedKey, KeyArchive, Origin, Provenance};
 use crate::message::{self, RawMessage};
-use crate::signature::{Algorithm, DkimSignature, HashAlg};
 use crate::util::rfc3339;
 use std::collections::BTreeMap;
 
@@ -330,9 +330,9 @@ fn collect(inputs: &[Input<'_>]) -> Collected {
                 && let Some(&ff) = sig_fields(fx).get(n)
                 && let Ok(fs) = DkimSignature::parse(fx.headers[ff].value)
             {
-                digests.push((crate::sigcheck::header_hash(fx, ff, &fs).0, true));
+                digests.push((crate::dkim::check::header_hash(fx, ff, &fs).0, true));
             }
-            let original = crate::sigcheck::header_hash(&msg, field, &sig).0;
+            let original = crate::dkim::check::header_hash(&msg, field, &sig).0;
             if !digests.iter().any(|(d, _)| *d == original) {
                 digests.push((original, false));
             }

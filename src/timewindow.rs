@@ -12,10 +12,10 @@
 //! The archive's first/last sighting of the key is reported beside the window,
 //! not as a bound: a key is usually in use before anyone archives it.
 
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::TimeWindow;
 use crate::util::rfc3339;
-use crate::verify::SigCheck;
 
 /// The window for the deciding signature `c`, if its header signature verified.
 pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<TimeWindow> {

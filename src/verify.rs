@@ -2,14 +2,13 @@
 //! sources, header signature and body hash separately, and builds a report.
 
 use crate::clock::{Clock, SystemClock};
-use crate::keys::{self, ArchivedKey, KeySource, Lookup};
+use crate::dkim::check::{Checker, SigCheck};
+use crate::dkim::repair::{self, RepairKind};
+use crate::dkim::signature::{Canon, DkimSignature};
+use crate::keys::{self, KeySource, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
-use crate::repair::RepairKind;
 use crate::report::{Repair, Report, SignatureResult};
-use crate::sigcheck::{BodyCache, header_hash, usable};
-use crate::signature::{Canon, DkimSignature, SignatureError, SignatureHints};
-use std::sync::Arc;
 
 /// Most transformations combined in one repair attempt.
 const MAX_REPAIRS: usize = 3;
@@ -26,7 +25,7 @@ struct Repaired {
 
 /// Verifies messages. Cheap to share between threads.
 pub struct Verifier {
-    sources: Vec<Box<dyn KeySource>>,
+    resolver: Resolver,
     clock: Box<dyn Clock>,
     pub(crate) limits: Limits,
 }
@@ -81,31 +80,11 @@ impl VerifierBuilder {
         }
         self.sources.append(&mut self.live);
         Verifier {
-            sources: self.sources,
+            resolver: Resolver::new(self.sources),
             clock: self.clock,
             limits: self.limits,
         }
     }
-}
-
-/// The outcome of checking one DKIM-Signature field (internal).
-pub(crate) struct SigCheck {
-    pub index: usize,
-    /// Index of the DKIM-Signature field among the message's header fields.
-    pub field: usize,
-    pub sig: Result<DkimSignature, SignatureError>,
-    pub hints: SignatureHints,
-    pub result: SignatureResult,
-    pub detail: String,
-    pub header_valid: Option<bool>,
-    pub body_matches: Option<bool>,
-    pub key: Option<Arc<ArchivedKey>>,
-    pub keys_tried: usize,
-    /// Set when live DNS now publishes a key the archives do not hold.
-    pub key_rotated: Option<String>,
-    pub canonical_body_len: Option<u64>,
-    /// Indices into the message's header list covered by this signature.
-    pub covered: Vec<usize>,
 }
 
 impl Verifier {
@@ -122,7 +101,22 @@ impl Verifier {
 
     /// Names of the key sources, in the order consulted.
     pub fn source_names(&self) -> Vec<String> {
-        self.sources.iter().map(|s| s.name()).collect()
+        self.resolver.source_names()
+    }
+
+    /// The key sources, in the order consulted.
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Checks DKIM signatures against this verifier's keys and caps, with
+    /// claims of time judged against `now`.
+    fn checker(&self, now: i64) -> Checker<'_> {
+        Checker {
+            resolver: &self.resolver,
+            limits: &self.limits,
+            now,
+        }
     }
 
     /// The caps this verifier applies.
@@ -142,7 +136,7 @@ impl Verifier {
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
         let mut report = self.verify_dkim(source, &msg);
-        crate::arc::attach(self, &msg, &mut report);
+        crate::arc::attach(&self.resolver, &self.limits, &msg, &mut report);
         report
     }
 
@@ -150,7 +144,7 @@ impl Verifier {
     fn verify_dkim(&self, source: &str, msg: &RawMessage<'_>) -> Report {
         let bytes = msg.bytes;
         let now = self.clock.now();
-        let checks = self.check_all(msg);
+        let checks = self.checker(now).check_all(msg);
         let verdict = crate::analysis::verdict_of(msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
@@ -219,7 +213,7 @@ impl Verifier {
     /// computed here; the caller builds the one report that is kept.
     fn try_repairs(&self, bytes: &[u8], allowed: &[RepairKind]) -> Option<Repaired> {
         let mut best: Option<Repaired> = None;
-        for mut plan in crate::repair::plans_for(bytes, MAX_REPAIRS, allowed)
+        for mut plan in repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
             .take(MAX_REPAIR_PLANS)
         {
@@ -235,11 +229,11 @@ impl Verifier {
                     RepairKind::FinalNewline,
                 );
             }
-            let fixed = crate::repair::apply_all(bytes, &plan);
+            let fixed = repair::apply_all(bytes, &plan);
             let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
                 continue;
             };
-            let checks = self.check_all(&fixed_msg);
+            let checks = self.checker(self.clock.now()).check_all(&fixed_msg);
             let verdict = crate::analysis::verdict_of(&fixed_msg, &checks);
             if best.as_ref().is_none_or(|b| verdict < b.verdict) {
                 best = Some(Repaired {
@@ -252,269 +246,4 @@ impl Verifier {
         }
         best
     }
-
-    fn check_all(&self, msg: &RawMessage<'_>) -> Vec<SigCheck> {
-        let mut bodies = BodyCache::default();
-        msg.headers
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.is("DKIM-Signature"))
-            .enumerate()
-            .map(|(n, (field, _))| self.check_one(msg, n + 1, field, &mut bodies))
-            .collect()
-    }
-
-    fn check_one(
-        &self,
-        msg: &RawMessage<'_>,
-        index: usize,
-        field: usize,
-        bodies: &mut BodyCache,
-    ) -> SigCheck {
-        let value = msg.headers[field].value;
-        let mut check = SigCheck {
-            index,
-            field,
-
-            sig: DkimSignature::parse(value),
-            hints: crate::signature::hints(value),
-            result: SignatureResult::Malformed,
-            detail: String::new(),
-            header_valid: None,
-            body_matches: None,
-            key: None,
-            keys_tried: 0,
-            key_rotated: None,
-            canonical_body_len: None,
-            covered: Vec::new(),
-        };
-        if index > self.limits.max_signatures {
-            let why = format!(
-                "not checked: signature {index} is over the max-signatures cap of {} per message (raise it with --max-signatures)",
-                self.limits.max_signatures
-            );
-            check.sig = Err(SignatureError::Malformed(why.clone()));
-            check.detail = why;
-            return check;
-        }
-        let sig = match &check.sig {
-            Ok(s) => s.clone(),
-            Err(e) => {
-                check.result = match e {
-                    SignatureError::Malformed(_) => SignatureResult::Malformed,
-                    SignatureError::Unsupported(_) => SignatureResult::Unsupported,
-                };
-                check.detail = e.to_string();
-                return check;
-            }
-        };
-        if !msg.fields("From").any(|f| f.text().contains('@')) {
-            check.result = SignatureResult::Malformed;
-            check.detail = if msg.count("From") == 0 {
-                "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into()
-            } else {
-                "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
-            };
-            return check;
-        }
-        if !bodies.has(&sig) && bodies.len() >= self.limits.max_body_hashes {
-            check.detail = format!(
-                "not checked: this signature needs a body hash (l=, c=, a= combination) beyond the max-body-hashes cap of {} different ones per message (raise it with --max-body-hashes)",
-                self.limits.max_body_hashes
-            );
-            return check;
-        }
-        // Body hash: always computed, whatever the key lookup says.
-        let (body_hash, canon_len) = bodies.get(msg.body(), &sig);
-        check.body_matches = Some(body_hash == sig.body_hash);
-        check.canonical_body_len = Some(canon_len);
-        let (header_digest, covered) = header_hash(msg, field, &sig);
-        check.covered = covered;
-
-        let (candidates, temp, rotated) = self.candidates(&sig.domain, &sig.selector);
-        check.keys_tried = candidates.len();
-        check.key_rotated = rotated;
-        if candidates.is_empty() {
-            (check.result, check.detail) = match temp {
-                Some(why) => (
-                    SignatureResult::Temperror,
-                    format!("key lookup failed temporarily: {why}"),
-                ),
-                None => (
-                    SignatureResult::NoKey,
-                    format!(
-                        "no key for {} in any source",
-                        keys::record_name(&sig.domain, &sig.selector)
-                    ),
-                ),
-            };
-            return check;
-        }
-        let mut problems: Vec<(SignatureResult, String)> = Vec::new();
-        for key in &candidates {
-            match usable(&sig, key) {
-                Err(p) => problems.push(p),
-                Ok(pk) if pk.key_type() == "rsa" && pk.bits > self.limits.key_bits() => {
-                    problems.push((
-                        SignatureResult::Malformed,
-                        format!(
-                            "RSA key of {} bits is over the max-key-bits cap of {} (raise it with --max-key-bits)",
-                            pk.bits,
-                            self.limits.key_bits()
-                        ),
-                    ));
-                }
-                Ok(pk) => {
-                    let ok = pk.verify(sig.algorithm.hash(), &header_digest, &sig.signature);
-                    if ok {
-                        check.key = Some(key.clone());
-                        check.header_valid = Some(true);
-                        break;
-                    }
-                    problems.push((SignatureResult::BadSignature, String::new()));
-                    if check.key.is_none() {
-                        check.key = Some(key.clone());
-                    }
-                }
-            }
-        }
-        let body_ok = check.body_matches == Some(true);
-        if let Some(why) = unusable_claims(&sig, canon_len, self.clock.now()) {
-            if problems
-                .iter()
-                .any(|(r, _)| *r == SignatureResult::BadSignature)
-                && check.header_valid.is_none()
-            {
-                check.header_valid = Some(false);
-            }
-            check.result = SignatureResult::Malformed;
-            check.detail = format!(
-                "{why}; header signature {}",
-                if check.header_valid == Some(true) {
-                    "verifies"
-                } else {
-                    "does not verify"
-                }
-            );
-            return check;
-        }
-        if check.header_valid == Some(true) {
-            (check.result, check.detail) = if body_ok {
-                (
-                    SignatureResult::Pass,
-                    "header signature and body hash verify".into(),
-                )
-            } else {
-                (
-                    SignatureResult::BodyHashMismatch,
-                    "header signature verifies; the body hash does not match (body changed after signing)".into(),
-                )
-            };
-            return check;
-        }
-        if problems
-            .iter()
-            .any(|(r, _)| *r == SignatureResult::BadSignature)
-        {
-            check.header_valid = Some(false);
-            check.result = SignatureResult::BadSignature;
-            check.detail = format!(
-                "header signature does not verify with {} ({}); body hash {}",
-                if candidates.len() == 1 {
-                    "the key".to_string()
-                } else {
-                    format!("any of {} keys", candidates.len())
-                },
-                keys::record_name(&sig.domain, &sig.selector),
-                if body_ok {
-                    "matches"
-                } else {
-                    "does not match either"
-                }
-            );
-            return check;
-        }
-        // No usable key: report the most telling problem.
-        let order = [
-            SignatureResult::KeyRevoked,
-            SignatureResult::Unsupported,
-            SignatureResult::Malformed,
-        ];
-        let (result, detail) = order
-            .iter()
-            .find_map(|r| problems.iter().find(|(p, _)| p == r))
-            .cloned()
-            .unwrap_or((SignatureResult::Malformed, "no usable key".into()));
-        check.result = result;
-        check.detail = detail;
-        check
-    }
-
-    /// Candidate keys from every source in order (deduplicated by
-    /// fingerprint), the first temporary failure if any, and a note when a
-    /// live source publishes a key that the archives do not hold.
-    pub(crate) fn candidates(
-        &self,
-        domain: &str,
-        selector: &str,
-    ) -> (Vec<Arc<ArchivedKey>>, Option<String>, Option<String>) {
-        let mut out: Vec<Arc<ArchivedKey>> = Vec::new();
-        let mut temp = None;
-        let (mut archived, mut live) = (Vec::new(), Vec::new());
-        for s in &self.sources {
-            match s.lookup(domain, selector) {
-                Lookup::Found(keys) => {
-                    for k in keys {
-                        let fp = k.sha256().unwrap_or("(no usable key)").to_string();
-                        if s.is_live() {
-                            live.push(fp);
-                        } else {
-                            archived.push(fp);
-                        }
-                        let dup = k.sha256().is_some()
-                            && out
-                                .iter()
-                                .any(|o| o.sha256() == k.sha256() && o.record == k.record);
-                        if !dup {
-                            out.push(k);
-                        }
-                    }
-                }
-                Lookup::NotFound => {}
-                Lookup::TempFail(why) => {
-                    temp.get_or_insert(why);
-                }
-            }
-        }
-        let fresh: Vec<&String> = live.iter().filter(|fp| !archived.contains(fp)).collect();
-        let rotated = (!archived.is_empty() && !fresh.is_empty()).then(|| {
-            format!(
-                "{} now publishes a key the archives do not hold (sha256 {}); archived key(s): {}. The selector was rotated (or re-used) since the archived key was seen",
-                keys::record_name(domain, selector),
-                fresh.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                archived.join(", ")
-            )
-        });
-        (out, temp, rotated)
-    }
-}
-
-/// Claims in a signature that make it unusable whatever the maths says
-/// (RFC 6376 3.5): an `l=` longer than the body (the body was cut after
-/// signing, so no length of it is signed as claimed) and a `t=` more than a
-/// day after "now" (a signature cannot have been made in the future).
-fn unusable_claims(sig: &DkimSignature, canonical_len: u64, now: i64) -> Option<String> {
-    if let Some(l) = sig.body_length.filter(|l| *l > canonical_len) {
-        return Some(format!(
-            "l={l} is longer than the body ({canonical_len} canonical bytes): the body was truncated after signing"
-        ));
-    }
-    if let Some(t) = sig.timestamp.filter(|t| *t > now + 86_400) {
-        return Some(format!(
-            "t= {} lies in the future of the verification time {}",
-            crate::util::rfc3339(t),
-            crate::util::rfc3339(now)
-        ));
-    }
-    None
 }

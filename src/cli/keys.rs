@@ -427,7 +427,7 @@ fn fetch(a: FetchArgs) -> Result<Status, CliError> {
         for item in mailproof::input::Messages::new(planned, |_: &str| true) {
             match &item.bytes {
                 Ok(b) => {
-                    for p in mailproof::keys::signature_selectors(b) {
+                    for p in mailproof::dkim::signature_selectors(b) {
                         if !pairs.contains(&p) {
                             pairs.push(p);
                         }

@@ -11,11 +11,11 @@
 
 use super::finding;
 use super::received::{is_domain_name, strip_comments};
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::util::org_domain;
-use crate::verify::SigCheck;
 
 /// Parses and compares every recorded `dkim=` result.
 pub(crate) fn build(

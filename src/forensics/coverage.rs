@@ -7,10 +7,10 @@
 //! `not_covered` otherwise. The coverage findings come from this one model.
 
 use super::finding;
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{BodyCoverage, Coverage, HeaderCoverage, PartCoverage};
 use crate::report::{Finding, Severity, SignatureResult};
-use crate::verify::SigCheck;
 use mail_parser::MimeHeaders;
 
 /// Headers a reader sees, in display order.

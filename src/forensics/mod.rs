@@ -21,9 +21,9 @@ pub use crate::report::forensics::{
     TimelineEntry,
 };
 
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::{Finding, Severity};
-use crate::verify::SigCheck;
 
 /// Runs every forensic check and appends its findings.
 pub(crate) fn analyze(

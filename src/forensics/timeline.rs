@@ -7,11 +7,11 @@
 //! `implausible_timezone`, `slow_hop`.
 
 use super::finding;
+use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, TimelineEntry};
 use crate::report::{Finding, Severity};
 use crate::util::rfc3339;
-use crate::verify::SigCheck;
 
 /// Clock skew tolerated between hops, in seconds.
 const SKEW: i64 = 15 * 60;

@@ -4,8 +4,8 @@
 //! computed without building the canonical body in memory, while counting the
 //! full canonical length (needed to say how much content lies past `l=`).
 
+use crate::dkim::signature::Canon;
 use crate::message::HeaderField;
-use crate::signature::Canon;
 
 pub use crate::crypto::Sink;
 

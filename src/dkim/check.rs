@@ -1,0 +1,465 @@
+//! Checking DKIM signatures (RFC 6376 6.1): for each DKIM-Signature field,
+//! the body hash and the header signature, each checked on its own, against
+//! every candidate key of its selector. The helpers here (covered headers
+//! and their hash, cached body hashes, key-record restrictions, the
+//! key-verification loop) are shared with ARC sets (RFC 8617).
+
+use super::canon;
+use super::signature::{Canon, DkimSignature, HashAlg, SignatureError, SignatureHints};
+use crate::crypto::Hasher;
+use crate::keys::{self, ArchivedKey, Resolver};
+use crate::limits::Limits;
+use crate::message::RawMessage;
+use crate::report::SignatureResult;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The outcome of checking one DKIM-Signature field (internal).
+pub(crate) struct SigCheck {
+    pub index: usize,
+    /// Index of the DKIM-Signature field among the message's header fields.
+    pub field: usize,
+    pub sig: Result<DkimSignature, SignatureError>,
+    pub hints: SignatureHints,
+    pub result: SignatureResult,
+    pub detail: String,
+    pub header_valid: Option<bool>,
+    pub body_matches: Option<bool>,
+    pub key: Option<Arc<ArchivedKey>>,
+    pub keys_tried: usize,
+    /// Set when live DNS now publishes a key the archives do not hold.
+    pub key_rotated: Option<String>,
+    pub canonical_body_len: Option<u64>,
+    /// Indices into the message's header list covered by this signature.
+    pub covered: Vec<usize>,
+}
+
+/// Checks the key record's restrictions against the signature.
+pub(crate) fn usable<'k>(
+    sig: &DkimSignature,
+    key: &'k ArchivedKey,
+) -> Result<&'k crate::crypto::PublicKey, (SignatureResult, String)> {
+    let rec = key.parsed.as_ref().map_err(|e| {
+        let r = match e {
+            keys::RecordError::KeyType(_) => SignatureResult::Unsupported,
+            _ => SignatureResult::Malformed,
+        };
+        (r, format!("key record unusable: {e}"))
+    })?;
+    if rec.key_type != sig.algorithm.key_type() {
+        return Err((
+            SignatureResult::Unsupported,
+            format!(
+                "key type k={} does not match a={}",
+                rec.key_type,
+                sig.algorithm.name()
+            ),
+        ));
+    }
+    let Some(pk) = rec.key.as_ref() else {
+        return Err((
+            SignatureResult::KeyRevoked,
+            "the key record has an empty p= (key revoked)".into(),
+        ));
+    };
+    if let Some(h) = &rec.hashes
+        && !h.iter().any(|x| x == sig.algorithm.hash().name())
+    {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record h={} does not allow {}",
+                h.join(":"),
+                sig.algorithm.hash().name()
+            ),
+        ));
+    }
+    if !rec.services.iter().any(|s| s == "*" || s == "email") {
+        return Err((
+            SignatureResult::Malformed,
+            format!("key record s={} is not for email", rec.services.join(":")),
+        ));
+    }
+    if rec.has_flag("s") && sig.identity_domain() != sig.domain {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record t=s forbids the subdomain identity i={} for d={}",
+                sig.identity, sig.domain
+            ),
+        ));
+    }
+    let local = sig.identity.rsplit_once('@').map_or("", |(l, _)| l);
+    if !rec.allows_local_part(local) {
+        return Err((
+            SignatureResult::Malformed,
+            format!(
+                "key record g={} does not allow the identity i={} (RFC 4871 granularity: the domain restricted this key to other senders)",
+                rec.granularity.as_deref().unwrap_or(""),
+                sig.identity
+            ),
+        ));
+    }
+    Ok(pk)
+}
+
+/// Hash of the signed header fields plus the signature field, and the
+/// indices of the fields it covered (bottom-most instances first, RFC 6376 5.4.2).
+pub(crate) fn header_hash(
+    msg: &RawMessage<'_>,
+    sig_field: usize,
+    sig: &DkimSignature,
+) -> (Vec<u8>, Vec<usize>) {
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, h) in msg.headers.iter().enumerate() {
+        if i != sig_field {
+            by_name
+                .entry(String::from_utf8_lossy(h.name).to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut data = Vec::with_capacity(1024);
+    let mut covered = Vec::new();
+    for name in &sig.signed_headers {
+        if let Some(i) = by_name
+            .get_mut(&name.to_ascii_lowercase())
+            .and_then(Vec::pop)
+        {
+            canon::header(sig.header_canon, &msg.headers[i], &mut data);
+            covered.push(i);
+        }
+    }
+    let b_span = crate::tags::get(&sig.tags, "b")
+        .map(|t| t.span.clone())
+        .unwrap_or(0..0);
+    canon::signature_header(sig.header_canon, &msg.headers[sig_field], b_span, &mut data);
+    (crate::crypto::hash(sig.algorithm.hash(), &data), covered)
+}
+
+/// Body hashes already computed for this message, by (canon, hash, l=).
+#[derive(Default)]
+pub(crate) struct BodyCache(Vec<(BodyKey, Vec<u8>, u64)>);
+
+/// What a body hash depends on: canonicalization, hash and `l=`.
+type BodyKey = (Canon, HashAlg, Option<u64>);
+
+impl BodyCache {
+    /// Whether the body hash `sig` needs is already computed.
+    pub(crate) fn has(&self, sig: &DkimSignature) -> bool {
+        let k = (sig.body_canon, sig.algorithm.hash(), sig.body_length);
+        self.0.iter().any(|(key, _, _)| *key == k)
+    }
+
+    /// How many different body hashes are computed.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn get(&mut self, body: &[u8], sig: &DkimSignature) -> (Vec<u8>, u64) {
+        let k = (sig.body_canon, sig.algorithm.hash(), sig.body_length);
+        if let Some((_, h, n)) = self.0.iter().find(|(key, _, _)| *key == k) {
+            return (h.clone(), *n);
+        }
+        let mut hasher = Hasher::new(k.1, k.2);
+        canon::body(k.0, body, &mut hasher);
+        let n = hasher.offered;
+        let h = hasher.finish();
+        self.0.push((k, h.clone(), n));
+        (h, n)
+    }
+}
+
+/// The RSA key sizes a check accepts, in bits. DKIM checks keys of any size
+/// (a weak key gives `weak_signature`, RFC 8301 3.2 notwithstanding, because
+/// a reader must learn that the maths holds and proves little); ARC follows
+/// RFC 8301 and refuses keys under 1024 bits. Both refuse keys over the
+/// `--max-key-bits` cap ([`Limits::key_bits`]).
+pub(crate) struct KeyPolicy {
+    /// Smallest RSA key accepted.
+    pub min_rsa_bits: usize,
+    /// Largest RSA key accepted.
+    pub max_rsa_bits: usize,
+}
+
+/// What the candidate keys of a selector said about one header digest.
+#[derive(Default)]
+pub(crate) struct KeyOutcome {
+    /// The key that verified the signature, if one did.
+    pub verified: Option<Arc<ArchivedKey>>,
+    /// Usable keys whose maths did not verify, in candidate order.
+    pub failed: Vec<Arc<ArchivedKey>>,
+    /// Keys that could not be used, with the result and reason, in
+    /// candidate order.
+    pub problems: Vec<(SignatureResult, String, Arc<ArchivedKey>)>,
+}
+
+/// Tries every candidate key on `digest` (the one key-verification loop of
+/// DKIM and ARC), stopping at the first that verifies.
+pub(crate) fn verify_with_keys(
+    sig: &DkimSignature,
+    candidates: &[Arc<ArchivedKey>],
+    digest: &[u8],
+    policy: &KeyPolicy,
+) -> KeyOutcome {
+    let mut out = KeyOutcome::default();
+    for key in candidates {
+        match usable(sig, key) {
+            Err((r, why)) => out.problems.push((r, why, key.clone())),
+            Ok(pk) if pk.key_type() == "rsa" && pk.bits < policy.min_rsa_bits => {
+                out.problems.push((
+                    SignatureResult::Unsupported,
+                    format!(
+                        "RSA key of {} bits is below the {} bits RFC 8301 requires",
+                        pk.bits, policy.min_rsa_bits
+                    ),
+                    key.clone(),
+                ));
+            }
+            Ok(pk) if pk.key_type() == "rsa" && pk.bits > policy.max_rsa_bits => {
+                out.problems.push((
+                    SignatureResult::Malformed,
+                    format!(
+                        "RSA key of {} bits is over the max-key-bits cap of {} (raise it with --max-key-bits)",
+                        pk.bits, policy.max_rsa_bits
+                    ),
+                    key.clone(),
+                ));
+            }
+            Ok(pk) => {
+                if pk.verify(sig.algorithm.hash(), digest, &sig.signature) {
+                    out.verified = Some(key.clone());
+                    break;
+                }
+                out.failed.push(key.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Checks every DKIM-Signature field of a message against the keys of a
+/// [`Resolver`], within [`Limits`], judging claims of time against `now`
+/// (Unix seconds).
+pub(crate) struct Checker<'a> {
+    /// Where keys come from.
+    pub resolver: &'a Resolver,
+    /// Caps on signatures, body hashes and key sizes.
+    pub limits: &'a Limits,
+    /// The verification time, Unix seconds.
+    pub now: i64,
+}
+
+impl Checker<'_> {
+    pub(crate) fn check_all(&self, msg: &RawMessage<'_>) -> Vec<SigCheck> {
+        let mut bodies = BodyCache::default();
+        msg.headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.is("DKIM-Signature"))
+            .enumerate()
+            .map(|(n, (field, _))| self.check_one(msg, n + 1, field, &mut bodies))
+            .collect()
+    }
+
+    fn check_one(
+        &self,
+        msg: &RawMessage<'_>,
+        index: usize,
+        field: usize,
+        bodies: &mut BodyCache,
+    ) -> SigCheck {
+        let value = msg.headers[field].value;
+        let mut check = SigCheck {
+            index,
+            field,
+
+            sig: DkimSignature::parse(value),
+            hints: super::signature::hints(value),
+            result: SignatureResult::Malformed,
+            detail: String::new(),
+            header_valid: None,
+            body_matches: None,
+            key: None,
+            keys_tried: 0,
+            key_rotated: None,
+            canonical_body_len: None,
+            covered: Vec::new(),
+        };
+        if index > self.limits.max_signatures {
+            let why = format!(
+                "not checked: signature {index} is over the max-signatures cap of {} per message (raise it with --max-signatures)",
+                self.limits.max_signatures
+            );
+            check.sig = Err(SignatureError::Malformed(why.clone()));
+            check.detail = why;
+            return check;
+        }
+        let sig = match &check.sig {
+            Ok(s) => s.clone(),
+            Err(e) => {
+                check.result = match e {
+                    SignatureError::Malformed(_) => SignatureResult::Malformed,
+                    SignatureError::Unsupported(_) => SignatureResult::Unsupported,
+                };
+                check.detail = e.to_string();
+                return check;
+            }
+        };
+        if !msg.fields("From").any(|f| f.text().contains('@')) {
+            check.result = SignatureResult::Malformed;
+            check.detail = if msg.count("From") == 0 {
+                "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into()
+            } else {
+                "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
+            };
+            return check;
+        }
+        if !bodies.has(&sig) && bodies.len() >= self.limits.max_body_hashes {
+            check.detail = format!(
+                "not checked: this signature needs a body hash (l=, c=, a= combination) beyond the max-body-hashes cap of {} different ones per message (raise it with --max-body-hashes)",
+                self.limits.max_body_hashes
+            );
+            return check;
+        }
+        // Body hash: always computed, whatever the key lookup says.
+        let (body_hash, canon_len) = bodies.get(msg.body(), &sig);
+        check.body_matches = Some(body_hash == sig.body_hash);
+        check.canonical_body_len = Some(canon_len);
+        let (header_digest, covered) = header_hash(msg, field, &sig);
+        check.covered = covered;
+
+        let found = self.resolver.candidates(&sig.domain, &sig.selector);
+        let candidates = found.keys;
+        check.keys_tried = candidates.len();
+        check.key_rotated = found.rotated;
+        if candidates.is_empty() {
+            (check.result, check.detail) = match found.temperror {
+                Some(why) => (
+                    SignatureResult::Temperror,
+                    format!("key lookup failed temporarily: {why}"),
+                ),
+                None => (
+                    SignatureResult::NoKey,
+                    format!(
+                        "no key for {} in any source",
+                        keys::record_name(&sig.domain, &sig.selector)
+                    ),
+                ),
+            };
+            return check;
+        }
+        let policy = KeyPolicy {
+            min_rsa_bits: 0,
+            max_rsa_bits: self.limits.key_bits(),
+        };
+        let outcome = verify_with_keys(&sig, &candidates, &header_digest, &policy);
+        if let Some(k) = &outcome.verified {
+            check.key = Some(k.clone());
+            check.header_valid = Some(true);
+        } else if let Some(k) = outcome.failed.first() {
+            check.key = Some(k.clone());
+        }
+        let problems: Vec<(SignatureResult, String)> = outcome
+            .problems
+            .iter()
+            .map(|(r, why, _)| (*r, why.clone()))
+            .chain(
+                outcome
+                    .failed
+                    .iter()
+                    .map(|_| (SignatureResult::BadSignature, String::new())),
+            )
+            .collect();
+        let body_ok = check.body_matches == Some(true);
+        if let Some(why) = unusable_claims(&sig, canon_len, self.now) {
+            if problems
+                .iter()
+                .any(|(r, _)| *r == SignatureResult::BadSignature)
+                && check.header_valid.is_none()
+            {
+                check.header_valid = Some(false);
+            }
+            check.result = SignatureResult::Malformed;
+            check.detail = format!(
+                "{why}; header signature {}",
+                if check.header_valid == Some(true) {
+                    "verifies"
+                } else {
+                    "does not verify"
+                }
+            );
+            return check;
+        }
+        if check.header_valid == Some(true) {
+            (check.result, check.detail) = if body_ok {
+                (
+                    SignatureResult::Pass,
+                    "header signature and body hash verify".into(),
+                )
+            } else {
+                (
+                    SignatureResult::BodyHashMismatch,
+                    "header signature verifies; the body hash does not match (body changed after signing)".into(),
+                )
+            };
+            return check;
+        }
+        if problems
+            .iter()
+            .any(|(r, _)| *r == SignatureResult::BadSignature)
+        {
+            check.header_valid = Some(false);
+            check.result = SignatureResult::BadSignature;
+            check.detail = format!(
+                "header signature does not verify with {} ({}); body hash {}",
+                if candidates.len() == 1 {
+                    "the key".to_string()
+                } else {
+                    format!("any of {} keys", candidates.len())
+                },
+                keys::record_name(&sig.domain, &sig.selector),
+                if body_ok {
+                    "matches"
+                } else {
+                    "does not match either"
+                }
+            );
+            return check;
+        }
+        // No usable key: report the most telling problem.
+        let order = [
+            SignatureResult::KeyRevoked,
+            SignatureResult::Unsupported,
+            SignatureResult::Malformed,
+        ];
+        let (result, detail) = order
+            .iter()
+            .find_map(|r| problems.iter().find(|(p, _)| p == r))
+            .cloned()
+            .unwrap_or((SignatureResult::Malformed, "no usable key".into()));
+        check.result = result;
+        check.detail = detail;
+        check
+    }
+}
+
+/// Claims in a signature that make it unusable whatever the maths says
+/// (RFC 6376 3.5): an `l=` longer than the body (the body was cut after
+/// signing, so no length of it is signed as claimed) and a `t=` more than a
+/// day after "now" (a signature cannot have been made in the future).
+fn unusable_claims(sig: &DkimSignature, canonical_len: u64, now: i64) -> Option<String> {
+    if let Some(l) = sig.body_length.filter(|l| *l > canonical_len) {
+        return Some(format!(
+            "l={l} is longer than the body ({canonical_len} canonical bytes): the body was truncated after signing"
+        ));
+    }
+    if let Some(t) = sig.timestamp.filter(|t| *t > now + 86_400) {
+        return Some(format!(
+            "t= {} lies in the future of the verification time {}",
+            crate::util::rfc3339(t),
+            crate::util::rfc3339(now)
+        ));
+    }
+    None
+}
