@@ -21,23 +21,28 @@ pub struct KeyRecord {
     pub key: Option<PublicKey>,
 }
 
-/// Why a key record cannot be used.
+/// Why a key record cannot be used (RFC 6376 §3.6.1). The messages say what
+/// is wrong and what the record should hold instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
-    /// Tag-list syntax.
-    #[error("key record syntax: {0}")]
+    /// Tag-list syntax (RFC 6376 §3.2).
+    #[error("key record is not a valid tag list: {0}")]
     Syntax(String),
-    /// `v=` present but not `DKIM1`, or not first.
-    #[error("key record version {0:?} is not DKIM1")]
+    /// `v=` present with a value other than `DKIM1`.
+    #[error("key record v={0:?} is not a DKIM key record version (the only version is v=DKIM1)")]
     Version(String),
+    /// `v=DKIM1` present, but not as the first tag; the number is its
+    /// 1-based position.
+    #[error("key record has v=DKIM1 as tag {0}, but v= must be the first tag when present")]
+    VersionNotFirst(usize),
     /// `p=` missing.
-    #[error("key record has no p= tag")]
+    #[error("key record has no p= tag (the public key data)")]
     NoKey,
-    /// `p=` not base64.
-    #[error("key record p= is not valid base64")]
-    Base64,
+    /// `p=` not base64; the reason from the decoder.
+    #[error("key record p= is not valid base64: {0}")]
+    Base64(String),
     /// `k=` names a type this verifier does not know.
-    #[error("key type k={0:?} is not supported")]
+    #[error("key type k={0:?} is not supported (only k=rsa and k=ed25519 are)")]
     KeyType(String),
     /// Key bytes unusable.
     #[error("{0}")]
@@ -48,10 +53,13 @@ impl KeyRecord {
     /// Parses a TXT record (all strings already concatenated).
     pub fn parse(txt: &str) -> Result<Self, RecordError> {
         let tags = tags::parse(txt.as_bytes()).map_err(|e| RecordError::Syntax(e.to_string()))?;
-        if let Some(v) = tags::get(&tags, "v")
-            && (v.value != "DKIM1" || tags[0].name != "v")
-        {
-            return Err(RecordError::Version(v.value.clone()));
+        if let Some(pos) = tags.iter().position(|t| t.name == "v") {
+            if tags[pos].value != "DKIM1" {
+                return Err(RecordError::Version(tags[pos].value.clone()));
+            }
+            if pos != 0 {
+                return Err(RecordError::VersionNotFirst(pos + 1));
+            }
         }
         let list = |name: &str| {
             tags::get(&tags, name).map(|t| {
@@ -72,7 +80,7 @@ impl KeyRecord {
         } else {
             let der = base64::engine::general_purpose::STANDARD
                 .decode(&p)
-                .map_err(|_| RecordError::Base64)?;
+                .map_err(|e| RecordError::Base64(e.to_string()))?;
             Some(match key_type.as_str() {
                 "rsa" => PublicKey::rsa(&der)?,
                 "ed25519" => PublicKey::ed25519(&der)?,
@@ -118,22 +126,93 @@ impl KeyRecord {
 mod tests {
     use super::*;
 
+    const KEY512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAP8GA3mvMMWjkJ9CQTE5115ZuwHUwpKaK/34OjPx6sU4I8mK1fZaxFs+a6EjP6AIzRjY8BnUQqIdLBYjPG5GJW0CAwEAAQ==";
+
+    fn err(txt: &str) -> (RecordError, String) {
+        let e = KeyRecord::parse(txt).unwrap_err();
+        let s = e.to_string();
+        (e, s)
+    }
+
     #[test]
-    fn revoked_and_errors() {
+    fn revoked_flags_and_hashes() {
         let r = KeyRecord::parse("v=DKIM1; p=").unwrap();
         assert!(r.key.is_none());
-        assert_eq!(
-            KeyRecord::parse("v=DKIM2; p=").unwrap_err(),
-            RecordError::Version("DKIM2".into())
-        );
-        assert_eq!(KeyRecord::parse("k=rsa").unwrap_err(), RecordError::NoKey);
-        assert_eq!(KeyRecord::parse("p=!!!").unwrap_err(), RecordError::Base64);
-        assert!(matches!(
-            KeyRecord::parse("k=dsa; p=AAAA").unwrap_err(),
-            RecordError::KeyType(_)
-        ));
         let r = KeyRecord::parse("k=rsa; t=y:s; h=sha256; p=").unwrap();
         assert!(r.has_flag("s") && r.has_flag("y"));
         assert_eq!(r.hashes.unwrap(), ["sha256"]);
+        let r = KeyRecord::parse(&format!("v=DKIM1; k=rsa; p={KEY512}")).unwrap();
+        assert_eq!(r.key.unwrap().bits, 512);
+    }
+
+    #[test]
+    fn syntax_error_names_the_element() {
+        let (e, s) = err("v=DKIM1;p");
+        assert!(matches!(e, RecordError::Syntax(_)));
+        assert_eq!(
+            s,
+            "key record is not a valid tag list: tag list element \"p\" has no '='"
+        );
+    }
+
+    #[test]
+    fn wrong_version_names_the_value_and_the_right_one() {
+        let (e, s) = err("v=DKIM2; p=");
+        assert_eq!(e, RecordError::Version("DKIM2".into()));
+        assert_eq!(
+            s,
+            "key record v=\"DKIM2\" is not a DKIM key record version (the only version is v=DKIM1)"
+        );
+    }
+
+    #[test]
+    fn version_not_first_says_so() {
+        let (e, s) = err("k=rsa; v=DKIM1; p=");
+        assert_eq!(e, RecordError::VersionNotFirst(2));
+        assert_eq!(
+            s,
+            "key record has v=DKIM1 as tag 2, but v= must be the first tag when present"
+        );
+        assert!(!s.contains("is not DKIM1"), "{s}");
+    }
+
+    #[test]
+    fn missing_key_data() {
+        let (e, s) = err("v=DKIM1; k=rsa");
+        assert_eq!(e, RecordError::NoKey);
+        assert_eq!(s, "key record has no p= tag (the public key data)");
+    }
+
+    #[test]
+    fn bad_base64_gives_the_decoder_reason() {
+        let (e, s) = err("p=!!!");
+        assert!(matches!(e, RecordError::Base64(_)));
+        assert!(
+            s.starts_with("key record p= is not valid base64: ") && s.contains("offset 0"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_type_lists_the_known_ones() {
+        let (e, s) = err("k=dsa; p=AAAA");
+        assert_eq!(e, RecordError::KeyType("dsa".into()));
+        assert_eq!(
+            s,
+            "key type k=\"dsa\" is not supported (only k=rsa and k=ed25519 are)"
+        );
+    }
+
+    #[test]
+    fn unusable_key_bytes() {
+        let (e, s) = err("k=ed25519; p=AAAA");
+        assert!(matches!(e, RecordError::Key(KeyError::BadEd25519(3))));
+        assert_eq!(
+            s,
+            "p= is not a valid Ed25519 public key (3 bytes, expected 32)"
+        );
+        let (e, s) = err("p=AAAA");
+        assert!(matches!(e, RecordError::Key(KeyError::BadRsa(_))));
+        assert!(s.starts_with("p= is not a valid RSA public key"), "{s}");
     }
 }
