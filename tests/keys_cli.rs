@@ -537,3 +537,105 @@ fn list_and_show() {
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/k.zone"), "{err}");
 }
+
+/// The key's `p=` value cut into 3 character-strings, as key tools wrap it.
+fn wrapped_p(key: &TestKey) -> String {
+    let rec = key.record();
+    let p = rec.split_once("p=").unwrap().1;
+    let third = p.len() / 3;
+    format!(
+        "\"p={}\"\n\t  \"{}\"\n\t  \"{}\"",
+        &p[..third],
+        &p[third..2 * third],
+        &p[2 * third..]
+    )
+}
+
+#[test]
+fn opendkim_genkey_file_verifies_a_message() {
+    // The layout opendkim-genkey writes to <selector>.txt: a relative owner
+    // name, the record continued over lines in parentheses, and the domain
+    // named only in the trailing comment. Before, the whole file failed
+    // with exit 2.
+    let key = TestKey::load("rsa2048");
+    let dir = tempfile::tempdir().unwrap();
+    let txt = dir.path().join("s2015.txt");
+    std::fs::write(
+        &txt,
+        format!(
+            "s2015._domainkey\tIN\tTXT\t( \"v=DKIM1; h=sha256; k=rsa; \"\n\t  {} )  ; ----- DKIM key s2015 for example.com\n",
+            wrapped_p(&key)
+        ),
+    )
+    .unwrap();
+    let msg = dir.path().join("m.eml");
+    std::fs::write(&msg, signed(&Sign::default())).unwrap();
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&txt),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["signatures"][0]["key"]["sha256"], fingerprint(&key));
+}
+
+#[test]
+fn bind_zone_with_origin_ttl_and_other_records_imports_its_keys() {
+    let key = TestKey::load("rsa2048");
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("example.com.zone");
+    std::fs::write(
+        &zone,
+        format!(
+            "$ORIGIN example.com.\n\
+             $TTL 1d\n\
+             @\tIN SOA ns1 hostmaster (\n\
+             \t\t2024010101 ; serial\n\
+             \t\t3600 900 604800 86400 )\n\
+             \tIN NS ns1\n\
+             \tIN MX 10 mail\n\
+             \tIN TXT \"v=spf1 mx -all\"\n\
+             _dmarc IN TXT \"v=DMARC1; p=reject\"\n\
+             ; first_seen: 2024-01-01\n\
+             s2015._domainkey 300 IN TXT ( \"v=DKIM1; k=rsa; \" ; the key\n\
+             \t  {} )\n",
+            wrapped_p(&key)
+        ),
+    )
+    .unwrap();
+    let into = dir.path().join("a.jsonl");
+    let (code, _, err) = run(&["keys", "import", "--into", s(&into), s(&zone)]);
+    assert_eq!(code, 0, "{err}");
+    let all = records(&into);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].domain.as_str(), all[0].selector.as_str()),
+        ("example.com", "s2015")
+    );
+    assert_eq!(all[0].sha256.as_deref(), Some(fingerprint(&key).as_str()));
+    assert_eq!(all[0].first_seen.as_deref(), Some("2024-01-01"));
+    assert_eq!(
+        all[0].sources[0].origin,
+        format!("file {} line 11", zone.display())
+    );
+
+    // Errors name the file and the line.
+    let bad = dir.path().join("bad.zone");
+    std::fs::write(
+        &bad,
+        "$ORIGIN example.com.\n\ns1._domainkey TXT ( \"v=DKIM1; \"\n  \"p=\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["keys", "import", "--into", s(&into), s(&bad)]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("{} line 3: '(' is never closed", bad.display())),
+        "{err}"
+    );
+}

@@ -81,7 +81,8 @@ pub struct ImportArgs {
     /// Input format; detected by content when not given.
     #[arg(long, value_enum)]
     format: Option<InFormat>,
-    /// Domain a PEM/DER public key was published under.
+    /// Domain a PEM/DER public key was published under (for zone files:
+    /// the origin of relative names).
     #[arg(long)]
     domain: Option<String>,
     /// Selector a PEM/DER public key was published under.

@@ -166,7 +166,7 @@ mod tests {
         let e = KeyArchive::load_str("k.zone", "; ok\nbroken line here\n").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "k.zone line 2: expected a TXT record, found \"line\""
+            "k.zone line 2: expected a TTL, class or record type, found \"line\""
         );
         let e = KeyArchive::load_str("k.json", "[{\"domain\": 1}]").unwrap_err();
         assert!(

@@ -31,6 +31,7 @@
 //! - mailproof's archive format ([`write_jsonl`]).
 
 use super::key::{ArchivedKey, Origin, Provenance};
+use super::zone;
 use crate::crypto::PublicKey;
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -165,7 +166,8 @@ impl Format {
 pub struct ImportOptions {
     /// The format, when not detected by content.
     pub format: Option<Format>,
-    /// Domain a PEM/DER key was published under.
+    /// Domain a PEM/DER key was published under; for a zone file, the
+    /// origin of relative names until its first `$ORIGIN`.
     pub domain: Option<String>,
     /// Selector a PEM/DER key was published under.
     pub selector: Option<String>,
@@ -222,7 +224,7 @@ pub(crate) fn read(path: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Key
         })
     };
     match format {
-        Format::Zone => load_zone(&mut file, path, text()?)?,
+        Format::Zone => load_zone(&mut file, path, text()?, opts.domain.as_deref())?,
         Format::ApiJson => load_api_json(&mut file, path, text()?)?,
         Format::Archive => load_jsonl(&mut file, path, &format!("file {path}"), text()?)?,
         Format::DnsCache => load_dns_cache(&mut file, path, text()?)?,
@@ -236,48 +238,52 @@ pub(crate) fn read(path: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Key
     Ok(file)
 }
 
-fn load_zone(file: &mut KeyFile, path: &str, text: &str) -> Result<(), LoadError> {
-    let mut comments: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let lineno = i + 1;
-        let err = |message: String| LoadError::syntax(path, Some(lineno), message);
-        let t = line.trim();
-        if t.is_empty() {
-            comments.clear();
-            continue;
+/// Reads a zone file (RFC 1035 §5, see [`super::zone`]): every TXT record at
+/// a `<selector>._domainkey.<domain>` name is a key; other names (SPF,
+/// DMARC) and other record types are skipped. `origin` is the origin of
+/// relative names before any `$ORIGIN`.
+fn load_zone(
+    file: &mut KeyFile,
+    path: &str,
+    text: &str,
+    origin: Option<&str>,
+) -> Result<(), LoadError> {
+    let items =
+        zone::parse(text, origin).map_err(|e| LoadError::syntax(path, Some(e.line), e.message))?;
+    for item in items {
+        match item {
+            zone::Item::Pragma { line, kind, name } => {
+                let pragma = match kind.as_str() {
+                    "NXDOMAIN" => Pragma::NxDomain,
+                    "TIMEOUT" => Pragma::Timeout,
+                    "SERVFAIL" => Pragma::ServFail,
+                    other => {
+                        return Err(LoadError::syntax(
+                            path,
+                            Some(line),
+                            format!(
+                                "unknown pragma ;!{other} (known: ;!NXDOMAIN, ;!TIMEOUT, ;!SERVFAIL)"
+                            ),
+                        ));
+                    }
+                };
+                file.pragmas.push((name, pragma));
+            }
+            zone::Item::Entry(e) => {
+                if e.rtype != "TXT" {
+                    continue;
+                }
+                let Some((selector, domain)) = e.owner.split_once("._domainkey.") else {
+                    continue;
+                };
+                let here = format!("file {path} line {}", e.line);
+                let provenance = zone_provenance(&here, &e.comments)
+                    .map_err(|m| LoadError::syntax(path, Some(e.line), m))?;
+                let record = String::from_utf8_lossy(&e.rdata.concat()).into_owned();
+                file.keys
+                    .push(ArchivedKey::new(domain, selector, &record, provenance));
+            }
         }
-        if let Some(p) = t.strip_prefix(";!") {
-            let (kind, name) = p.split_once(char::is_whitespace).unwrap_or((p, ""));
-            let pragma = match kind {
-                "NXDOMAIN" => Pragma::NxDomain,
-                "TIMEOUT" => Pragma::Timeout,
-                "SERVFAIL" => Pragma::ServFail,
-                other => return Err(err(format!("unknown pragma ;!{other}"))),
-            };
-            let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
-            file.pragmas.push((name, pragma));
-            continue;
-        }
-        if let Some(c) = t.strip_prefix(';') {
-            comments.push(c.trim().to_string());
-            continue;
-        }
-        if t.starts_with('$') {
-            // $ORIGIN / $TTL directives: our names are always absolute.
-            comments.clear();
-            continue;
-        }
-        let (name, record) = parse_zone_line(t).map_err(err)?;
-        let Some((selector, domain)) = name.split_once("._domainkey.") else {
-            return Err(err(format!(
-                "{name:?} is not a <selector>._domainkey.<domain> name"
-            )));
-        };
-        let here = format!("file {path} line {lineno}");
-        let provenance = zone_provenance(&here, &comments).map_err(err)?;
-        comments.clear();
-        file.keys
-            .push(ArchivedKey::new(domain, selector, &record, provenance));
     }
     Ok(())
 }
@@ -679,81 +685,19 @@ fn load_public_key(
     Ok(())
 }
 
-/// Splits a zone line into its owner name and concatenated TXT text.
+/// Splits one zone-file line holding a TXT record (as in dig's answers)
+/// into its owner name (lower-case, without the final dot) and the
+/// concatenated text of its character-strings.
 pub(crate) fn parse_zone_line(line: &str) -> Result<(String, String), String> {
-    let (name, rest) = line
-        .split_once(char::is_whitespace)
-        .ok_or_else(|| "expected '<name> TXT \"<record>\"'".to_string())?;
-    let mut rest = rest.trim_start();
-    // optional TTL and class before the type
-    loop {
-        let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        if word.eq_ignore_ascii_case("TXT") {
-            rest = tail.trim_start();
-            break;
-        }
-        if word.eq_ignore_ascii_case("IN")
-            || word.bytes().all(|b| b.is_ascii_digit()) && !word.is_empty()
-        {
-            rest = tail.trim_start();
-            continue;
-        }
-        return Err(format!("expected a TXT record, found {word:?}"));
+    let items = zone::parse(line, None).map_err(|e| e.message)?;
+    match items.into_iter().next() {
+        Some(zone::Item::Entry(e)) if e.rtype == "TXT" => Ok((
+            e.owner,
+            String::from_utf8_lossy(&e.rdata.concat()).into_owned(),
+        )),
+        Some(zone::Item::Entry(e)) => Err(format!("expected a TXT record, found {}", e.rtype)),
+        _ => Err("expected '<name> TXT \"<record>\"'".into()),
     }
-    let mut out = Vec::new();
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    let mut strings = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b' ' | b'\t' | b'(' | b')' => i += 1,
-            b';' => break,
-            b'"' => {
-                i += 1;
-                strings += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return Err("unterminated quoted string".into()),
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(b'\\') => {
-                            let d = &bytes[i + 1..(i + 4).min(bytes.len())];
-                            if d.len() == 3 && d.iter().all(u8::is_ascii_digit) {
-                                let v: u32 = std::str::from_utf8(d).unwrap().parse().unwrap();
-                                out.push(u8::try_from(v).map_err(|_| "bad \\DDD escape")?);
-                                i += 4;
-                            } else if let Some(c) = bytes.get(i + 1) {
-                                out.push(*c);
-                                i += 2;
-                            } else {
-                                return Err("dangling backslash".into());
-                            }
-                        }
-                        Some(c) => {
-                            out.push(*c);
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            _ => {
-                // unquoted single string
-                let start = i;
-                while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b';') {
-                    i += 1;
-                }
-                out.extend_from_slice(&bytes[start..i]);
-                strings += 1;
-            }
-        }
-    }
-    if strings == 0 {
-        return Err("TXT record has no text".into());
-    }
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    Ok((name, String::from_utf8_lossy(&out).into_owned()))
 }
 
 impl ArchivedKey {

@@ -9,6 +9,7 @@
 //! - `record.rs`: the TXT key record ([`KeyRecord`]);
 //! - `key.rs`: the key model ([`ArchivedKey`], [`Provenance`], [`Origin`])
 //!   and the [`KeySource`] trait;
+//! - `zone.rs`: DNS master files (RFC 1035 §5), knowing nothing of keys;
 //! - `formats.rs`: reading and writing every key-file format;
 //! - `archive.rs`: the store ([`KeyArchive`]) and the built-in archive;
 //! - [`import`], [`export`]: the `keys import` / `keys export` logic;
@@ -22,6 +23,7 @@ pub mod import;
 mod key;
 mod record;
 mod resolver;
+mod zone;
 
 pub use archive::{KeyArchive, builtin};
 pub use formats::{ArchiveRecord, LoadError};
