@@ -93,6 +93,8 @@ pub(crate) fn build(
         proves,
         does_not_prove,
         error: None,
+        found_in: None,
+        carries: Vec::new(),
     }
 }
 

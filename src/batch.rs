@@ -8,7 +8,127 @@
 //! (read, queued, being worked on, or waiting for an earlier one to finish),
 //! so memory stays bounded however large the dump.
 
+use crate::input::attached::{self, HEADERS_ONLY_WHY};
+use crate::input::{is_inside, relevant};
+use crate::report::Carried;
+use crate::{Report, Verifier};
 use std::collections::BTreeMap;
+
+/// Most levels of attached messages opened (a forward of a forward of ...).
+pub const MAX_ATTACHED_DEPTH: usize = 5;
+
+/// One message to verify with [`verify_message`].
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    /// Its name in reports.
+    pub source: &'a str,
+    /// Its bytes as read.
+    pub bytes: &'a [u8],
+    /// Set when `bytes` is a header block without its body: why, in words
+    /// ([`Verifier::verify_headers_only`]).
+    pub body_unavailable: Option<&'a str>,
+    /// Set when only one message inside this one is wanted (`x#attached/1`):
+    /// only reports named so, or inside it, are returned.
+    pub want: Option<&'a str>,
+}
+
+/// Verifies a message and, recursively to [`MAX_ATTACHED_DEPTH`], the
+/// messages attached to it (`message/rfc822` parts, RFC 2046 5.2.1; a
+/// bounce's `text/rfc822-headers`, RFC 6522), each as a message of its own
+/// named `source#attached/N` (`#attached/N/M` one level further down).
+/// Reports come in order: the message, then each attached one depth first.
+/// Each attached message's report names the message it was found in
+/// (`found_in`); the carrier's report lists each one and its verdict
+/// (`carries`), and its summary says that its verdict is not theirs.
+pub fn verify_message(verifier: &Verifier, m: Message<'_>) -> Vec<Report> {
+    let mut out = Vec::new();
+    walk(verifier, m, None, 0, &mut out);
+    if let Some(w) = m.want.filter(|_| out.is_empty()) {
+        out.push(Report::error(
+            w,
+            &[],
+            format!("{} carries no message of this name", m.source),
+        ));
+    }
+    out
+}
+
+fn walk(
+    verifier: &Verifier,
+    m: Message<'_>,
+    found_in: Option<&str>,
+    depth: usize,
+    out: &mut Vec<Report>,
+) -> Option<Carried> {
+    if m.want.is_some_and(|w| !relevant(m.source, w)) {
+        return None;
+    }
+    let shown = m
+        .want
+        .is_none_or(|w| m.source == w || is_inside(m.source, w));
+    let mut report = match m.body_unavailable {
+        Some(why) => verifier.verify_headers_only(m.source, m.bytes, why),
+        None => verifier.verify_bytes(m.source, m.bytes),
+    };
+    report.found_in = found_in.map(str::to_string);
+    let at = out.len();
+    let inner = if depth < MAX_ATTACHED_DEPTH && report.verdict != crate::Verdict::Error {
+        attached::extract(m.bytes)
+    } else {
+        Vec::new()
+    };
+    // `x.eml#attached/1` holds `x.eml#attached/1/1`
+    let prefix = match m.source.rsplit('#').next() {
+        Some(last) if last.starts_with("attached/") && m.source.contains('#') => {
+            format!("{}/", m.source)
+        }
+        _ => format!("{}#attached/", m.source),
+    };
+    let mut carried = Vec::new();
+    for (n, a) in inner.iter().enumerate() {
+        let source = format!("{prefix}{}", n + 1);
+        let child = Message {
+            source: &source,
+            bytes: &a.bytes,
+            body_unavailable: a.headers_only.then_some(HEADERS_ONLY_WHY),
+            want: m.want,
+        };
+        if let Some(c) = walk(verifier, child, Some(m.source), depth + 1, out) {
+            carried.push(c);
+        }
+    }
+    if !carried.is_empty() {
+        report.summary.push_str(&carrier_sentence(&carried));
+    }
+    report.carries = carried;
+    let summary = report.message.as_ref();
+    let me = Carried {
+        source: report.source.clone(),
+        verdict: report.verdict,
+        from: summary.and_then(|s| s.from.clone()),
+        subject: summary.and_then(|s| s.subject.clone()),
+    };
+    if shown {
+        out.insert(at, report);
+    }
+    Some(me)
+}
+
+/// "This message carries 1 attached message ... verdict above is this
+/// message's own."
+fn carrier_sentence(carried: &[Carried]) -> String {
+    let list: Vec<String> = carried
+        .iter()
+        .map(|c| format!("{} ({})", c.source, c.verdict))
+        .collect();
+    let n = carried.len();
+    format!(
+        " It carries {n} attached message{} checked on {} own: {}. The verdict above is for this carrying message only, not for what it carries.",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "its" } else { "their" },
+        list.join(", ")
+    )
+}
 
 /// How many messages may be in flight per worker thread: enough that a
 /// worker rarely waits for a slow (large) message ahead of it in order.

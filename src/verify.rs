@@ -140,6 +140,30 @@ impl Verifier {
         report
     }
 
+    /// Verifies a header block whose body the input format did not keep
+    /// (an Outlook `.msg` or PST item keeps the received headers as
+    /// PR_TRANSPORT_MESSAGE_HEADERS, MS-OXPROPS 2.1021, but not the body
+    /// bytes; a bounce's `text/rfc822-headers` part). The header signature
+    /// is checked as usual (RFC 6376 3.7); the body hash cannot be, so the
+    /// verdict is at most `headers_verified` and the report says why
+    /// (`why`, in words) and what to ask the source for.
+    pub fn verify_headers_only(&self, source: &str, headers: &[u8], why: &str) -> Report {
+        // the header block, then the empty line that ends it, no body
+        let end = headers.len()
+            - headers
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        let mut bytes = headers[..end].to_vec();
+        bytes.extend_from_slice(b"\r\n\r\n");
+        let mut report = self.verify_bytes(source, &bytes);
+        if report.verdict != crate::Verdict::Error {
+            body_unavailable(&mut report, why);
+        }
+        report
+    }
+
     /// The DKIM part of [`Verifier::verify_bytes`].
     fn verify_dkim(&self, source: &str, msg: &RawMessage<'_>) -> Report {
         let bytes = msg.bytes;
@@ -246,4 +270,48 @@ impl Verifier {
         }
         best
     }
+}
+
+/// What to ask a source for when the body cannot be checked.
+const ASK_FOR_EML: &str = "ask the source for the original message as an .eml file (in Outlook on the web: \"Download\"; in Gmail: \"Download message\"; in Apple Mail: File > Save As > Raw Message Source), which keeps the body bytes the signature covers";
+
+/// Caps a report whose body was not available at `headers_verified` and
+/// says why in its account (see [`Verifier::verify_headers_only`]).
+fn body_unavailable(report: &mut Report, why: &str) {
+    use crate::Verdict;
+    use crate::report::{Finding, Severity};
+    report.verdict = report.verdict.max(Verdict::HeadersVerified);
+    for s in &mut report.signatures {
+        if s.result == SignatureResult::BodyHashMismatch {
+            s.body_hash_matches = None;
+            s.detail = format!("header signature valid; body hash not checked: {why}");
+        }
+    }
+    if report.verdict == Verdict::HeadersVerified {
+        let signer = report
+            .signatures
+            .iter()
+            .find(|s| s.header_signature_valid == Some(true))
+            .and_then(|s| s.domain.clone())
+            .unwrap_or_else(|| "the signer".into());
+        report.summary = format!(
+            "Headers verified: {signer}'s signature over the headers is valid, but the body cannot be checked from this copy: {why}."
+        );
+        report
+            .does_not_prove
+            .retain(|l| !l.starts_with("The body:"));
+    }
+    report.does_not_prove.insert(
+        0,
+        format!("The body: {why}, so whether it is what was signed cannot be checked. To check it, {ASK_FOR_EML}."),
+    );
+    report.findings.insert(
+        0,
+        Finding {
+            code: "body_not_available".into(),
+            severity: Severity::Warning,
+            message: format!("the body was not checked: {why}; {ASK_FOR_EML}"),
+            signature: None,
+        },
+    );
 }

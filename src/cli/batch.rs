@@ -3,7 +3,7 @@
 //! comes, a summary at the end; `--resume` and `--shard` on top.
 
 use super::error::{CliError, Status};
-use mailproof::input::{self, Item, Messages};
+use mailproof::input::{self, Item, Messages, attached};
 use mailproof::render::{self, DocumentOptions, Format, Record, Writer};
 use mailproof::summary::{Entry, Summary};
 use mailproof::{Report, Verifier};
@@ -26,14 +26,15 @@ pub struct BatchSettings {
     pub quiet: bool,
 }
 
-/// What a worker made of one message.
+/// What a worker made of one message (and those attached to it).
 enum Done {
     /// Already in the output file (resume).
     Skipped,
-    /// Verified, and rendered where the format allows.
+    /// Verified, and rendered where the format allows: one record per
+    /// report, the carrier first, then the messages attached to it.
     Record {
-        record: Record,
-        entry: Box<Entry>,
+        records: Vec<Record>,
+        entries: Vec<Entry>,
         consumed: u64,
     },
 }
@@ -171,26 +172,48 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     let format = s.format;
     let work_one = |mut item: Item, buf: &mut Vec<u8>, consumed: u64| -> Done {
         let source = std::mem::take(&mut item.source);
-        let report = match item.read_into(buf) {
+        let body_unavailable = item.body_unavailable.take();
+        let want = item.want.take();
+        let reports = match item.read_into(buf) {
             Ok(()) => {
-                if !done.is_empty() && done.contains(&(source.clone(), sha256_hex(buf))) {
+                let is_done = |src: &str, bytes: &[u8]| {
+                    !done.is_empty() && done.contains(&(src.to_string(), sha256_hex(bytes)))
+                };
+                // attached messages come with their carrier: skip only
+                // when nothing is attached (or all of it is done too)
+                if want.is_none() && is_done(&source, buf) && attached::extract(buf).is_empty() {
                     return Done::Skipped;
                 }
-                verifier.verify_bytes(&source, buf)
+                let mut reports = mailproof::batch::verify_message(
+                    verifier,
+                    mailproof::batch::Message {
+                        source: &source,
+                        bytes: buf,
+                        body_unavailable: body_unavailable.as_deref(),
+                        want: want.as_deref(),
+                    },
+                );
+                if !done.is_empty() {
+                    reports.retain(|r| !done.contains(&(r.source.clone(), r.input_sha256.clone())));
+                }
+                reports
             }
             Err(why) => {
                 let r = Report::error(&source, &[], why);
                 if done.contains(&(r.source.clone(), r.input_sha256.clone())) {
                     return Done::Skipped;
                 }
-                r
+                vec![r]
             }
         };
+        if reports.is_empty() {
+            return Done::Skipped;
+        }
         Done::Record {
-            entry: Box::new(Entry::from(&report)),
+            entries: reports.iter().map(Entry::from).collect(),
             // rendered here, on the worker, where the format allows; the
             // line end is in it so that the writer makes one write call
-            record: format.record(report),
+            records: reports.into_iter().map(|r| format.record(r)).collect(),
             consumed,
         }
     };
@@ -212,16 +235,20 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     let mut written = 0u64;
     let sink = |d: Done| -> std::io::Result<()> {
         let Done::Record {
-            record,
-            entry,
+            records,
+            entries,
             consumed,
         } = d
         else {
             return Ok(());
         };
-        summary.add(&entry);
-        written += 1;
-        writer.write(record)?;
+        for e in &entries {
+            summary.add(e);
+        }
+        written += entries.len() as u64;
+        for record in records {
+            writer.write(record)?;
+        }
         if let Some(pb) = &pb {
             pb.set_position(consumed);
             pb.set_message(format!("{written} messages"));

@@ -107,7 +107,9 @@ struct VerifyArgs {
     #[command(flatten)]
     limits: LimitArgs,
     /// .eml files, mbox files, Maildirs, directories (walked recursively),
-    /// or - for standard input.
+    /// archives (.zip, .tar, .tar.gz), Outlook .msg files, or - for standard
+    /// input; a printed source name (box.mbox#2, dump.zip#a.eml,
+    /// fwd.eml#attached/1) picks one message.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }

@@ -13,21 +13,41 @@
 //!   single message (with or without a postmark line) is named `path` and
 //!   given whole, as it is on disk.
 //! - `-` is standard input, read the same way (`-` or `-#N`).
+//! - An archive (`.zip`, `.tar`, `.tar.gz`, recognised by content) is opened
+//!   and its entries treated as files of their own, in name order, named
+//!   `dump.zip#path/in/zip`, under the caps of [`archive`]; archives inside
+//!   archives are opened to a small depth.
+//! - An Outlook `.msg` ([`msg`]) gives its received header block (the body
+//!   is not kept by the format: the item says so) and the messages attached
+//!   to it, `x.msg#attached/N`; a PST or OST ([`pst`]) gives every message of
+//!   every folder, `dump.pst#Folder/Sub/N`.
+//!
+//! Every name printed is accepted back as an input (see [`plan`]): `path#…`
+//! that is not itself a file names one message (or folder, or entry) inside
+//! the longest prefix that is a file.
 //!
 //! Failures to read become items whose bytes are an error, so that every
 //! message read or attempted gets exactly one record.
 
+pub mod archive;
+pub mod attached;
 pub mod mbox;
+pub mod msg;
+pub mod pst;
 
+use archive::{ArchiveKind, ArchiveLimits, Blob, Budget, Entries};
 use mbox::{MboxEntry, MboxError, MboxReader};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One message to verify: where it came from and its bytes, or why not.
 #[derive(Debug)]
 pub struct Item {
-    /// `path`, `path#N` (N-th message of an mbox, 1-based), `-` or `-#N`.
+    /// `path`, `path#N` (N-th message of an mbox, 1-based), `-` or `-#N`,
+    /// `archive#entry`, `x.msg#attached/N`, `dump.pst#Folder/N`.
     pub source: String,
     /// The message exactly as stored, or why it could not be read. With
     /// [`Messages::defer_reads`], only the first bytes of a plain file: the
@@ -36,6 +56,16 @@ pub struct Item {
     /// The still unread part of a plain file ([`Messages::defer_reads`];
     /// read it with [`Item::read_into`]).
     pub rest: Option<Rest>,
+    /// Set when the bytes are a header block whose body the input format
+    /// did not keep (Outlook `.msg`, PST): why, in words. The verdict can
+    /// then be at most `headers_verified`.
+    pub body_unavailable: Option<String>,
+    /// Set when the run asks for one message inside this one (an attached
+    /// message, `x.eml#attached/1`): that name. Only reports named so, or
+    /// inside it, are wanted.
+    pub want: Option<Arc<str>>,
+    /// How many containers (archives, `.msg`) this item is inside.
+    pub depth: usize,
 }
 
 /// The open file behind a deferred [`Item`], positioned after its first
@@ -48,11 +78,15 @@ pub struct Rest {
 }
 
 impl Item {
-    fn new(source: String, bytes: Result<Vec<u8>, String>) -> Self {
+    /// An item of `bytes` (or an error) named `source`.
+    pub fn new(source: String, bytes: Result<Vec<u8>, String>) -> Self {
         Item {
             source,
             bytes,
             rest: None,
+            body_unavailable: None,
+            want: None,
+            depth: 0,
         }
     }
 
@@ -84,6 +118,9 @@ pub struct Planned {
     pub size: Option<u64>,
     /// Set when the entry could not be listed (unreadable directory).
     pub error: Option<String>,
+    /// Set when the command line named one message inside the file
+    /// (`small.mbox#2`, `dump.zip#a/b.eml`): that name.
+    pub want: Option<Arc<str>>,
 }
 
 /// A command-line path that does not exist.
@@ -109,19 +146,68 @@ pub fn plan(paths: &[PathBuf]) -> (Vec<Planned>, Vec<MissingInput>) {
                 source: "-".into(),
                 size: None,
                 error: None,
+                want: None,
             });
             continue;
         }
         match std::fs::metadata(p) {
-            Err(e) => missing.push(MissingInput {
-                path: p.display().to_string(),
-                source: e,
-            }),
+            Err(e) => match inside_file(p) {
+                Some(planned) => out.push(planned),
+                None => missing.push(MissingInput {
+                    path: p.display().to_string(),
+                    source: e,
+                }),
+            },
             Ok(m) if m.is_dir() => walk(p, &mut out),
             Ok(m) => out.push(checked_file(p, &m)),
         }
     }
     (out, missing)
+}
+
+/// `path#name` that is not a file: the longest prefix before a `#` that is
+/// a file (or `-`), asked for `name` inside it.
+fn inside_file(p: &Path) -> Option<Planned> {
+    let whole = p.to_str()?;
+    let mut cut = whole.len();
+    while let Some(i) = whole[..cut].rfind('#') {
+        cut = i;
+        let (file_part, rest) = whole.split_at(i);
+        if rest.len() < 2 {
+            continue;
+        }
+        let want = Some(Arc::<str>::from(whole));
+        if file_part == "-" {
+            return Some(Planned {
+                path: None,
+                source: "-".into(),
+                size: None,
+                error: None,
+                want,
+            });
+        }
+        if let Some(m) = std::fs::metadata(file_part).ok().filter(|m| !m.is_dir()) {
+            let mut f = checked_file(Path::new(file_part), &m);
+            f.want = want;
+            return Some(f);
+        }
+    }
+    None
+}
+
+/// Whether an item named `source` matters to a run that asks for `want`:
+/// it is that message, one inside it, or one that holds it.
+pub fn relevant(source: &str, want: &str) -> bool {
+    source == want || is_inside(source, want) || is_inside(want, source)
+}
+
+/// Whether `inner` names something inside `outer`: `outer#…`, or
+/// `outer/…` when `outer` is already inside a file (a folder of a PST or of
+/// an archive, a message attached to an attached message).
+pub fn is_inside(inner: &str, outer: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.starts_with('#') || (rest.starts_with('/') && outer.contains('#')))
 }
 
 fn file(p: &Path, size: Option<u64>) -> Planned {
@@ -130,6 +216,7 @@ fn file(p: &Path, size: Option<u64>) -> Planned {
         source: p.display().to_string(),
         size,
         error: None,
+        want: None,
     }
 }
 
@@ -204,23 +291,72 @@ fn walk(dir: &Path, out: &mut Vec<Planned>) {
 
 /// The messages of planned inputs, read lazily in order. Only messages whose
 /// source `select` accepts are read into memory and returned (a shard); the
-/// others of an mbox are split and dropped, other files are not opened.
+/// others of an mbox or archive are split and dropped, other files are not
+/// opened.
 pub struct Messages<F> {
     planned: std::vec::IntoIter<Planned>,
     select: F,
-    current: Option<Mailbox>,
+    /// Containers being walked, innermost last.
+    stack: Vec<Frame>,
     /// Input bytes consumed so far (for progress).
     pub consumed: u64,
     /// Largest message read into memory (see [`Messages::max_bytes`]).
     max_bytes: u64,
     /// Leave plain files to [`Item::read_into`] (see [`Messages::defer_reads`]).
     defer: bool,
+    archive_limits: ArchiveLimits,
+    /// What the current planned input's archives have unpacked.
+    budget: Budget,
+    /// The one message asked for in the current planned input, and whether
+    /// anything matched it yet.
+    want: Option<(Arc<str>, bool)>,
+}
+
+/// A container being walked.
+enum Frame {
+    Mailbox(Mailbox),
+    Archive {
+        source: String,
+        entries: Box<Entries>,
+        depth: usize,
+    },
+    /// Items found all at once (the parts of a `.msg`).
+    Queue(VecDeque<Item>),
+    Pst(pst::PstItems),
 }
 
 struct Mailbox {
     source: String,
     reader: MboxReader<BufReader<Box<dyn Read + Send>>>,
+    depth: usize,
 }
+
+/// What bytes hold, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Archive(ArchiveKind),
+    Msg,
+    Pst,
+    Mbox,
+    Plain,
+}
+
+fn kind_of(head: &[u8]) -> Kind {
+    if let Some(k) = archive::sniff(head) {
+        Kind::Archive(k)
+    } else if head.starts_with(msg::OLE_MAGIC) {
+        Kind::Msg
+    } else if head.starts_with(pst::PST_MAGIC) {
+        Kind::Pst
+    } else if mbox::starts_like_mbox(head) {
+        Kind::Mbox
+    } else {
+        Kind::Plain
+    }
+}
+
+/// Bytes read to tell a file's kind.
+const SNIFF: usize = 512;
 
 impl<F: FnMut(&str) -> bool> Messages<F> {
     /// Messages of `planned`, restricted to sources accepted by `select`.
@@ -228,10 +364,13 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         Messages {
             planned: planned.into_iter(),
             select,
-            current: None,
+            stack: Vec::new(),
             consumed: 0,
             max_bytes: crate::Limits::default().max_message_bytes,
             defer: false,
+            archive_limits: ArchiveLimits::default(),
+            budget: Budget::default(),
+            want: None,
         }
     }
 
@@ -246,39 +385,137 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
 
     /// Caps the size of one message read into memory (the verifier's
     /// `max_message_bytes`): a bigger file is an error item and is not
-    /// read; a bigger mbox message is skipped with an error item.
+    /// read; a bigger mbox message or archive entry is skipped with an
+    /// error item.
     pub fn max_bytes(mut self, max: u64) -> Self {
         self.max_bytes = max;
+        self.archive_limits.max_entry_bytes = max;
         self
     }
 
-    fn next_from_mailbox(&mut self) -> Option<Item> {
-        loop {
-            let mb = self.current.as_mut()?;
-            let entry = match mb.reader.next() {
-                None => {
-                    self.current = None;
-                    return None;
-                }
-                Some(e) => e,
-            };
-            let index = mb.reader.position();
-            let source = format!("{}#{}", mb.source, index);
-            let item = match entry {
-                Ok(e) => {
-                    self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
-                    Item::new(source, Ok(e.message))
-                }
-                Err(e) => Item::new(source, Err(e.to_string())),
-            };
-            if (self.select)(&item.source) {
-                return Some(item);
+    /// Replaces the caps on archives (the entry cap stays
+    /// [`Messages::max_bytes`]).
+    pub fn archive_limits(mut self, limits: ArchiveLimits) -> Self {
+        self.archive_limits = ArchiveLimits {
+            max_entry_bytes: self.max_bytes,
+            ..limits
+        };
+        self
+    }
+
+    /// Whether an item named `source` is wanted by the current input.
+    fn wanted(&self, source: &str) -> bool {
+        self.want.as_ref().is_none_or(|(w, _)| relevant(source, w))
+    }
+
+    /// The next item of the innermost container, or `None` when it is done.
+    fn next_in_frame(&mut self) -> Option<Item> {
+        let want = self.want.as_ref().map(|(w, _)| w.clone());
+        let frame = self.stack.last_mut()?;
+        match frame {
+            Frame::Mailbox(mb) => {
+                let entry = mb.reader.next()?;
+                let index = mb.reader.position();
+                let source = format!("{}#{}", mb.source, index);
+                let mut item = match entry {
+                    Ok(e) => {
+                        if mb.depth == 0 {
+                            self.consumed +=
+                                (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
+                        }
+                        Item::new(source, Ok(e.message))
+                    }
+                    Err(e) => Item::new(source, Err(e.to_string())),
+                };
+                item.depth = mb.depth;
+                Some(item)
+            }
+            Frame::Archive {
+                source,
+                entries,
+                depth,
+            } => {
+                let prefix = format!("{source}#");
+                let mut wanted = |name: &str| {
+                    want.as_ref()
+                        .is_none_or(|w| relevant(&format!("{prefix}{name}"), w))
+                };
+                let entry = entries.next_entry(&mut self.budget, &mut wanted)?;
+                let mut item = match entry {
+                    Err(why) => Item::new(source.clone(), Err(why)),
+                    Ok(e) if e.name.is_empty() => Item::new(
+                        source.clone(),
+                        Err(e.bytes.err().map(|e| e.to_string()).unwrap_or_default()),
+                    ),
+                    Ok(e) => Item::new(
+                        format!("{prefix}{}", e.name),
+                        e.bytes.map_err(|e| e.to_string()),
+                    ),
+                };
+                item.depth = *depth;
+                Some(item)
+            }
+            Frame::Queue(q) => q.pop_front(),
+            Frame::Pst(p) => p.next_item(),
+        }
+    }
+
+    /// Opens a container held in memory (an archive entry, a message of a
+    /// `.msg`), or returns the item when it is a message.
+    fn expand(&mut self, mut item: Item) -> Option<Item> {
+        let Ok(bytes) = &item.bytes else {
+            return Some(item);
+        };
+        if item.body_unavailable.is_some() {
+            return Some(item);
+        }
+        let kind = kind_of(&bytes[..bytes.len().min(SNIFF)]);
+        let depth = item.depth + 1;
+        let too_deep = depth > self.archive_limits.max_depth;
+        match kind {
+            Kind::Plain => Some(item),
+            Kind::Mbox => {
+                let data = std::mem::take(item.bytes.as_mut().ok()?);
+                let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data));
+                self.open_mailbox(item.source, BufReader::new(reader), item.depth)
+            }
+            _ if too_deep => {
+                item.bytes = Err(format!(
+                    "a container nested more than {} deep is not opened: unpack it first",
+                    self.archive_limits.max_depth
+                ));
+                Some(item)
+            }
+            Kind::Archive(k) => {
+                let data: Arc<[u8]> = std::mem::take(item.bytes.as_mut().ok()?).into();
+                self.stack.push(Frame::Archive {
+                    source: item.source,
+                    entries: Box::new(Entries::open(
+                        Blob::Memory(data),
+                        k,
+                        self.archive_limits.clone(),
+                    )),
+                    depth,
+                });
+                None
+            }
+            Kind::Msg => {
+                let data = std::mem::take(item.bytes.as_mut().ok()?);
+                let items = msg::items(&item.source, &data, depth, self.max_bytes);
+                self.stack.push(Frame::Queue(items.into()));
+                None
+            }
+            Kind::Pst => {
+                item.bytes = Err(
+                    "a PST or OST file inside an archive is not opened: unpack it first".into(),
+                );
+                Some(item)
             }
         }
     }
 
     /// Opens the next planned input; returns a whole-file item, or `None`
-    /// once it has set up a mailbox to stream (or skipped a file).
+    /// once it has set up a container to walk (or skipped a file).
     fn open(&mut self, p: Planned) -> Option<Item> {
         if let Some(why) = p.error {
             return (self.select)(&p.source).then_some(Item::new(p.source, Err(why)));
@@ -286,7 +523,7 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         let mut file = match &p.path {
             None => None,
             Some(path) => {
-                if !(self.select)(&p.source) && !may_be_mbox(path) {
+                if !(self.select)(&p.source) && p.want.is_none() && !may_be_container(path) {
                     self.consumed += p.size.unwrap_or(0);
                     return None;
                 }
@@ -301,7 +538,7 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         };
         // Peek at the first bytes without a buffer: a plain message is then
         // read straight into its own vector (no copy through a BufReader).
-        let mut head = [0u8; 5];
+        let mut head = [0u8; SNIFF];
         let mut got = 0;
         while got < head.len() {
             let n = match &mut file {
@@ -319,41 +556,63 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
             }
         }
         let head = &head[..got];
-        if !mbox::starts_like_mbox(head) {
-            if !(self.select)(&p.source) {
+        let kind = kind_of(head);
+        match (kind, &p.path) {
+            (Kind::Archive(k), Some(path)) => {
                 self.consumed += p.size.unwrap_or(0);
+                self.stack.push(Frame::Archive {
+                    source: p.source,
+                    entries: Box::new(Entries::open(
+                        Blob::File(path.clone()),
+                        k,
+                        self.archive_limits.clone(),
+                    )),
+                    depth: 1,
+                });
                 return None;
             }
-            let max = self.max_bytes;
-            if let Some(size) = p.size.filter(|s| *s > max) {
-                self.consumed += size;
-                return Some(Item::new(p.source, Err(crate::limits::too_big(size, max))));
+            (Kind::Pst, Some(path)) => {
+                self.consumed += p.size.unwrap_or(0);
+                let items = pst::PstItems::open(path.clone(), p.source, self.max_bytes);
+                self.stack.push(Frame::Pst(items));
+                return None;
             }
-            let size = p.size.unwrap_or(0);
-            if let Some(f) = file.take_if(|_| self.defer) {
-                self.consumed += size;
-                return Some(Item {
-                    source: p.source,
-                    bytes: Ok(head.to_vec()),
-                    rest: Some(Rest { file: f, size, max }),
-                });
+            (Kind::Mbox, _) => {
+                let reader: Box<dyn Read + Send> = match file {
+                    Some(f) => Box::new(f),
+                    None => Box::new(std::io::stdin()),
+                };
+                let chained: Box<dyn Read + Send> =
+                    Box::new(std::io::Cursor::new(head.to_vec()).chain(reader));
+                let reader = BufReader::with_capacity(256 << 10, chained);
+                return self.open_mailbox(p.source, reader, 0);
             }
-            let mut bytes = Vec::new();
-            let res = match &mut file {
-                Some(f) => read_rest(head, f, size, max, &mut bytes),
-                None => read_rest(head, &mut std::io::stdin(), size, max, &mut bytes),
-            };
-            self.consumed += bytes.len() as u64;
-            return Some(Item::new(p.source, res.map(|()| bytes)));
+            _ => {}
         }
-        let reader: Box<dyn Read + Send> = match file {
-            Some(f) => Box::new(f),
-            None => Box::new(std::io::stdin()),
+        let container = kind != Kind::Plain;
+        if !container && !(self.select)(&p.source) {
+            self.consumed += p.size.unwrap_or(0);
+            return None;
+        }
+        let max = self.max_bytes;
+        if let Some(size) = p.size.filter(|s| *s > max) {
+            self.consumed += size;
+            return Some(Item::new(p.source, Err(crate::limits::too_big(size, max))));
+        }
+        let size = p.size.unwrap_or(0);
+        if let Some(f) = file.take_if(|_| self.defer && !container) {
+            self.consumed += size;
+            let mut item = Item::new(p.source, Ok(head.to_vec()));
+            item.rest = Some(Rest { file: f, size, max });
+            return Some(item);
+        }
+        let mut bytes = Vec::new();
+        let res = match &mut file {
+            Some(f) => read_rest(head, f, size, max, &mut bytes),
+            None => read_rest(head, &mut std::io::stdin(), size, max, &mut bytes),
         };
-        let chained: Box<dyn Read + Send> =
-            Box::new(std::io::Cursor::new(head.to_vec()).chain(reader));
-        let reader = BufReader::with_capacity(256 << 10, chained);
-        self.open_mailbox(p.source, reader)
+        self.consumed += bytes.len() as u64;
+        Some(Item::new(p.source, res.map(|()| bytes)))
     }
 
     /// A file that starts with a postmark: one message is given whole under
@@ -362,6 +621,7 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         &mut self,
         source: String,
         reader: BufReader<Box<dyn Read + Send>>,
+        depth: usize,
     ) -> Option<Item> {
         let limit = usize::try_from(self.max_bytes).unwrap_or(usize::MAX);
         let mut reader = MboxReader::with_limit(reader, limit);
@@ -369,29 +629,67 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         // Peek whether a second message follows without reading it whole:
         // a postmark line is waiting once the first message is complete.
         if !reader.has_pending() {
-            let item = match first {
+            let mut item = match first {
                 None => Item::new(source.clone(), Ok(Vec::new())),
                 Some(Ok(e)) => {
                     let bytes = e.framed();
-                    self.consumed += bytes.len() as u64;
+                    if depth == 0 {
+                        self.consumed += bytes.len() as u64;
+                    }
                     Item::new(source.clone(), Ok(bytes))
                 }
                 Some(Err(e)) => Item::new(source.clone(), Err(e.to_string())),
             };
-            return (self.select)(&source).then_some(item);
+            item.depth = depth;
+            return Some(item);
         }
         let first_item = first.map(|r| (r, format!("{source}#1")));
-        self.current = Some(Mailbox { source, reader });
-        match first_item {
-            Some((Ok(e), src)) => {
-                self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
-                (self.select)(&src).then_some(Item::new(src, Ok(e.message)))
+        self.stack.push(Frame::Mailbox(Mailbox {
+            source,
+            reader,
+            depth,
+        }));
+        let mut item = match first_item? {
+            (Ok(e), src) => {
+                if depth == 0 {
+                    self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
+                }
+                Item::new(src, Ok(e.message))
             }
-            Some((Err(e), src)) => {
-                (self.select)(&src).then_some(Item::new(src, Err(e.to_string())))
-            }
-            None => None,
+            (Err(e), src) => Item::new(src, Err(e.to_string())),
+        };
+        item.depth = depth;
+        Some(item)
+    }
+
+    /// Hands out an item found anywhere: dropped when the run does not want
+    /// it, opened when it is a container, else returned.
+    fn route(&mut self, item: Item) -> Option<Item> {
+        if !self.wanted(&item.source) {
+            return None;
         }
+        // deferred items hold only their first bytes; `open` has sniffed them
+        let mut item = if item.rest.is_some() {
+            item
+        } else {
+            self.expand(item)?
+        };
+        // the first message of an mbox held in memory comes back named #1
+        if !self.wanted(&item.source) || !(self.select)(&item.source) {
+            return None;
+        }
+        if let Some((w, matched)) = &mut self.want {
+            if item.source.as_str() != &**w && is_inside(w, &item.source) {
+                // a message that holds the one wanted: only MIME bytes can
+                // (a header block's attachments come as items of their own)
+                if item.body_unavailable.is_some() {
+                    return None;
+                }
+                item.want = Some(w.clone());
+            }
+            *matched = true;
+        }
+        Some(item)
     }
 }
 
@@ -421,14 +719,15 @@ fn read_rest(
     Ok(())
 }
 
-/// Whether a file may be an mbox (so its messages must be split even when
-/// the file's own name is outside the shard). Reads the first 5 bytes.
-fn may_be_mbox(path: &Path) -> bool {
-    let mut head = [0u8; 5];
+/// Whether a file may be a container (an mbox, archive, `.msg` or PST), so
+/// that its messages must be listed even when the file's own name is outside
+/// the shard. Reads the first bytes.
+fn may_be_container(path: &Path) -> bool {
+    let mut head = Vec::new();
     File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
+        .and_then(|f| f.take(SNIFF as u64).read_to_end(&mut head))
         .is_ok()
-        && mbox::starts_like_mbox(&head)
+        && kind_of(&head) != Kind::Plain
 }
 
 impl<F: FnMut(&str) -> bool> Iterator for Messages<F> {
@@ -436,17 +735,50 @@ impl<F: FnMut(&str) -> bool> Iterator for Messages<F> {
 
     fn next(&mut self) -> Option<Item> {
         loop {
-            if self.current.is_some() {
-                if let Some(item) = self.next_from_mailbox() {
-                    return Some(item);
+            let item = if self.stack.is_empty() {
+                if let Some((w, false)) = self.want.take() {
+                    let why = format!(
+                        "no message, entry or folder of this name was found in {}",
+                        self.planned_name(&w)
+                    );
+                    if (self.select)(&w) {
+                        return Some(Item::new(w.to_string(), Err(why)));
+                    }
                 }
-                continue;
-            }
-            let p = self.planned.next()?;
-            if let Some(item) = self.open(p) {
+                let p = self.planned.next()?;
+                self.want = p.want.clone().map(|w| (w, false));
+                self.budget = Budget::default();
+                match self.open(p) {
+                    Some(item) => item,
+                    None => continue,
+                }
+            } else {
+                match self.next_in_frame() {
+                    Some(item) => item,
+                    None => {
+                        self.stack.pop();
+                        continue;
+                    }
+                }
+            };
+            if let Some(item) = self.route(item) {
                 return Some(item);
             }
         }
+    }
+}
+
+impl<F> Messages<F> {
+    /// The file part of a wanted name (for messages).
+    fn planned_name(&self, want: &str) -> String {
+        let mut cut = want.len();
+        while let Some(i) = want[..cut].rfind('#') {
+            cut = i;
+            if want[..i] == *"-" || Path::new(&want[..i]).is_file() {
+                return want[..i].to_string();
+            }
+        }
+        want.to_string()
     }
 }
 

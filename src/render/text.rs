@@ -15,6 +15,25 @@ pub fn text(r: &Report) -> String {
         r.verdict.as_str().to_uppercase().replace('_', " ")
     );
     let _ = writeln!(o, "  {}", esc(&r.summary));
+    if let Some(outer) = &r.found_in {
+        let _ = writeln!(
+            o,
+            "  Found attached to {} (a forward, bounce or digest); this verdict is this attached message's own.",
+            esc(outer)
+        );
+    }
+    for c in &r.carries {
+        let _ = writeln!(
+            o,
+            "  Carries {}: {}{}",
+            esc(&c.source),
+            c.verdict.as_str().to_uppercase().replace('_', " "),
+            c.subject
+                .as_ref()
+                .map(|s| format!(" (Subject: {})", esc(s)))
+                .unwrap_or_default()
+        );
+    }
     if let Some(e) = &r.error {
         let _ = writeln!(o, "  Error: {}", esc(e));
         return o;

@@ -327,6 +327,30 @@ pub struct Report {
     /// Why the input could not be read, for `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set when this message was found attached to another one (a forward
+    /// "as attachment", a bounce, a digest): that message's `source`. The
+    /// verdict is this message's own, not the carrier's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_in: Option<String>,
+    /// The messages attached to this one, each verified as a message of its
+    /// own (see their reports); this report's verdict is not theirs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carries: Vec<Carried>,
+}
+
+/// A message attached to the one reported, and its own verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Carried {
+    /// Its `source` (`fwd.eml#attached/1`).
+    pub source: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Its From header, decoded (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Its Subject, decoded (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl Report {
@@ -350,6 +374,8 @@ impl Report {
             proves: Vec::new(),
             does_not_prove: Vec::new(),
             error: Some(why),
+            found_in: None,
+            carries: Vec::new(),
         }
     }
 

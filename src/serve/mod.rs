@@ -319,16 +319,24 @@ fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload
         x.add_file(&name, data)?;
     }
     if x.items.is_empty() {
-        x.items.push(upload::Item {
-            source: "upload".into(),
-            bytes: Err("no message was found in the files".into()),
-        });
+        x.items.push(upload::Item::new(
+            "upload".into(),
+            Err("no message was found in the files".into()),
+        ));
     }
     Ok(x.items
         .into_iter()
-        .map(|item| match item.bytes {
-            Ok(b) => app.verifier.verify_bytes(&item.source, &b),
-            Err(why) => Report::error(&item.source, &[], why),
+        .flat_map(|item| match &item.bytes {
+            Ok(b) => crate::batch::verify_message(
+                &app.verifier,
+                crate::batch::Message {
+                    source: &item.source,
+                    bytes: b,
+                    body_unavailable: item.body_unavailable.as_deref(),
+                    want: None,
+                },
+            ),
+            Err(why) => vec![Report::error(&item.source, &[], why.clone())],
         })
         .collect())
 }

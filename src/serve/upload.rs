@@ -1,24 +1,19 @@
 //! Turns uploaded files into messages to verify: an `.eml` is one message,
-//! an mbox is split on its `From ` postmark lines (by [`crate::input::mbox`]), a `.zip` is opened and
-//! each entry treated the same way (a zip inside a zip is not opened).
+//! an mbox is split on its `From ` postmark lines (by [`crate::input::mbox`]),
+//! an archive (`.zip`, `.tar`, `.tar.gz`) is opened by
+//! [`crate::input::archive`], with the same defences as on the command line,
+//! and each entry treated the same way (archives inside archives to a small
+//! depth); an Outlook `.msg` gives its header block and attached messages
+//! ([`crate::input::msg`]).
 //!
-//! Everything happens in memory, under [`Limits`]: a zip that unpacks to
+//! Everything happens in memory, under [`Limits`]: archives that unpack to
 //! more than the budget, a message larger than the limit or more messages
 //! than allowed stop with an [`UploadError`] that says so in words.
 
 use super::Limits;
+pub use crate::input::Item;
+use crate::input::archive::{self, ArchiveLimits, Blob, Budget, Entries, EntryError};
 use crate::input::mbox::{MboxError, MboxReader, starts_like_mbox};
-use std::io::Read;
-
-/// One message found in an upload: where it came from and its bytes, or
-/// why it could not be read (it then becomes an `error` report).
-#[derive(Debug)]
-pub struct Item {
-    /// File name, plus `/entry` inside a zip and `#N` for the N-th message of an mbox.
-    pub source: String,
-    /// The message exactly as stored, or why not.
-    pub bytes: Result<Vec<u8>, String>,
-}
 
 /// Why an upload as a whole was refused.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +54,7 @@ pub fn human_bytes(n: u64) -> String {
 /// Collects the messages of uploaded files, in order.
 pub struct Expander<'a> {
     limits: &'a Limits,
-    unpacked: u64,
+    budget: Budget,
     /// The messages found so far.
     pub items: Vec<Item>,
 }
@@ -69,21 +64,47 @@ impl<'a> Expander<'a> {
     pub fn new(limits: &'a Limits) -> Self {
         Expander {
             limits,
-            unpacked: 0,
+            budget: Budget::default(),
             items: Vec::new(),
+        }
+    }
+
+    fn archive_limits(&self) -> ArchiveLimits {
+        ArchiveLimits {
+            max_entry_bytes: self.limits.max_message_bytes,
+            max_unpacked_bytes: self.limits.max_unpacked_bytes,
+            max_entries: self.limits.max_messages.saturating_mul(4),
+            ..ArchiveLimits::default()
         }
     }
 
     /// Adds the messages of one uploaded file.
     pub fn add_file(&mut self, name: &str, data: Vec<u8>) -> Result<(), UploadError> {
-        if is_zip(&data) {
-            self.add_zip(name, &data)
-        } else {
-            self.add_messages(name, data)
-        }
+        self.add_at(name, data, 0)
     }
 
-    /// Adds a file that is not a zip: an mbox or one message.
+    fn add_at(&mut self, name: &str, data: Vec<u8>, depth: usize) -> Result<(), UploadError> {
+        if let Some(kind) = archive::sniff(&data) {
+            if depth >= self.archive_limits().max_depth {
+                return self.push(
+                    name.to_string(),
+                    Err("an archive nested this deep is not opened: unpack it first".into()),
+                );
+            }
+            return self.add_archive(name, data, kind, depth + 1);
+        }
+        if data.starts_with(crate::input::msg::OLE_MAGIC) {
+            for item in
+                crate::input::msg::items(name, &data, depth + 1, self.limits.max_message_bytes)
+            {
+                self.push_item(item)?;
+            }
+            return Ok(());
+        }
+        self.add_messages(name, data)
+    }
+
+    /// Adds a file that is not an archive: an mbox or one message.
     fn add_messages(&mut self, source: &str, data: Vec<u8>) -> Result<(), UploadError> {
         if starts_like_mbox(&data) {
             let limit = usize::try_from(self.limits.max_message_bytes).unwrap_or(usize::MAX);
@@ -117,93 +138,59 @@ impl<'a> Expander<'a> {
     }
 
     fn push(&mut self, source: String, bytes: Result<Vec<u8>, String>) -> Result<(), UploadError> {
+        self.push_item(Item::new(source, bytes))
+    }
+
+    fn push_item(&mut self, item: Item) -> Result<(), UploadError> {
         if self.items.len() >= self.limits.max_messages {
             return Err(UploadError::TooManyMessages {
                 limit: self.limits.max_messages,
             });
         }
-        self.items.push(Item { source, bytes });
+        self.items.push(item);
         Ok(())
     }
 
-    fn add_zip(&mut self, name: &str, data: &[u8]) -> Result<(), UploadError> {
-        let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(data)) {
-            Ok(a) => a,
-            Err(e) => {
-                return self.push(
-                    name.to_string(),
-                    Err(format!("cannot open this zip file: {e}")),
-                );
-            }
-        };
-        for i in 0..archive.len() {
-            let mut entry = match archive.by_index(i) {
+    fn add_archive(
+        &mut self,
+        name: &str,
+        data: Vec<u8>,
+        kind: archive::ArchiveKind,
+        depth: usize,
+    ) -> Result<(), UploadError> {
+        let mut entries = Entries::open(Blob::Memory(data.into()), kind, self.archive_limits());
+        while let Some(entry) = entries.next_entry(&mut self.budget, &mut |_| true) {
+            let entry = match entry {
                 Ok(e) => e,
-                Err(e) => {
-                    self.push(
-                        format!("{name}/#{}", i + 1),
-                        Err(format!("cannot read this zip entry: {e}")),
-                    )?;
+                Err(why) => {
+                    self.push(name.to_string(), Err(why))?;
                     continue;
                 }
             };
-            let entry_name = match entry.name() {
-                Ok(n) => n.into_owned(),
-                Err(_) => format!("#{}", i + 1),
+            let source = if entry.name.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}#{}", entry.name)
             };
-            if entry.is_dir() || skipped_entry(&entry_name) {
-                continue;
-            }
-            let source = format!("{name}/{entry_name}");
-            if entry.encrypted() {
-                self.push(source, Err("this zip entry is encrypted".into()))?;
-                continue;
-            }
-            // Read at most one byte more than either limit allows, whatever
-            // size the entry claims (zip headers are attacker-controlled).
-            let budget = self.limits.max_unpacked_bytes.saturating_sub(self.unpacked);
-            let cap = budget.min(self.limits.max_message_bytes) + 1;
-            let mut buf = Vec::new();
-            if let Err(e) = (&mut entry).take(cap).read_to_end(&mut buf) {
-                self.push(source, Err(format!("cannot unpack this zip entry: {e}")))?;
-                continue;
-            }
-            self.unpacked += buf.len() as u64;
-            if buf.len() as u64 == cap {
-                if budget < self.limits.max_message_bytes + 1 {
+            match entry.bytes {
+                Ok(b) => self.add_at(&source, b, depth)?,
+                Err(EntryError::TooMuchUnpacked { .. }) => {
                     return Err(UploadError::TooMuchUnpacked {
                         limit: self.limits.max_unpacked_bytes,
                     });
                 }
-                self.push(
+                Err(EntryError::TooBig { .. }) => self.push(
                     source,
                     Err(format!(
                         "this entry unpacks to more than the {} a single message may be here",
                         human_bytes(self.limits.max_message_bytes)
                     )),
-                )?;
-                continue;
+                )?,
+                Err(e) => self.push(source, Err(e.to_string()))?,
             }
-            if is_zip(&buf) {
-                self.push(
-                    source,
-                    Err("a zip inside a zip is not opened: unpack it first".into()),
-                )?;
-                continue;
-            }
-            self.add_messages(&source, buf)?;
         }
         Ok(())
     }
-}
-
-/// Entries that are never messages: macOS resource forks and hidden files.
-fn skipped_entry(name: &str) -> bool {
-    name.starts_with("__MACOSX/") || name.rsplit('/').next().is_some_and(|b| b.starts_with('.'))
-}
-
-fn is_zip(data: &[u8]) -> bool {
-    data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06")
 }
 
 #[cfg(test)]

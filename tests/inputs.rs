@@ -1,0 +1,435 @@
+//! Inputs in the shapes leaks arrive in: archives on the command line,
+//! originals forwarded as attachments, Outlook files, and every printed
+//! source name accepted back as an input.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+fn mailproof(args: &[&str], dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+        .args(["verify", "--format", "jsonl", "--jobs", "2"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let recs = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        recs,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn sources(recs: &[serde_json::Value]) -> Vec<String> {
+    recs.iter()
+        .map(|r| r["source"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The published Gmail message of 2015 ("Meeting for coffee", see
+/// fixtures/real-world): verifies with the built-in archive.
+fn gmail() -> Vec<u8> {
+    std::fs::read(fixture("real-world/Meeting for coffee.eml")).unwrap()
+}
+
+/// `inner` forwarded "as attachment" by an unsigned tipster's client.
+fn forward(inner: &[u8], subject: &str) -> Vec<u8> {
+    let mut m = format!(
+        "From: Tipster <tipster@example.org>\r\nTo: desk@example.net\r\nSubject: {subject}\r\nDate: Tue, 02 Jun 2015 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"fwd-{subject}\"\r\n\r\n--fwd-{subject}\r\nContent-Type: text/plain\r\n\r\nSee the attached original.\r\n--fwd-{subject}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"original.eml\"\r\n\r\n"
+    )
+    .into_bytes();
+    m.extend_from_slice(inner);
+    m.extend_from_slice(format!("\r\n--fwd-{subject}--\r\n").as_bytes());
+    m
+}
+
+fn mbox(messages: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        out.extend_from_slice(b"From someone@example.com Mon Jun  1 12:00:00 2015\n");
+        out.extend_from_slice(m);
+        out.extend_from_slice(b"\n");
+    }
+    out
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut t = tar::Builder::new(gz);
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, *data).unwrap();
+    }
+    t.into_inner().unwrap().finish().unwrap()
+}
+
+/// UTF-16LE, as MAPI PT_UNICODE strings are stored.
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+/// The header block of a message (up to its empty line).
+fn header_block(m: &[u8]) -> String {
+    let s = String::from_utf8_lossy(m);
+    let end = s
+        .find("\r\n\r\n")
+        .map(|i| i + 2)
+        .or_else(|| s.find("\n\n").map(|i| i + 1))
+        .unwrap();
+    s[..end].to_string()
+}
+
+/// Writes the MAPI string properties of one message under `dir`.
+fn msg_message(ole: &mut cfb::CompoundFile<std::io::Cursor<Vec<u8>>>, dir: &str, headers: &str) {
+    for (id, value) in [
+        ("001A", "IPM.Note"),
+        ("0037", "the subject as Outlook shows it"),
+        ("1000", "the body, as Outlook re-encoded it\r\n"),
+        ("007D", headers),
+    ] {
+        let mut s = ole
+            .create_stream(format!("{dir}/__substg1.0_{id}001F"))
+            .unwrap();
+        s.write_all(&utf16(value)).unwrap();
+    }
+}
+
+/// A `.msg` built with the `cfb` crate's writer (MS-OXMSG layout): the
+/// received headers of `headers_of`, an embedded Outlook message holding
+/// the received headers of `embedded`, and `eml` attached as a file.
+fn build_msg(headers_of: &[u8], embedded: &[u8], eml: &[u8]) -> Vec<u8> {
+    let mut ole = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    msg_message(&mut ole, "", &header_block(headers_of));
+    ole.create_storage("/__attach_version1.0_#00000000")
+        .unwrap();
+    ole.create_storage("/__attach_version1.0_#00000000/__substg1.0_3701000D")
+        .unwrap();
+    msg_message(
+        &mut ole,
+        "/__attach_version1.0_#00000000/__substg1.0_3701000D",
+        &header_block(embedded),
+    );
+    ole.create_storage("/__attach_version1.0_#00000001")
+        .unwrap();
+    for (name, data) in [
+        ("__substg1.0_37010102", eml.to_vec()),
+        ("__substg1.0_370E001F", utf16("message/rfc822")),
+        ("__substg1.0_3707001F", utf16("original.eml")),
+    ] {
+        let mut s = ole
+            .create_stream(format!("/__attach_version1.0_#00000001/{name}"))
+            .unwrap();
+        s.write_all(&data).unwrap();
+    }
+    ole.flush().unwrap();
+    ole.into_inner().into_inner()
+}
+
+/// A directory of every kind of container, with test-signed and real mail.
+fn dump() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let good = signed(&Sign::default());
+    let changed = replace(&good, "1,204,000", "9,204,000");
+    let fwd = forward(&gmail(), "one");
+    let fwd2 = forward(&forward(&good, "inner"), "outer");
+    let mb = mbox(&[&good, &changed, MESSAGE.as_bytes()]);
+    let inner_tgz = tar_gz_of(&[("deep/two.eml", &good), ("deep/one.eml", &changed)]);
+    // entries out of name order, to show they are read in name order
+    let z = zip_of(&[
+        ("z/last.eml", &good),
+        ("a/box.mbox", &mb),
+        ("a/fwd.eml", &fwd),
+        ("m/inner.tar.gz", &inner_tgz),
+        ("__MACOSX/._a", b"resource fork"),
+    ]);
+    let tgz = tar_gz_of(&[
+        ("x/z.eml", &changed),
+        ("x/a.eml", &good),
+        ("x/fwd2.eml", &fwd2),
+    ]);
+    let msg = build_msg(&gmail(), &good, &good);
+    for (name, data) in [
+        ("mail.msg", &msg),
+        ("small.mbox", &mb),
+        ("fwd.eml", &fwd),
+        ("fwd2.eml", &fwd2),
+        ("dump.zip", &z),
+        ("dump.tar.gz", &tgz),
+    ] {
+        std::fs::write(dir.path().join(name), data).unwrap();
+    }
+    std::fs::write(dir.path().join("keys.zone"), standard_zone()).unwrap();
+    dir
+}
+
+const INPUTS: &[&str] = &[
+    "--keys",
+    "keys.zone",
+    "mail.msg",
+    "small.mbox",
+    "fwd.eml",
+    "fwd2.eml",
+    "dump.zip",
+    "dump.tar.gz",
+];
+
+#[test]
+fn archives_give_one_record_per_message_in_name_order() {
+    let dir = dump();
+    let (status, recs, err) = mailproof(
+        &["--keys", "keys.zone", "dump.zip", "dump.tar.gz"],
+        dir.path(),
+    );
+    assert_eq!(status, 1, "{err}");
+    let got: Vec<(String, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().into(),
+                r["verdict"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [
+        ("dump.zip#a/box.mbox#1", "verified"),
+        ("dump.zip#a/box.mbox#2", "headers_verified"),
+        ("dump.zip#a/box.mbox#3", "unsigned"),
+        ("dump.zip#a/fwd.eml", "unsigned"),
+        ("dump.zip#a/fwd.eml#attached/1", "verified"),
+        ("dump.zip#m/inner.tar.gz#deep/one.eml", "headers_verified"),
+        ("dump.zip#m/inner.tar.gz#deep/two.eml", "verified"),
+        ("dump.zip#z/last.eml", "verified"),
+        ("dump.tar.gz#x/a.eml", "verified"),
+        ("dump.tar.gz#x/fwd2.eml", "unsigned"),
+        ("dump.tar.gz#x/fwd2.eml#attached/1", "unsigned"),
+        ("dump.tar.gz#x/fwd2.eml#attached/1/1", "verified"),
+        ("dump.tar.gz#x/z.eml", "headers_verified"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn every_printed_name_is_accepted_back_as_an_input() {
+    let dir = dump();
+    let (_, all, err) = mailproof(INPUTS, dir.path());
+    assert!(err.is_empty(), "{err}");
+    let names = sources(&all);
+    // every kind of name is in the run
+    for kind in [
+        "mbox#2",
+        "#attached/1",
+        "#attached/1/1",
+        ".zip#a/",
+        ".tar.gz#x/",
+        "tar.gz#deep/",
+    ] {
+        assert!(names.iter().any(|n| n.contains(kind)), "{kind}: {names:?}");
+    }
+    for rec in &all {
+        let name = rec["source"].as_str().unwrap();
+        let (_, again, err) = mailproof(&["--keys", "keys.zone", name], dir.path());
+        assert!(err.is_empty(), "{name}: {err}");
+        // the message itself first, then those it carries
+        assert_eq!(again[0]["source"], rec["source"], "{name}");
+        assert_eq!(again[0]["input_sha256"], rec["input_sha256"], "{name}");
+        assert_eq!(again[0]["verdict"], rec["verdict"], "{name}");
+        let inside: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with(&format!("{name}#")) || n.starts_with(&format!("{name}/")))
+            .collect();
+        assert_eq!(
+            again.len(),
+            1 + inside.len(),
+            "{name}: {:?}",
+            sources(&again)
+        );
+    }
+}
+
+#[test]
+fn a_name_that_matches_nothing_is_an_error_record() {
+    let dir = dump();
+    for name in ["small.mbox#9", "dump.zip#nope.eml", "fwd.eml#attached/7"] {
+        let (status, recs, _) = mailproof(&[name], dir.path());
+        assert_eq!(status, 1, "{name}");
+        assert_eq!(sources(&recs), [name]);
+        assert_eq!(recs[0]["verdict"], "error", "{name}");
+    }
+    // a path that is not there at all stays an operational error
+    let (status, _, err) = mailproof(&["missing.mbox#2"], dir.path());
+    assert_eq!(status, 2);
+    assert!(err.contains("missing.mbox#2"), "{err}");
+}
+
+#[test]
+fn forwarded_gmail_original_is_verified_on_its_own() {
+    let dir = dump();
+    let (_, recs, _) = mailproof(&["fwd.eml"], dir.path());
+    assert_eq!(sources(&recs), ["fwd.eml", "fwd.eml#attached/1"]);
+    let (outer, inner) = (&recs[0], &recs[1]);
+    // the tipster's forward is unsigned; the original inside is verified
+    assert_eq!(outer["verdict"], "unsigned");
+    assert_eq!(inner["verdict"], "verified");
+    assert_eq!(inner["found_in"], "fwd.eml");
+    assert_eq!(inner["signatures"][0]["domain"], "gmail.com");
+    assert_eq!(outer["carries"][0]["source"], "fwd.eml#attached/1");
+    assert_eq!(outer["carries"][0]["verdict"], "verified");
+    let summary = outer["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("fwd.eml#attached/1 (verified)")
+            && summary.contains("not for what it carries"),
+        "{summary}"
+    );
+    // the original's bytes are those of the published file
+    let sha = inner["input_sha256"].as_str().unwrap();
+    let (_, plain, _) = mailproof(
+        &[fixture("real-world/Meeting for coffee.eml")
+            .to_str()
+            .unwrap()],
+        dir.path(),
+    );
+    assert_eq!(plain[0]["input_sha256"].as_str().unwrap(), sha);
+}
+
+#[test]
+fn a_zip_bomb_is_an_error_record() {
+    let dir = tempfile::tempdir().unwrap();
+    // 24 MiB of zeros deflate to about 24 KB: over 200:1 past the first MiB
+    let zeros = vec![0u8; 24 << 20];
+    let bomb = zip_of(&[("bomb.eml", &zeros), ("ok.eml", MESSAGE.as_bytes())]);
+    assert!(bomb.len() < 100_000);
+    std::fs::write(dir.path().join("bomb.zip"), &bomb).unwrap();
+    let gz_bomb = tar_gz_of(&[("bomb.eml", &zeros)]);
+    assert!(gz_bomb.len() < 100_000);
+    std::fs::write(dir.path().join("bomb.tar.gz"), &gz_bomb).unwrap();
+    let (status, recs, err) = mailproof(&["bomb.zip", "bomb.tar.gz"], dir.path());
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(
+        sources(&recs),
+        [
+            "bomb.zip#bomb.eml",
+            "bomb.zip#ok.eml",
+            "bomb.tar.gz#bomb.eml",
+            // the listing stopped there too: the rest of the tar is unread
+            "bomb.tar.gz"
+        ]
+    );
+    for r in [&recs[0], &recs[2], &recs[3]] {
+        assert_eq!(r["verdict"], "error");
+        assert!(r["error"].as_str().unwrap().contains("zip bomb"), "{r}");
+    }
+    assert_eq!(recs[1]["verdict"], "unsigned");
+}
+
+#[test]
+fn archives_nested_too_deep_are_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = zip_of(&[("m.eml", MESSAGE.as_bytes())]);
+    for _ in 0..3 {
+        data = zip_of(&[("in.zip", &data)]);
+    }
+    std::fs::write(dir.path().join("deep.zip"), &data).unwrap();
+    let (_, recs, _) = mailproof(&["deep.zip"], dir.path());
+    assert_eq!(sources(&recs), ["deep.zip#in.zip#in.zip#in.zip"]);
+    assert!(
+        recs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("nested more than 3"),
+        "{}",
+        recs[0]
+    );
+}
+
+#[test]
+fn outlook_msg_gives_headers_verified_and_says_why() {
+    let dir = dump();
+    let (status, recs, err) = mailproof(&["--keys", "keys.zone", "mail.msg"], dir.path());
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(
+        sources(&recs),
+        ["mail.msg", "mail.msg#attached/1", "mail.msg#attached/2"]
+    );
+    // the real Gmail headers: the header signature verifies, the body
+    // cannot be checked from this format
+    let top = &recs[0];
+    assert_eq!(top["verdict"], "headers_verified");
+    assert_eq!(top["signatures"][0]["domain"], "gmail.com");
+    assert_eq!(top["signatures"][0]["header_signature_valid"], true);
+    assert!(top["signatures"][0]["body_hash_matches"].is_null());
+    let summary = top["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("body cannot be checked") && summary.contains("Outlook"),
+        "{summary}"
+    );
+    let finding = top["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "body_not_available")
+        .expect("finding");
+    assert!(
+        finding["message"].as_str().unwrap().contains(".eml"),
+        "{finding}"
+    );
+    let not = top["does_not_prove"][0].as_str().unwrap();
+    assert!(
+        not.starts_with("The body:") && not.contains(".eml"),
+        "{not}"
+    );
+    // the embedded Outlook message: headers only too
+    assert_eq!(recs[1]["verdict"], "headers_verified");
+    // the attached .eml keeps its MIME bytes: fully verified
+    assert_eq!(recs[2]["verdict"], "verified");
+    assert_eq!(
+        recs[2]["input_sha256"],
+        hex_sha256(&signed(&Sign::default()))
+    );
+}
+
+#[test]
+fn a_msg_with_altered_headers_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let altered = replace(&gmail(), "Subject: ", "Subject: Re: ");
+    std::fs::write(
+        dir.path().join("x.msg"),
+        build_msg(&altered, b"From: a@b.c\r\n\r\n", b"x"),
+    )
+    .unwrap();
+    let (_, recs, _) = mailproof(&["x.msg"], dir.path());
+    assert_eq!(recs[0]["verdict"], "failed", "{}", recs[0]);
+}
+
+fn hex_sha256(b: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
