@@ -45,6 +45,117 @@ fn published_leaks_verify_with_builtin_archive() {
     }
 }
 
+/// One line of `fixtures/real-world/MANIFEST`.
+struct Published {
+    file: String,
+    domain: String,
+    selector: String,
+    key_sha256: String,
+    header_only: bool,
+}
+
+fn manifest() -> Vec<Published> {
+    let text = std::fs::read_to_string(common::fixture("real-world/MANIFEST")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 8, "MANIFEST line without 8 fields: {l}");
+            assert!(
+                matches!(f[4], "pass" | "header_only"),
+                "MANIFEST: bad expect {}",
+                f[4]
+            );
+            assert!(
+                f[5].contains(" @ "),
+                "MANIFEST: source not repo @ commit path: {l}"
+            );
+            Published {
+                file: f[0].into(),
+                domain: f[1].into(),
+                selector: f[2].into(),
+                key_sha256: f[3].into(),
+                header_only: f[4] == "header_only",
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_published_message_verifies_with_the_builtin_archive_alone() {
+    let with = builtin_only();
+    let without = Verifier::builder()
+        .builtin_archive(false)
+        .clock(FixedClock(common::NOW))
+        .build();
+    let listed = manifest();
+    assert!(
+        listed.len() >= 20,
+        "MANIFEST lists {} messages",
+        listed.len()
+    );
+    for m in &listed {
+        let bytes = std::fs::read(common::fixture(&format!("real-world/{}", m.file))).unwrap();
+        let r = with.verify_bytes(&m.file, &bytes);
+        let s = r
+            .signatures
+            .iter()
+            .find(|s| {
+                s.domain.as_deref() == Some(m.domain.as_str())
+                    && s.selector.as_deref() == Some(m.selector.as_str())
+            })
+            .unwrap_or_else(|| panic!("{}: no signature by {}/{}", m.file, m.domain, m.selector));
+        let key = s
+            .key
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no key: {:#?}", m.file, s));
+        assert_eq!(key.provenance.source, "built-in archive", "{}", m.file);
+        assert_eq!(key.sha256, m.key_sha256, "{}: another key verified", m.file);
+        assert!(
+            key.provenance
+                .origins
+                .iter()
+                .any(|o| o.origin.contains(" @ ")),
+            "{}: key without a repository source",
+            m.file
+        );
+        assert_eq!(s.header_signature_valid, Some(true), "{}: {:#?}", m.file, s);
+        if m.header_only {
+            assert_eq!(s.result, SignatureResult::BodyHashMismatch, "{}", m.file);
+            assert_eq!(r.verdict, Verdict::HeadersVerified, "{}", m.file);
+        } else {
+            assert_eq!(s.result, SignatureResult::Pass, "{}: {:#?}", m.file, s);
+            assert!(
+                matches!(r.verdict, Verdict::Verified | Verdict::PartiallyVerified),
+                "{}: {:?}",
+                m.file,
+                r.verdict
+            );
+        }
+        // the archive is what makes the difference
+        let r = without.verify_bytes(&m.file, &bytes);
+        assert!(
+            r.signatures
+                .iter()
+                .filter(|s| s.domain.as_deref() == Some(m.domain.as_str()))
+                .all(|s| s.result == SignatureResult::NoKey),
+            "{}: verified without the built-in archive",
+            m.file
+        );
+    }
+}
+
+#[test]
+fn manifest_lists_every_real_world_message() {
+    let listed: Vec<String> = manifest().into_iter().map(|m| m.file).collect();
+    for entry in std::fs::read_dir(common::fixture("real-world")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "MANIFEST" {
+            assert!(listed.contains(&name), "{name} is not in MANIFEST");
+        }
+    }
+}
+
 #[test]
 fn outlook_did_not_sign_to() {
     // outlook.com's h= leaves out To, so the recipient is not authenticated:
@@ -115,6 +226,9 @@ fn reports_round_trip_through_json() {
     let v = builtin_only();
     for entry in std::fs::read_dir(common::fixture("real-world")).unwrap() {
         let path = entry.unwrap().path();
+        if path.ends_with("MANIFEST") {
+            continue;
+        }
         let r = v.verify_bytes(&path.display().to_string(), &std::fs::read(&path).unwrap());
         let line = mailproof::render::jsonl_line(&r);
         let back: mailproof::Report = serde_json::from_str(&line).unwrap();
