@@ -181,6 +181,11 @@ fn dump() -> tempfile::TempDir {
         std::fs::write(dir.path().join(name), data).unwrap();
     }
     std::fs::write(dir.path().join("keys.zone"), standard_zone()).unwrap();
+    std::fs::copy(
+        fixture("outlook/dist-list.pst"),
+        dir.path().join("dist-list.pst"),
+    )
+    .unwrap();
     dir
 }
 
@@ -188,6 +193,7 @@ const INPUTS: &[&str] = &[
     "--keys",
     "keys.zone",
     "mail.msg",
+    "dist-list.pst",
     "small.mbox",
     "fwd.eml",
     "fwd2.eml",
@@ -432,4 +438,53 @@ fn hex_sha256(b: &[u8]) -> String {
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect()
+}
+
+/// The real PST of java-libpst's tests: three Outlook items, none received
+/// by mail (see fixtures/outlook/MANIFEST.md).
+const PST_ITEMS: [&str; 3] = [
+    "dist-list.pst#Calendar/1",
+    "dist-list.pst#Contacts/1",
+    "dist-list.pst#Contacts/2",
+];
+
+#[test]
+fn pst_items_each_get_one_record_in_batch_runs() {
+    let dir = dump();
+    let (status, recs, err) = mailproof(&["dist-list.pst"], dir.path());
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(sources(&recs), PST_ITEMS);
+    // never received by mail: each says why it cannot be checked
+    for r in &recs {
+        assert_eq!(r["verdict"], "error");
+    }
+    assert!(
+        recs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("PR_TRANSPORT_MESSAGE_HEADERS"),
+        "{}",
+        recs[0]
+    );
+    // shards split the items and cover each once
+    let mut seen = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let (_, part, _) = mailproof(&["--shard", k, "dist-list.pst"], dir.path());
+        seen.extend(sources(&part));
+    }
+    seen.sort();
+    assert_eq!(seen, PST_ITEMS);
+    // --resume after a complete run adds nothing
+    let out = dir.path().join("run.jsonl");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--output", out.to_str().unwrap(), "--quiet"];
+        args.extend_from_slice(extra);
+        args.push("dist-list.pst");
+        mailproof(&args, dir.path())
+    };
+    run(&[]);
+    let first = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(first.lines().count(), 3);
+    run(&["--resume"]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 }

@@ -107,7 +107,7 @@ struct VerifyArgs {
     #[command(flatten)]
     limits: LimitArgs,
     /// .eml files, mbox files, Maildirs, directories (walked recursively),
-    /// archives (.zip, .tar, .tar.gz), Outlook .msg files, or - for standard
+    /// archives (.zip, .tar, .tar.gz), Outlook .msg, PST and OST files, or - for standard
     /// input; a printed source name (box.mbox#2, dump.zip#a.eml,
     /// fwd.eml#attached/1) picks one message.
     #[arg(required = true, value_name = "INPUT")]

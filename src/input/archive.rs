@@ -403,7 +403,7 @@ struct TarWalk {
 
 /// Most bytes of a compressed tar's entries held at once while reading
 /// them in name order.
-pub const TAR_WINDOW: u64 = 256 << 20;
+pub const TAR_WINDOW: u64 = 64 << 20;
 
 impl TarWalk {
     fn stream(&self) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>)> {
