@@ -127,7 +127,54 @@ impl Verifier {
     /// Verifies one message given as raw bytes; `source` names it in the report.
     /// A message over a message-level cap of [`Limits`] gets an `error`
     /// report naming the cap.
+    ///
+    /// A copy that does not verify as given (verdict `headers_verified` or
+    /// worse) is tried again with the repairs of pasted and saved copies
+    /// ([`crate::dkim::pasted`]); one that makes it verify better is kept
+    /// and reported as a repair with a finding naming what was changed.
     pub fn verify_bytes(&self, source: &str, bytes: &[u8]) -> Report {
+        let report = self.verify_as_given(source, bytes);
+        if report.verdict < crate::Verdict::HeadersVerified {
+            return report;
+        }
+        let mut best: Option<Report> = None;
+        for kind in crate::dkim::pasted::PastedRepair::ALL {
+            let Some((fixed, what)) = kind.apply(bytes) else {
+                continue;
+            };
+            let mut r = self.verify_as_given(source, &fixed);
+            let floor = best.as_ref().map_or(report.verdict, |b| b.verdict);
+            if r.verdict >= floor {
+                continue;
+            }
+            // the report is of the input as read, with the repair on record
+            r.input_sha256 = report.input_sha256.clone();
+            r.input_bytes = report.input_bytes;
+            let sha = crate::util::sha256_hex(&fixed);
+            r.repairs.insert(
+                0,
+                Repair {
+                    kind: kind.code().into(),
+                    description: what.clone(),
+                    verified_sha256: sha.clone(),
+                },
+            );
+            r.findings.push(crate::report::Finding {
+                code: kind.finding().into(),
+                severity: crate::report::Severity::Info,
+                message: format!(
+                    "the copy as saved did not verify; repair applied before verifying: {what} (bytes verified: SHA-256 {sha})"
+                ),
+                signature: None,
+            });
+            r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+            best = Some(r);
+        }
+        best.unwrap_or(report)
+    }
+
+    /// [`Verifier::verify_bytes`] without the repairs of pasted copies.
+    fn verify_as_given(&self, source: &str, bytes: &[u8]) -> Report {
         if let Err(why) = self.limits.check_message(bytes) {
             return Report::error(source, bytes, why);
         }
@@ -314,4 +361,7 @@ fn body_unavailable(report: &mut Report, why: &str) {
             signature: None,
         },
     );
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
 }

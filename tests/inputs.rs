@@ -488,3 +488,109 @@ fn pst_items_each_get_one_record_in_batch_runs() {
     run(&["--resume"]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 }
+
+/// The header block of `m` with `<`, `>`, `&` and `"` HTML-escaped, as a
+/// web page showing the source would save it.
+fn html_escaped_headers(m: &[u8]) -> Vec<u8> {
+    let head = header_block(m);
+    let escaped = head
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert_ne!(escaped, head, "test bug: nothing to escape");
+    let mut out = escaped.into_bytes();
+    out.extend_from_slice(&m[head.len()..]);
+    out
+}
+
+#[test]
+fn pasted_and_saved_copies_verify_with_a_repair_that_names_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = gmail();
+    let cases: [(&str, Vec<u8>, &str, &str); 4] = [
+        (
+            "blank.eml",
+            [b"\n\n".as_slice(), &m].concat(),
+            "leading_blank_repaired",
+            r#"2 bytes of blank lines or white space before the first header field removed ("\n\n")"#,
+        ),
+        (
+            "spaces.eml",
+            [b" \t\r\n".as_slice(), &m].concat(),
+            "leading_blank_repaired",
+            r#"4 bytes of blank lines or white space before the first header field removed (" \t\r\n")"#,
+        ),
+        (
+            "page.eml",
+            html_escaped_headers(&m),
+            "html_escaping_repaired",
+            "HTML character references in the header block",
+        ),
+        (
+            "postmark.eml",
+            [
+                b"From someone@example.com Mon Jun  1 12:00:00 2015\n".as_slice(),
+                &m,
+            ]
+            .concat(),
+            "mbox_postmark_ignored",
+            "From ",
+        ),
+    ];
+    for (name, bytes, _, _) in &cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let (status, recs, err) = mailproof(
+        &["blank.eml", "spaces.eml", "page.eml", "postmark.eml"],
+        dir.path(),
+    );
+    assert_eq!(status, 0, "{err}");
+    for ((name, bytes, code, words), r) in cases.iter().zip(&recs) {
+        assert_eq!(r["verdict"], "verified", "{name}: {r}");
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == *code)
+            .unwrap_or_else(|| panic!("{name}: no {code}: {r}"));
+        assert!(
+            f["message"].as_str().unwrap().contains(words),
+            "{name}: {f}"
+        );
+        // the report is of the file as read
+        assert_eq!(r["input_sha256"], hex_sha256(bytes), "{name}");
+    }
+    // the repair is on record with the hash of the bytes that verified
+    assert_eq!(recs[0]["repairs"][0]["kind"], "leading_blank_removed");
+    assert_eq!(recs[2]["repairs"][0]["kind"], "html_escaping_removed");
+}
+
+#[test]
+fn pasted_copy_repairs_do_not_rescue_an_altered_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let altered = replace(&gmail(), "Subject: ", "Subject: Re: ");
+    std::fs::write(
+        dir.path().join("x.eml"),
+        [b"\n".as_slice(), &altered].concat(),
+    )
+    .unwrap();
+    let (_, recs, _) = mailproof(&["x.eml"], dir.path());
+    // the blank line removed, the message is read, and it fails
+    assert_eq!(recs[0]["verdict"], "failed", "{}", recs[0]);
+    assert_eq!(recs[0]["repairs"][0]["kind"], "leading_blank_removed");
+    // a copy that verifies as given gets no repair at all
+    let (_, recs, _) = mailproof(
+        &[fixture("real-world/Meeting for coffee.eml")
+            .to_str()
+            .unwrap()],
+        dir.path(),
+    );
+    assert!(
+        !recs[0]["repairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "leading_blank_removed" || r["kind"] == "html_escaping_removed")
+    );
+}

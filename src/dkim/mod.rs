@@ -6,11 +6,14 @@
 //! - [`canon`]: canonicalization (RFC 6376 3.4);
 //! - [`repair`]: the documented repairs of saved copies (line endings,
 //!   mbox quoting, ...);
+//! - [`pasted`]: the repairs of pasted and saved copies (blank lines before
+//!   the headers, an HTML-escaped header block);
 //! - `check`: one [`check::SigCheck`] per signature: body hash and header
 //!   signature checked separately against every candidate key.
 
 pub mod canon;
 pub(crate) mod check;
+pub mod pasted;
 pub mod repair;
 pub mod signature;
 

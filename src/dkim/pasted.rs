@@ -1,0 +1,177 @@
+//! Repairs of pasted and saved copies: what a web page, a clipboard or a
+//! "save as" does to a message before it reaches a journalist. They are
+//! tried only when the copy as given does not verify (after the repairs of
+//! [`super::repair`]), each reported with a finding that names what was
+//! changed, and the bytes that verified are hashed in the report so anyone
+//! can repeat the check.
+//!
+//! - [`PastedRepair::LeadingBlank`]: blank lines or white space before the
+//!   first header field (a paste into a text editor, a web form) are
+//!   removed; RFC 5322 2.1 has the header block start the message.
+//! - [`PastedRepair::HtmlUnescaped`]: a header block saved from a web page
+//!   that escaped it for HTML (`&lt;`, `&gt;`, `&amp;`, `&quot;`) is
+//!   unescaped; the body is left as it is.
+//!
+//! (A `From ` postmark line on a single message is skipped by the message
+//! splitter itself and reported as `mbox_postmark_ignored`.)
+
+/// One repair of a pasted or saved copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PastedRepair {
+    /// Blank lines or white space before the first header field removed.
+    LeadingBlank,
+    /// HTML character references in the header block unescaped.
+    HtmlUnescaped,
+}
+
+impl PastedRepair {
+    /// Every repair, in the order they are tried.
+    pub const ALL: [PastedRepair; 2] = [PastedRepair::LeadingBlank, PastedRepair::HtmlUnescaped];
+
+    /// Stable snake_case name (the report's `repairs[].kind`).
+    pub fn code(self) -> &'static str {
+        match self {
+            PastedRepair::LeadingBlank => "leading_blank_removed",
+            PastedRepair::HtmlUnescaped => "html_escaping_removed",
+        }
+    }
+
+    /// The finding code reported when the repair was needed.
+    pub fn finding(self) -> &'static str {
+        match self {
+            PastedRepair::LeadingBlank => "leading_blank_repaired",
+            PastedRepair::HtmlUnescaped => "html_escaping_repaired",
+        }
+    }
+
+    /// The repaired bytes and what was done, in words (naming the bytes
+    /// removed or replaced), or `None` when the copy has no trace of it.
+    pub fn apply(self, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
+        match self {
+            PastedRepair::LeadingBlank => {
+                let n = bytes
+                    .iter()
+                    .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                    .count();
+                (n > 0 && n < bytes.len()).then(|| {
+                    (
+                        bytes[n..].to_vec(),
+                        format!(
+                            "{n} byte{} of blank lines or white space before the first header field removed ({})",
+                            if n == 1 { "" } else { "s" },
+                            shown(&bytes[..n])
+                        ),
+                    )
+                })
+            }
+            PastedRepair::HtmlUnescaped => {
+                let end = header_end(bytes);
+                let (head, body) = bytes.split_at(end);
+                let (fixed, count) = unescape(head);
+                (count > 0).then(|| {
+                    let mut out = fixed;
+                    out.extend_from_slice(body);
+                    (
+                        out,
+                        format!(
+                            "{count} HTML character reference{} in the header block replaced by the characters they stand for (&lt; &gt; &amp; &quot; &#39;): the copy was saved from a web page",
+                            if count == 1 { "" } else { "s" }
+                        ),
+                    )
+                })
+            }
+        }
+    }
+}
+
+/// The bytes named in words: `\n` `\r` `\t` and spaces, as escapes.
+fn shown(b: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for c in b {
+        match c {
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            _ => s.push(' '),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Offset of the empty line that ends the header block (or the end).
+fn header_end(bytes: &[u8]) -> usize {
+    let mut pos = 0;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if line == b"\n" || line == b"\r\n" {
+            return pos;
+        }
+        pos += line.len();
+    }
+    bytes.len()
+}
+
+/// HTML character references that a page escaping text produces.
+const REFERENCES: [(&[u8], u8); 6] = [
+    (b"&lt;", b'<'),
+    (b"&gt;", b'>'),
+    (b"&amp;", b'&'),
+    (b"&quot;", b'"'),
+    (b"&#39;", b'\''),
+    (b"&#x27;", b'\''),
+];
+
+fn unescape(head: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(head.len());
+    let mut count = 0;
+    let mut i = 0;
+    'outer: while i < head.len() {
+        if head[i] == b'&' {
+            for (from, to) in REFERENCES {
+                if head[i..].starts_with(from) {
+                    out.push(to);
+                    i += from.len();
+                    count += 1;
+                    continue 'outer;
+                }
+            }
+        }
+        out.push(head[i]);
+        i += 1;
+    }
+    (out, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_blank_names_the_bytes() {
+        let (fixed, what) = PastedRepair::LeadingBlank
+            .apply(b"\n \r\nFrom: a@b.c\r\n\r\nx\r\n")
+            .unwrap();
+        assert_eq!(fixed, b"From: a@b.c\r\n\r\nx\r\n");
+        assert!(
+            what.starts_with("4 bytes") && what.contains(r#""\n \r\n""#),
+            "{what}"
+        );
+        assert!(
+            PastedRepair::LeadingBlank
+                .apply(b"From: a@b.c\r\n")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn html_unescaping_stays_in_the_header_block() {
+        let (fixed, what) = PastedRepair::HtmlUnescaped
+            .apply(b"From: A &lt;a@b.c&gt;\r\nSubject: x &amp;amp; y\r\n\r\n&lt;p&gt;\r\n")
+            .unwrap();
+        assert_eq!(
+            fixed,
+            b"From: A <a@b.c>\r\nSubject: x &amp; y\r\n\r\n&lt;p&gt;\r\n"
+        );
+        assert!(what.starts_with("3 HTML"), "{what}");
+    }
+}
