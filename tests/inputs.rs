@@ -594,3 +594,38 @@ fn pasted_copy_repairs_do_not_rescue_an_altered_message() {
             .any(|r| r["kind"] == "leading_blank_removed" || r["kind"] == "html_escaping_removed")
     );
 }
+
+#[test]
+fn attached_messages_in_publishable_reports_and_resumed_runs() {
+    let dir = dump();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+        .args(["verify", "--format", "html", "fwd.eml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("Found attached to fwd.eml"),
+        "inner report says where"
+    );
+    assert!(
+        html.contains("fwd.eml#attached/1 (verified)"),
+        "outer lists it"
+    );
+    // --resume after a complete run adds nothing, attached records included
+    let path = dir.path().join("run.jsonl");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--output", path.to_str().unwrap(), "--quiet"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["fwd.eml", "fwd2.eml"]);
+        mailproof(&args, dir.path())
+    };
+    run(&[]);
+    let first = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(first.lines().count(), 5);
+    // a run killed after the carrier's record: the attached ones come back
+    let cut: String = first.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, cut).unwrap();
+    run(&["--resume"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+}

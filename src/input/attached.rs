@@ -27,13 +27,11 @@ pub const HEADERS_ONLY_WHY: &str = "this part (text/rfc822-headers, as in a deli
 /// The messages directly inside `bytes`, in the order of their parts.
 /// Bytes that are not MIME give none.
 pub fn extract(bytes: &[u8]) -> Vec<Attached> {
-    // Cheap test first: most messages carry nothing.
-    let lower_has = |needle: &[u8]| {
-        bytes
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    };
-    if !lower_has(b"message/") && !lower_has(b"rfc822-headers") && !lower_has(b"digest") {
+    // Cheap test first, in any letter case: no "822" (message/rfc822,
+    // text/rfc822-headers), "global" (message/global) or "digest"
+    // (multipart/digest) anywhere, nothing to parse.
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    if !has(b"822") && !has(b"lobal") && !has(b"LOBAL") && !has(b"igest") && !has(b"IGEST") {
         return Vec::new();
     }
     let Some(msg) = MessageParser::default().parse(bytes) else {

@@ -78,8 +78,19 @@ pub(crate) fn verdict_words(v: Verdict) -> (&'static str, Tone, &'static str) {
 }
 
 /// The report's one-sentence summary without its leading verdict words
-/// ("Verified: ..."), which the banner already shows as its headline.
+/// ("Verified: ..."), which the banner already shows as its headline; for a
+/// message found attached to another, where it was found.
 pub(crate) fn summary(r: &Report) -> String {
+    let s = summary_sentence(r);
+    match &r.found_in {
+        Some(outer) => format!(
+            "{s} Found attached to {outer} (a forward, bounce or digest): this verdict is this attached message's own."
+        ),
+        None => s,
+    }
+}
+
+fn summary_sentence(r: &Report) -> String {
     let words = r.verdict.as_str().replace('_', " ");
     match r.summary.split_once(": ") {
         Some((head, rest)) if head.eq_ignore_ascii_case(&words) && !rest.is_empty() => {
