@@ -20,13 +20,12 @@
 //! # let _ = KeyArchive::new("unused");
 //! ```
 
-mod analysis;
 pub mod arc;
 pub mod batch;
 mod clock;
 pub mod crypto;
 pub mod dkim;
-pub mod forensics;
+mod evidence;
 pub mod input;
 pub mod keys;
 pub mod limits;
@@ -38,7 +37,6 @@ pub mod report;
 pub mod serve;
 pub mod summary;
 pub mod tags;
-mod timewindow;
 mod util;
 mod verify;
 

@@ -65,6 +65,45 @@ pub fn org_domain(domain: &str) -> String {
     }
 }
 
+/// `s` with its RFC 5322 3.2.2 comments removed: each outermost
+/// `( ... )`, nested comments and quoted pairs (`\(`, `\)`) inside it
+/// included, becomes one space (a comment is folding white space to a
+/// parser). A `)` outside any comment is text; an unclosed comment runs to
+/// the end. Used for Received, Authentication-Results and
+/// ARC-Authentication-Results fields.
+pub fn strip_comments(s: &str) -> String {
+    // The delimiters are ASCII, so the text between them is copied in runs
+    // and UTF-8 stays whole.
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'(', b')', b'\\', &b[i..]) {
+        if depth == 0 {
+            out.extend_from_slice(&b[i..i + k]);
+        }
+        let at = i + k;
+        i = at + 1;
+        match (b[at], depth) {
+            (b'\\', 0) => out.push(b'\\'),
+            // a quoted pair inside a comment: skip the quoted character
+            (b'\\', _) => i = (i + 1).min(b.len()),
+            (b'(', _) => depth += 1,
+            (_, 0) => out.push(b')'),
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(b' ');
+                }
+            }
+        }
+    }
+    if depth == 0 {
+        out.extend_from_slice(&b[i..]);
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// A deterministic pseudo-random sequence (xorshift64) for tests that
 /// compare a fast routine with its definition on generated input.
 #[cfg(test)]
@@ -89,6 +128,41 @@ impl TestRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition of [`strip_comments`], one character at a time.
+    fn strip_comments_reference(s: &str) -> String {
+        let mut depth = 0usize;
+        let mut escaped = false;
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if depth > 0 => escaped = true,
+                '(' => depth += 1,
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push(' ');
+                    }
+                }
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn strip_comments_matches_its_definition() {
+        let alphabet = ["a", "(", ")", " ", "é", "x y", "((", "))", "\\", "\\("];
+        let mut rng = TestRng(7);
+        for n in 0..3000 {
+            let s: String = (0..n % 23).map(|_| rng.pick(&alphabet)).collect();
+            assert_eq!(strip_comments(&s), strip_comments_reference(&s), "{s:?}");
+        }
+        assert_eq!(strip_comments("a (b \\) c) d"), "a   d");
+        assert_eq!(strip_comments("x) y"), "x) y");
+    }
 
     #[test]
     fn rfc3339_matches_chrono_strftime() {

@@ -23,6 +23,15 @@ struct Repaired {
     verdict: crate::Verdict,
 }
 
+/// What the DKIM stage hands on: the repaired bytes when a repair was
+/// needed (`None`: the bytes as given), the signature checks on those bytes
+/// and the repairs applied.
+struct DkimStage {
+    bytes: Option<Vec<u8>>,
+    checks: Vec<SigCheck>,
+    repairs: Vec<Repair>,
+}
+
 /// Verifies messages. Cheap to share between threads.
 pub struct Verifier {
     resolver: Resolver,
@@ -182,9 +191,19 @@ impl Verifier {
             Ok(m) => m,
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
-        let mut report = self.verify_dkim(source, &msg);
-        crate::arc::attach(&self.resolver, &self.limits, &msg, &mut report);
-        report
+        let now = self.clock.now();
+        let dkim = self.verify_dkim(&msg, now);
+        // Every later stage reads the byte variant the signatures were
+        // judged on (the original, or the repaired copy).
+        let repaired = dkim
+            .bytes
+            .as_deref()
+            .map(|b| RawMessage::parse(b).expect("parsed when tried"));
+        let variant = repaired.as_ref().unwrap_or(&msg);
+        let mut repairs = dkim.repairs;
+        let arc =
+            crate::arc::check_with_repair(&self.resolver, &self.limits, variant, &mut repairs);
+        crate::evidence::build(source, bytes, variant, &dkim.checks, repairs, arc, now)
     }
 
     /// Verifies a header block whose body the input format did not keep
@@ -211,12 +230,12 @@ impl Verifier {
         report
     }
 
-    /// The DKIM part of [`Verifier::verify_bytes`].
-    fn verify_dkim(&self, source: &str, msg: &RawMessage<'_>) -> Report {
+    /// The DKIM stage of [`Verifier::verify_bytes`]: every signature checked
+    /// on the bytes as given and, when they fail, on the documented repairs.
+    fn verify_dkim(&self, msg: &RawMessage<'_>, now: i64) -> DkimStage {
         let bytes = msg.bytes;
-        let now = self.clock.now();
         let checks = self.checker(now).check_all(msg);
-        let verdict = crate::analysis::verdict_of(msg, &checks);
+        let verdict = crate::evidence::verdict_of(msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
         let failing: Vec<&SigCheck> = checks
@@ -255,7 +274,6 @@ impl Verifier {
                 .try_repairs(bytes, &allowed)
                 .filter(|b| b.verdict < verdict)
             {
-                let fixed_msg = RawMessage::parse(&best.bytes).expect("parsed when tried");
                 let sha = crate::util::sha256_hex(&best.bytes);
                 let repairs = best
                     .plan
@@ -266,17 +284,18 @@ impl Verifier {
                         verified_sha256: sha.clone(),
                     })
                     .collect();
-                return crate::analysis::build(
-                    source,
-                    bytes,
-                    &fixed_msg,
-                    &best.checks,
+                return DkimStage {
+                    bytes: Some(best.bytes),
+                    checks: best.checks,
                     repairs,
-                    now,
-                );
+                };
             }
         }
-        crate::analysis::build(source, bytes, msg, &checks, Vec::new(), now)
+        DkimStage {
+            bytes: None,
+            checks,
+            repairs: Vec::new(),
+        }
     }
 
     /// Tries the repair plans fewest-transformations first and returns the
@@ -305,7 +324,7 @@ impl Verifier {
                 continue;
             };
             let checks = self.checker(self.clock.now()).check_all(&fixed_msg);
-            let verdict = crate::analysis::verdict_of(&fixed_msg, &checks);
+            let verdict = crate::evidence::verdict_of(&fixed_msg, &checks);
             if best.as_ref().is_none_or(|b| verdict < b.verdict) {
                 best = Some(Repaired {
                     plan,

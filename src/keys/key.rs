@@ -22,6 +22,19 @@ pub struct ArchivedKey {
 }
 
 impl ArchivedKey {
+    /// The key as a report states it (provenance, fingerprint, type, size,
+    /// record), or `None` when the record holds no usable key.
+    pub fn report(&self) -> Option<crate::report::KeyReport> {
+        let pk = self.parsed.as_ref().ok()?.key.as_ref()?;
+        Some(crate::report::KeyReport {
+            provenance: self.provenance.clone(),
+            sha256: pk.sha256.clone(),
+            key_type: pk.key_type().into(),
+            bits: pk.bits,
+            record: self.record.clone(),
+        })
+    }
+
     /// Builds a key from its record text, parsing it once.
     pub fn new(domain: &str, selector: &str, record: &str, provenance: Provenance) -> Self {
         ArchivedKey {

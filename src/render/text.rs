@@ -169,7 +169,7 @@ fn list(o: &mut String, title: &str, items: &[String]) {
 }
 
 /// The coverage map: each visible header instance and the body, with status.
-fn coverage(o: &mut String, c: &crate::forensics::Coverage) {
+fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
     let _ = writeln!(o, "\n  What a reader sees, and what the signatures cover:");
     for h in &c.headers {
         let status = match h.status.as_str() {
@@ -225,7 +225,7 @@ fn coverage(o: &mut String, c: &crate::forensics::Coverage) {
 }
 
 /// The timeline, oldest first.
-fn timeline(o: &mut String, t: &[crate::forensics::TimelineEntry]) {
+fn timeline(o: &mut String, t: &[crate::report::forensics::TimelineEntry]) {
     if t.is_empty() {
         return;
     }

@@ -143,6 +143,19 @@ pub struct Finding {
     pub signature: Option<usize>,
 }
 
+impl Finding {
+    /// A finding with a stable `code`, a severity, the evidence in words and
+    /// the signature (1-based) it concerns, if any.
+    pub fn new(code: &str, severity: Severity, message: String, signature: Option<usize>) -> Self {
+        Finding {
+            code: code.into(),
+            severity,
+            message,
+            signature,
+        }
+    }
+}
+
 /// The key a signature was checked with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyReport {

@@ -9,13 +9,13 @@
 //! authserv-id belongs to that organization and it sits above the first
 //! Received field written by another organization.
 
-use super::finding;
-use super::received::{is_domain_name, strip_comments};
+use super::received::is_domain_name;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::util::org_domain;
+use crate::util::strip_comments;
 
 /// Parses and compares every recorded `dkim=` result.
 pub(crate) fn build(
@@ -179,13 +179,13 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
             r.domain.as_deref().unwrap_or("?")
         );
         match r.comparison.as_str() {
-            "agrees" => out.push(finding(
+            "agrees" => out.push(Finding::new(
                 "receiver_agrees",
                 Severity::Info,
                 format!("{who} on arrival, and our check of signature {} agrees", sig.unwrap_or(0)),
                 sig,
             )),
-            "disagrees" => out.push(finding(
+            "disagrees" => out.push(Finding::new(
                 "receiver_disagrees",
                 Severity::Warning,
                 format!(
@@ -199,7 +199,7 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
                 ),
                 sig,
             )),
-            "unconfirmed" if r.result == "pass" => out.push(finding(
+            "unconfirmed" if r.result == "pass" => out.push(Finding::new(
                 "receiver_unconfirmed",
                 Severity::Info,
                 format!("{who} on arrival; we could not check signature {} ourselves, so this is the receiver's word, not proof", sig.unwrap_or(0)),

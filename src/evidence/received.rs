@@ -2,6 +2,7 @@
 
 use crate::message::RawMessage;
 use crate::report::forensics::Hop;
+use crate::util::strip_comments;
 
 /// Every Received field, top (latest) first.
 pub fn parse_all(msg: &RawMessage<'_>) -> Vec<Hop> {
@@ -62,34 +63,6 @@ pub fn parse(position: usize, field: usize, value: &str) -> Hop {
     }
 }
 
-/// Removes parenthesized comments (nested), keeping the rest.
-pub(crate) fn strip_comments(s: &str) -> String {
-    // Parentheses are ASCII, so the text between them is copied in runs
-    // and UTF-8 stays whole.
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(k) = memchr::memchr2(b'(', b')', &b[i..]) {
-        if depth == 0 {
-            out.extend_from_slice(&b[i..i + k]);
-        }
-        match (b[i + k], depth) {
-            (b'(', _) => depth += 1,
-            (_, 0) => out.push(b')'), // a stray ')' is text
-            _ => {
-                depth -= 1;
-                out.push(b' ');
-            }
-        }
-        i += k + 1;
-    }
-    if depth == 0 {
-        out.extend_from_slice(&b[i..]);
-    }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 /// Whether a host name is a DNS name with a registrable domain (not an IP
 /// literal, not a bare internal host name).
 pub fn is_domain_name(host: &str) -> bool {
@@ -107,33 +80,6 @@ mod tests {
 
     /// The definition, one char at a time: text inside (nested) comments
     /// goes, each closing parenthesis leaves a space, a stray ')' stays.
-    fn strip_comments_reference(s: &str) -> String {
-        let mut depth = 0usize;
-        let mut out = String::new();
-        for c in s.chars() {
-            match c {
-                '(' => depth += 1,
-                ')' if depth > 0 => {
-                    depth -= 1;
-                    out.push(' ');
-                }
-                _ if depth == 0 => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn strip_comments_matches_its_definition() {
-        let alphabet = ["a", "(", ")", " ", "é", "x y", "((", "))"];
-        let mut rng = crate::util::TestRng(7);
-        for n in 0..2000 {
-            let s: String = (0..n % 23).map(|_| rng.pick(&alphabet)).collect();
-            assert_eq!(strip_comments(&s), strip_comments_reference(&s), "{s:?}");
-        }
-    }
-
     #[test]
     fn parses_gmail_hop() {
         let h = parse(

@@ -6,7 +6,6 @@
 //! the first Received hop when no signature has `t=`), `signed_after_receipt`,
 //! `implausible_timezone`, `slow_hop`.
 
-use super::finding;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, TimelineEntry};
@@ -32,7 +31,7 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], hops: &[Hop]) -> 
     let date_signed = checks
         .iter()
         .any(|c| c.result.header_valid() && c.sig.as_ref().is_ok_and(|s| s.signs("Date") > 0));
-    if let Some(d) = crate::timewindow::date_header(msg) {
+    if let Some(d) = super::time_window::date_header(msg) {
         push(d, "Date header (sender's software)".into(), date_signed);
     }
     for c in checks {
@@ -110,7 +109,7 @@ pub(crate) fn findings(
         let (a, b) = (w[0], w[1]);
         let (ta, tb) = (a.unix.unwrap_or(0), b.unix.unwrap_or(0));
         if tb + SKEW < ta {
-            out.push(finding(
+            out.push(Finding::new(
                 "received_out_of_order",
                 Severity::Warning,
                 format!(
@@ -124,7 +123,7 @@ pub(crate) fn findings(
                 None,
             ));
         } else if tb - ta > SLOW {
-            out.push(finding(
+            out.push(Finding::new(
                 "slow_hop",
                 Severity::Info,
                 format!(
@@ -143,7 +142,7 @@ pub(crate) fn findings(
         if let (Some(off), Some(zone)) = (h.offset_minutes, &h.zone)
             && (!(-12 * 60..=14 * 60).contains(&off) || off % 15 != 0)
         {
-            out.push(finding(
+            out.push(Finding::new(
                 "implausible_timezone",
                 Severity::Info,
                 format!(
@@ -157,7 +156,7 @@ pub(crate) fn findings(
     if let Some(zone) = date_zone(msg)
         && (!(-12 * 60..=14 * 60).contains(&zone.0) || zone.0 % 15 != 0)
     {
-        out.push(finding(
+        out.push(Finding::new(
             "implausible_timezone",
             Severity::Info,
             format!(
@@ -180,7 +179,7 @@ pub(crate) fn findings(
         if let Some(r) = receipt.and_then(|r| r.unix.map(|u| (r, u)))
             && t > r.1 + SKEW
         {
-            out.push(finding(
+            out.push(Finding::new(
                     "signed_after_receipt",
                     Severity::Warning,
                     format!(
@@ -198,11 +197,11 @@ pub(crate) fn findings(
     let any_t = checks
         .iter()
         .any(|c| c.sig.as_ref().is_ok_and(|s| s.timestamp.is_some()));
-    if !any_t && let (Some(d), Some(first)) = (crate::timewindow::date_header(msg), chrono.first())
+    if !any_t && let (Some(d), Some(first)) = (super::time_window::date_header(msg), chrono.first())
     {
         let u = first.unix.unwrap_or(d);
         if (u - d).abs() > 86_400 {
-            out.push(finding(
+            out.push(Finding::new(
                     "date_mismatch",
                     Severity::Warning,
                     format!(

@@ -2,10 +2,12 @@
 //! plain-language account of what the proof covers.
 
 use crate::dkim::check::SigCheck;
+use crate::keys::ArchivedKey;
 use crate::message::RawMessage;
+use crate::report::arc::ArcReport;
 use crate::report::{
-    Finding, KeyReport, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult,
-    ToolInfo, Verdict,
+    Finding, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult, ToolInfo,
+    Verdict,
 };
 use crate::util::{org_domain, rfc3339};
 
@@ -41,6 +43,7 @@ pub(crate) fn build(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     repairs: Vec<Repair>,
+    arc: ArcReport,
     now: i64,
 ) -> Report {
     let summary = message_summary(msg);
@@ -70,8 +73,14 @@ pub(crate) fn build(
         signature_findings(&ctx, c, &mut findings);
     }
     let forensics =
-        crate::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &mut findings);
+        super::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &mut findings);
     signer_alignment_finding(&ctx, &mut findings);
+    let signatures: Vec<SignatureReport> = checks.iter().map(signature_report).collect();
+    findings.extend(crate::arc::corroboration(
+        &arc,
+        ctx.from_domain.as_deref(),
+        &signatures,
+    ));
     let (verdict, decider) = verdict(&ctx);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let (proves, does_not_prove) = account(&ctx, verdict, decider);
@@ -84,12 +93,12 @@ pub(crate) fn build(
         verdict,
         summary: sentence(&ctx, verdict, decider),
         message: Some(summary),
-        signatures: checks.iter().map(signature_report).collect(),
-        arc: Default::default(),
+        signatures,
+        arc,
         findings,
         repairs,
         forensics: Some(forensics),
-        time_window: decider.and_then(|i| crate::timewindow::compute(msg, &checks[i], now)),
+        time_window: decider.and_then(|i| super::time_window::compute(msg, &checks[i], now)),
         proves,
         does_not_prove,
         error: None,
@@ -161,18 +170,9 @@ fn verdict(ctx: &Ctx<'_, '_>) -> (Verdict, Option<usize>) {
     best
 }
 
-fn finding(code: &str, severity: Severity, message: String, signature: Option<usize>) -> Finding {
-    Finding {
-        code: code.into(),
-        severity,
-        message,
-        signature,
-    }
-}
-
 fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     if ctx.msg.postmark_len > 0 {
-        out.push(finding(
+        out.push(Finding::new(
             "mbox_postmark_ignored",
             Severity::Info,
             "the file starts with an mbox \"From \" line; it is not part of the message and was skipped".into(),
@@ -180,7 +180,7 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         ));
     }
     if !ctx.msg.stray_lines.is_empty() {
-        out.push(finding(
+        out.push(Finding::new(
             "malformed_header_line",
             Severity::Warning,
             format!(
@@ -197,7 +197,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
     let idx = Some(c.index);
     let Ok(sig) = &c.sig else { return };
     if sig.algorithm == crate::dkim::signature::Algorithm::RsaSha1 {
-        out.push(finding(
+        out.push(Finding::new(
             "sha1_signature",
             Severity::Warning,
             format!("signature {} uses rsa-sha1, which RFC 8301 forbids: SHA-1 collisions are practical", c.index),
@@ -205,7 +205,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
         ));
     }
     if let Some(v) = &sig.draft_version {
-        out.push(finding(
+        out.push(Finding::new(
             "pre_rfc_signature",
             Severity::Warning,
             format!(
@@ -231,7 +231,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 "1024-bit RSA is below today's recommended 2048 bits, though no public factoring of such a DKIM key is known",
             )
         };
-        out.push(finding(
+        out.push(Finding::new(
             "weak_key",
             sev,
             format!("the key is RSA {bits}-bit: {why}"),
@@ -240,7 +240,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
     }
     if let Some(k) = &c.key {
         if let Some(why) = &k.provenance.compromised {
-            out.push(finding(
+            out.push(Finding::new(
                 "key_compromised",
                 Severity::Critical,
                 format!("the private half of this key is known to be public: {why}"),
@@ -248,7 +248,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
         if c.result.header_valid() && k.parsed.as_ref().is_ok_and(|r| r.has_flag("y")) {
-            out.push(finding(
+            out.push(Finding::new(
                 "key_testing_mode",
                 Severity::Info,
                 "the key record has t=y: the domain declared it was testing DKIM".into(),
@@ -261,11 +261,16 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
         }
     }
     if let Some(why) = &c.key_rotated {
-        out.push(finding("key_rotated", Severity::Info, why.clone(), idx));
+        out.push(Finding::new(
+            "key_rotated",
+            Severity::Info,
+            why.clone(),
+            idx,
+        ));
     }
     if let Some(x) = sig.expiration {
         if let Some(t) = sig.timestamp.filter(|t| x < *t) {
-            out.push(finding(
+            out.push(Finding::new(
                 "signature_expired",
                 Severity::Warning,
                 format!(
@@ -276,7 +281,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 idx,
             ));
         } else if x < ctx.now {
-            out.push(finding(
+            out.push(Finding::new(
                 "signature_expired",
                 Severity::Info,
                 format!(
@@ -290,7 +295,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
     if let (Some(t), Some(date)) = (sig.timestamp, date_header(ctx.msg)) {
         let diff = (t - date).abs();
         if diff > 86_400 && c.result.header_valid() {
-            out.push(finding(
+            out.push(Finding::new(
                 "date_mismatch",
                 Severity::Warning,
                 format!(
@@ -319,7 +324,7 @@ fn key_recovered_finding(
                 .as_ref()
                 .is_some_and(|ok| !crate::recover::is_recovered(&ok.provenance))
     });
-    finding(
+    Finding::new(
         "key_recovered",
         if vouched {
             Severity::Info
@@ -366,7 +371,7 @@ fn key_window_finding(
         .and_then(crate::util::parse_date);
     let outside = first.is_some_and(|f| t < f - 86_400) || last.is_some_and(|l| t > l + 2 * 86_400);
     if outside {
-        out.push(finding(
+        out.push(Finding::new(
             "signed_outside_key_window",
             Severity::Info,
             format!(
@@ -380,7 +385,7 @@ fn key_window_finding(
     }
 }
 
-use crate::timewindow::date_header;
+use super::time_window::date_header;
 
 /// Decodes the visible headers (top-most instance of each) for display.
 fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
@@ -476,16 +481,7 @@ fn signature_report(c: &SigCheck) -> SignatureReport {
         expires_at: sig.and_then(|s| s.expiration).map(rfc3339),
         body_length: sig.and_then(|s| s.body_length),
         canonical_body_length: c.canonical_body_len,
-        key: c.key.as_ref().and_then(|k| {
-            let pk = k.parsed.as_ref().ok()?.key.as_ref()?;
-            Some(KeyReport {
-                provenance: k.provenance.clone(),
-                sha256: pk.sha256.clone(),
-                key_type: pk.key_type().into(),
-                bits: pk.bits,
-                record: k.record.clone(),
-            })
-        }),
+        key: c.key.as_deref().and_then(ArchivedKey::report),
         keys_tried: c.keys_tried,
     }
 }
@@ -650,7 +646,7 @@ fn signer_alignment_finding(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         .filter_map(|c| c.sig.as_ref().ok())
         .map(|s| s.domain.clone())
         .collect();
-    out.push(finding(
+    out.push(Finding::new(
         "signer_not_aligned",
         Severity::Warning,
         format!(

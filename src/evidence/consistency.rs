@@ -1,7 +1,6 @@
 //! Message-ID and mail program hints. Never proof of forgery: software and
 //! relays vary; these findings are `info` and say so.
 
-use super::finding;
 use crate::message::RawMessage;
 use crate::report::{Finding, Severity};
 use crate::util::org_domain;
@@ -29,7 +28,7 @@ pub(crate) fn findings(
     let known: Vec<String> = known.collect();
     let generator = generator(local, &domain);
     if !known.is_empty() && !known.contains(&mid_org) && generator.is_none() {
-        out.push(finding(
+        out.push(Finding::new(
             "message_id_domain_mismatch",
             Severity::Info,
             format!(
@@ -52,7 +51,7 @@ pub(crate) fn findings(
         let mismatch = (claims_apple && generator != "Apple Mail")
             || (claims_outlook && generator == "Apple Mail");
         if mismatch {
-            out.push(finding(
+            out.push(Finding::new(
                 "mailer_mismatch",
                 Severity::Info,
                 format!(

@@ -6,7 +6,6 @@
 //! bottom-most instances, so an extra one above the signed one is unsigned);
 //! `not_covered` otherwise. The coverage findings come from this one model.
 
-use super::finding;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{BodyCoverage, Coverage, HeaderCoverage, PartCoverage};
@@ -192,7 +191,7 @@ pub(crate) fn findings(
             .unwrap_or(0);
         if signed > 0 && present > signed {
             let shown = SHOWN.contains(&name);
-            out.push(finding(
+            out.push(Finding::new(
                 "header_added_after_signing",
                 if shown { Severity::Critical } else { Severity::Warning },
                 format!(
@@ -209,7 +208,7 @@ pub(crate) fn findings(
             .filter(|h| h.name.eq_ignore_ascii_case(name))
             .collect();
         if !instances.is_empty() && instances.iter().all(|h| h.status == "not_covered") {
-            out.push(finding(
+            out.push(Finding::new(
                 "header_not_signed",
                 Severity::Warning,
                 format!("the {name} header is present but no verified signature covers it: it could have been changed or added"),
@@ -222,7 +221,7 @@ pub(crate) fn findings(
             continue;
         };
         if let Some(l) = sig.body_length.filter(|l| n > *l) {
-            out.push(finding(
+            out.push(Finding::new(
                 "content_beyond_body_length",
                 Severity::Critical,
                 format!(

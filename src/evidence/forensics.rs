@@ -10,20 +10,13 @@
 //!   (Authentication-Results), compared with our own results;
 //! - [`consistency`]: Message-ID and mail program hints (information only).
 
-pub mod auth_results;
-pub mod consistency;
-pub mod coverage;
-pub mod received;
-pub mod timeline;
+use super::{auth_results, consistency, coverage, received, timeline};
 
-pub use crate::report::forensics::{
-    BodyCoverage, Coverage, Forensics, HeaderCoverage, Hop, PartCoverage, ReceiverResult,
-    TimelineEntry,
-};
+use crate::report::forensics::Forensics;
 
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
-use crate::report::{Finding, Severity};
+use crate::report::Finding;
 
 /// Runs every forensic check and appends its findings.
 pub(crate) fn analyze(
@@ -49,19 +42,5 @@ pub(crate) fn analyze(
         timeline: timeline::build(msg, checks, &hops),
         received: hops,
         receiver_results: receivers,
-    }
-}
-
-pub(crate) fn finding(
-    code: &str,
-    severity: Severity,
-    message: String,
-    signature: Option<usize>,
-) -> Finding {
-    Finding {
-        code: code.into(),
-        severity,
-        message,
-        signature,
     }
 }

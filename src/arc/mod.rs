@@ -1,0 +1,378 @@
+//! ARC (RFC 8617): the chain of custody that intermediaries (mailing lists,
+//! forwarders, Gmail) add to a message.
+//!
+//! Each intermediary adds one ARC set: an ARC-Authentication-Results field
+//! (AAR: what it saw when the message arrived, e.g. `dkim=pass`), an
+//! ARC-Message-Signature (AMS: a DKIM-like signature over headers and body)
+//! and an ARC-Seal (AS: a signature over all ARC fields so far). For a
+//! forensic reader the interesting part is the first AAR: if the chain is
+//! intact and its sealer's key is archived, it is independent evidence of
+//! what the original DKIM signature looked like at receipt, even when the
+//! original signer's key has been lost. ARC never upgrades the verdict on
+//! its own: it relies on trusting the sealer.
+//!
+//! Hashing, canonicalization, key lookup and crypto are shared with the DKIM
+//! verifier ([`crate::sigcheck`], [`crate::crypto`]) so that key provenance
+//! and short keys are handled the same way.
+
+mod corroboration;
+mod parse;
+
+pub(crate) use corroboration::corroboration;
+use parse::{Kind, MAX_INSTANCE, aar_instance, parse_aar, parse_arc_sig, sig_hints, sig_instance};
+
+use crate::dkim::check::{BodyCache, KeyPolicy, header_hash, verify_with_keys};
+use crate::dkim::repair::RepairKind;
+use crate::dkim::signature::{Canon, DkimSignature};
+use crate::keys::{self, ArchivedKey, Resolver};
+use crate::limits::Limits;
+use crate::message::RawMessage;
+use crate::report::arc::{ArcReport, ArcResult, ArcSetReport, ArcSignatureReport};
+use crate::report::{Repair, SignatureResult};
+use crate::tags;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// RFC 8301: verifiers must not accept RSA keys under 1024 bits.
+const MIN_RSA_BITS: usize = 1024;
+
+/// The fields of one instance, as indices into the message's headers.
+#[derive(Default)]
+struct SetFields {
+    seal: Vec<usize>,
+    ams: Vec<usize>,
+    aar: Vec<usize>,
+}
+
+/// Validates the ARC chain of `msg` (RFC 8617 5.2) and, when it fails on a
+/// copy with bare LF line ends, on the copy converted to CRLF: a pass there
+/// is kept and the conversion appended to `repairs`, marked as applying to
+/// the ARC chain.
+pub(crate) fn check_with_repair(
+    resolver: &Resolver,
+    limits: &Limits,
+    msg: &RawMessage<'_>,
+    repairs: &mut Vec<Repair>,
+) -> ArcReport {
+    let arc = check(resolver, limits, msg);
+    if arc.result != ArcResult::Fail || !crate::message::has_bare_lf(msg.bytes) {
+        return arc;
+    }
+    let fixed = crate::message::lf_to_crlf(msg.bytes);
+    let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
+        return arc;
+    };
+    let mut repaired = check(resolver, limits, &fixed_msg);
+    if repaired.result != ArcResult::Pass {
+        return arc;
+    }
+    repaired
+        .detail
+        .push_str(" (after converting bare LF line ends to CRLF)");
+    let kind = RepairKind::CrlfLineEndings;
+    repairs.push(Repair {
+        kind: kind.code().into(),
+        description: format!("{} (for the ARC chain)", kind.description()),
+        verified_sha256: crate::util::sha256_hex(&fixed),
+    });
+    repaired
+}
+
+/// Validates the ARC chain of `msg`.
+pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) -> ArcReport {
+    let fields: Vec<(usize, Kind)> = msg
+        .headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let kind = if h.is("ARC-Seal") {
+                Kind::Seal
+            } else if h.is("ARC-Message-Signature") {
+                Kind::Ams
+            } else if h.is("ARC-Authentication-Results") {
+                Kind::Aar
+            } else {
+                return None;
+            };
+            Some((i, kind))
+        })
+        .collect();
+    if fields.is_empty() {
+        return ArcReport::default();
+    }
+    let mut sets: BTreeMap<u32, SetFields> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (i, kind) in fields {
+        let field = &msg.headers[i];
+        let inst = match kind {
+            Kind::Aar => aar_instance(field.value),
+            _ => sig_instance(field.value),
+        };
+        match inst {
+            Ok(n) => {
+                let set = sets.entry(n).or_default();
+                match kind {
+                    Kind::Seal => set.seal.push(i),
+                    Kind::Ams => set.ams.push(i),
+                    Kind::Aar => set.aar.push(i),
+                }
+            }
+            Err(e) => problems.push(format!("{}: {e}", String::from_utf8_lossy(field.name))),
+        }
+    }
+    let mut chain = Chain {
+        resolver,
+        policy: KeyPolicy {
+            min_rsa_bits: MIN_RSA_BITS,
+            max_rsa_bits: limits.key_bits(),
+        },
+        msg,
+        bodies: BodyCache::default(),
+    };
+    let mut report = ArcReport {
+        result: ArcResult::Fail,
+        detail: String::new(),
+        sets: sets.iter().map(|(n, f)| chain.describe(*n, f)).collect(),
+    };
+    if let Some(p) = problems.first() {
+        report.detail = format!("broken chain: {p}");
+        return report;
+    }
+    if sets.len() > limits.max_arc_sets as usize {
+        report.detail = format!(
+            "not checked: {} ARC sets, over the max-arc-sets cap of {} (raise it with --max-arc-sets)",
+            sets.len(),
+            limits.max_arc_sets
+        );
+        return report;
+    }
+    if let Err(e) = structure(&sets) {
+        report.detail = format!("broken chain: {e}");
+        return report;
+    }
+    report.detail = chain.validate(&sets, &mut report.sets);
+    if report.detail.is_empty() {
+        report.result = ArcResult::Pass;
+        report.detail = format!(
+            "{} ARC set(s); every seal and the newest message signature verify",
+            sets.len()
+        );
+    }
+    report
+}
+
+/// Instances 1..=N, each with exactly one AS, AMS and AAR.
+fn structure(sets: &BTreeMap<u32, SetFields>) -> Result<(), String> {
+    let n = sets.len() as u32;
+    if n > MAX_INSTANCE {
+        return Err(format!(
+            "{n} ARC sets, more than the {MAX_INSTANCE} allowed"
+        ));
+    }
+    for (want, (got, f)) in (1..).zip(sets.iter()) {
+        if want != *got {
+            return Err(format!("instance {want} is missing (found {got})"));
+        }
+        for (name, list) in [
+            ("ARC-Seal", &f.seal),
+            ("ARC-Message-Signature", &f.ams),
+            ("ARC-Authentication-Results", &f.aar),
+        ] {
+            match list.len() {
+                1 => {}
+                0 => return Err(format!("instance {want} has no {name}")),
+                k => return Err(format!("instance {want} has {k} {name} fields")),
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Chain<'v, 'a, 'm> {
+    resolver: &'v Resolver,
+    policy: KeyPolicy,
+    msg: &'a RawMessage<'m>,
+    bodies: BodyCache,
+}
+
+impl Chain<'_, '_, '_> {
+    /// What can be read of one set, before any check.
+    fn describe(&mut self, n: u32, f: &SetFields) -> ArcSetReport {
+        let first = |l: &Vec<usize>| l.first().map(|i| &self.msg.headers[*i]);
+        let seal = first(&f.seal).map(|h| sig_hints(h.value));
+        let ams = first(&f.ams).map(|h| sig_hints(h.value));
+        let cv = first(&f.seal)
+            .and_then(|h| tags::parse(h.value).ok())
+            .and_then(|t| tags::get(&t, "cv").map(|c| c.value.clone()));
+        let seal = seal.unwrap_or_default();
+        ArcSetReport {
+            instance: n,
+            domain: seal.domain.clone(),
+            selector: seal.selector.clone(),
+            key: None,
+            cv,
+            seal,
+            message_signature: ams.unwrap_or_default(),
+            authentication_results: first(&f.aar).map(|h| parse_aar(h.value)),
+        }
+    }
+
+    /// Checks seals, message signatures and `cv=`; returns why the chain
+    /// fails, or an empty string when it passes.
+    fn validate(&mut self, sets: &BTreeMap<u32, SetFields>, out: &mut [ArcSetReport]) -> String {
+        let n = sets.len();
+        let mut why = String::new();
+        let mut note = |w: String| {
+            if why.is_empty() {
+                why = w;
+            }
+        };
+        let idx: Vec<(usize, usize, usize)> = sets
+            .values()
+            .map(|f| (f.aar[0], f.ams[0], f.seal[0]))
+            .collect();
+        // cv= rules (RFC 8617 5.2 step 2 and 4.1.3)
+        for (k, rep) in out.iter().enumerate() {
+            let want = if k == 0 { "none" } else { "pass" };
+            match rep.cv.as_deref() {
+                Some("fail") => note(format!(
+                    "ARC-Seal i={} records cv=fail: the chain was already broken",
+                    k + 1
+                )),
+                Some(c) if c == want => {}
+                Some(c) => note(format!(
+                    "ARC-Seal i={} has cv={c:?}, expected {want}",
+                    k + 1
+                )),
+                None => note(format!("ARC-Seal i={} has no cv=", k + 1)),
+            }
+        }
+        // every AMS is checked for the report; only the newest must verify
+        for (k, (_, ams, _)) in idx.iter().enumerate() {
+            let r = self.check_ams(*ams);
+            if k + 1 == n && r.result != Some(SignatureResult::Pass) {
+                note(format!(
+                    "the newest ARC-Message-Signature (i={n}) does not verify: {}",
+                    r.detail
+                ));
+            }
+            out[k].message_signature = r;
+        }
+        for k in 0..n {
+            let r = self.check_seal(&idx[..=k]);
+            if r.result != Some(SignatureResult::Pass) {
+                note(format!(
+                    "the ARC-Seal of instance {} does not verify: {}",
+                    k + 1,
+                    r.detail
+                ));
+            }
+            out[k].key = r.key.clone();
+            out[k].seal = r;
+        }
+        why
+    }
+
+    fn check_ams(&mut self, field: usize) -> ArcSignatureReport {
+        let h = self.msg.headers[field];
+        let mut rep = sig_hints(h.value);
+        let sig = match parse_arc_sig(h.value, Kind::Ams) {
+            Ok(s) => s,
+            Err((r, why)) => {
+                rep.result = Some(r);
+                rep.detail = why;
+                return rep;
+            }
+        };
+        let (digest, _) = header_hash(self.msg, field, &sig);
+        let (bh, _) = self.bodies.get(self.msg.body(), &sig);
+        let (result, detail, key) = self.crypto(&sig, &digest);
+        rep.key = key.as_deref().and_then(ArchivedKey::report);
+        (rep.result, rep.detail) = match result {
+            SignatureResult::Pass if bh != sig.body_hash => (
+                Some(SignatureResult::BodyHashMismatch),
+                "the signature verifies but the body hash does not match".into(),
+            ),
+            r => (Some(r), detail),
+        };
+        rep
+    }
+
+    /// The seal of the last set in `sets`, over the ARC fields of all of them.
+    fn check_seal(&mut self, sets: &[(usize, usize, usize)]) -> ArcSignatureReport {
+        let Some(&(_, _, seal)) = sets.last() else {
+            return ArcSignatureReport::default();
+        };
+        let h = self.msg.headers[seal];
+        let mut rep = sig_hints(h.value);
+        let sig = match parse_arc_sig(h.value, Kind::Seal) {
+            Ok(s) => s,
+            Err((r, why)) => {
+                rep.result = Some(r);
+                rep.detail = why;
+                return rep;
+            }
+        };
+        let mut data = Vec::new();
+        for (k, &(aar, ams, s)) in sets.iter().enumerate() {
+            crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[aar], &mut data);
+            crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[ams], &mut data);
+            if k + 1 < sets.len() {
+                crate::dkim::canon::header(Canon::Relaxed, &self.msg.headers[s], &mut data);
+            }
+        }
+        let b_span = tags::get(&sig.tags, "b")
+            .map(|t| t.span.clone())
+            .unwrap_or(0..0);
+        crate::dkim::canon::signature_header(Canon::Relaxed, &h, b_span, &mut data);
+        let digest = crate::crypto::hash(sig.algorithm.hash(), &data);
+        let (result, detail, key) = self.crypto(&sig, &digest);
+        rep.key = key.as_deref().and_then(ArchivedKey::report);
+        rep.result = Some(result);
+        rep.detail = detail;
+        rep
+    }
+
+    /// Looks up the keys and checks the signature over `digest`.
+    fn crypto(
+        &self,
+        sig: &DkimSignature,
+        digest: &[u8],
+    ) -> (SignatureResult, String, Option<Arc<ArchivedKey>>) {
+        let name = keys::record_name(&sig.domain, &sig.selector);
+        let found = self.resolver.candidates(&sig.domain, &sig.selector);
+        if found.keys.is_empty() {
+            return match found.temperror {
+                Some(w) => (
+                    SignatureResult::Temperror,
+                    format!("key lookup failed temporarily: {w}"),
+                    None,
+                ),
+                None => (
+                    SignatureResult::NoKey,
+                    format!("no key for {name} in any source"),
+                    None,
+                ),
+            };
+        }
+        let outcome = verify_with_keys(sig, &found.keys, digest, &self.policy);
+        if let Some(k) = outcome.verified {
+            return (
+                SignatureResult::Pass,
+                format!("verifies with {name}"),
+                Some(k),
+            );
+        }
+        if let Some(k) = outcome.failed.last() {
+            return (
+                SignatureResult::BadSignature,
+                format!("does not verify with {name}"),
+                Some(k.clone()),
+            );
+        }
+        match outcome.problems.into_iter().next() {
+            Some((r, why, k)) => (r, why, Some(k)),
+            None => (SignatureResult::NoKey, "no usable key".into(), None),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Evidence: from the signature checks ([`crate::dkim::check::SigCheck`]) and
+//! the parsed message to a [`crate::report::Report`]. Every policy (what
+//! counts as weak, what a reader sees and whether it is covered, the
+//! verdict) is decided here once and stored in the report; renderers only
+//! print it.
+//!
+//! - `build`: the verdict (DESIGN.md's table), the findings about keys and
+//!   signatures, the one-line summary and the plain-language account;
+//! - `forensics`: runs the header forensics below and gathers their model;
+//! - `coverage`: which visible header instances and which part of the body
+//!   a passing signature covers;
+//! - `received`: the Received chain (RFC 5321 4.4), parsed;
+//! - `timeline`: every timestamp in one ordered list, with the
+//!   inconsistencies between them;
+//! - `time_window`: when the message was signed, as far as the evidence goes;
+//! - `auth_results`: what receivers recorded (RFC 8601), compared with ours;
+//! - `consistency`: Message-ID and mail program hints (information only).
+//!
+//! Files import one way: `build` uses `forensics` and `time_window`;
+//! `forensics` uses the five analysers; `timeline` and `auth_results` use
+//! `received` and `time_window`; nothing here imports `build`.
+
+mod auth_results;
+mod build;
+mod consistency;
+mod coverage;
+mod forensics;
+mod received;
+mod time_window;
+mod timeline;
+
+pub(crate) use build::{build, verdict_of};
