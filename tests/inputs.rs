@@ -629,3 +629,59 @@ fn attached_messages_in_publishable_reports_and_resumed_runs() {
     run(&["--resume"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
 }
+
+/// Damaged containers (cut short, bytes flipped) give records, never a
+/// panic or a run that stops: every file read gets at least one record.
+#[test]
+fn damaged_containers_give_records_not_panics() {
+    let dir = dump();
+    let originals: Vec<(&str, Vec<u8>)> = ["dump.zip", "dump.tar.gz", "mail.msg", "dist-list.pst"]
+        .iter()
+        .map(|n| (*n, std::fs::read(dir.path().join(n)).unwrap()))
+        .collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let v = verifier(&standard_zone());
+    for (name, data) in &originals {
+        for round in 0..24 {
+            let mut bad = data.clone();
+            if round % 2 == 0 {
+                bad.truncate((next() as usize) % bad.len());
+            } else {
+                for _ in 0..8 {
+                    let i = (next() as usize) % bad.len();
+                    bad[i] ^= (next() as u8) | 1;
+                }
+            }
+            let path = dir.path().join(format!("bad-{round}-{name}"));
+            std::fs::write(&path, &bad).unwrap();
+            let (planned, missing) = mailproof::input::plan(std::slice::from_ref(&path));
+            assert!(missing.is_empty());
+            let mut records = 0;
+            for item in mailproof::input::Messages::new(planned, |_: &str| true) {
+                records += match &item.bytes {
+                    Ok(b) => mailproof::batch::verify_message(
+                        &v,
+                        mailproof::batch::Message {
+                            source: &item.source,
+                            bytes: b,
+                            body_unavailable: item.body_unavailable.as_deref(),
+                            want: None,
+                        },
+                    )
+                    .len(),
+                    Err(_) => 1,
+                };
+            }
+            assert!(
+                records > 0 || bad.is_empty(),
+                "{name} round {round}: no record"
+            );
+        }
+    }
+}

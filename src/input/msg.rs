@@ -45,7 +45,17 @@ pub fn items(source: &str, data: &[u8], depth: usize, max: u64) -> Vec<Item> {
             return out;
         }
     };
-    message(&mut ole, "/", source, depth, max, 0, &mut out);
+    // a damaged file must give an error record, even if the parser
+    // panics on it
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        message(&mut ole, "/", source, depth, max, 0, &mut out);
+    }));
+    if read.is_err() {
+        out.push(Item::new(
+            source.into(),
+            Err("this Outlook .msg file is damaged: reading it stopped here".into()),
+        ));
+    }
     out
 }
 

@@ -47,12 +47,22 @@ impl PstItems {
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
         std::thread::spawn(move || {
             let send = |item: Item| tx.send(item).is_ok();
-            if let Err(e) = walk_store(&path, &source, max, &send) {
-                send(Item::new(
-                    source,
-                    Err(format!("cannot read this Outlook PST/OST file: {e}")),
-                ));
-            }
+            // a damaged file must give an error record, even if the
+            // parser panics on it
+            let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                walk_store(&path, &source, max, &send)
+            }));
+            let why = match walked {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "the file is damaged (the PST reader gave up on it)".into(),
+            };
+            send(Item::new(
+                source,
+                Err(format!(
+                    "cannot read this Outlook PST/OST file: {why}; the items before this were read"
+                )),
+            ));
         });
         PstItems { rx }
     }
