@@ -17,7 +17,6 @@
 //! history. Ed25519 keys cannot be recovered this way (an Ed25519
 //! signature does not determine its public key by a gcd).
 
-#[cfg(feature = "gmp")]
 mod math;
 
 use crate::crypto::PublicKey;
@@ -63,11 +62,18 @@ pub struct Options {
     /// Pairs tried per (domain, selector) before giving up. Each failed
     /// pair of 2048-bit signatures costs about half a minute.
     pub max_attempts: usize,
+    /// No big gcd is started after this moment, nor when the last one of
+    /// the same key size took longer than the time left; a gcd under way
+    /// runs to its end. `None`: no limit.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_attempts: 8 }
+        Options {
+            max_attempts: 8,
+            deadline: None,
+        }
     }
 }
 
@@ -129,16 +135,6 @@ pub struct Recovery {
     pub unrecovered: Vec<Unrecovered>,
     /// Inputs or signatures that could not be used, with why.
     pub skipped: Vec<String>,
-}
-
-/// Recovery cannot run at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecoverError {
-    /// Built without a big-integer backend.
-    #[error(
-        "key recovery needs GMP, and this build was made without the `gmp` cargo feature; rebuild with default features"
-    )]
-    Unavailable,
 }
 
 impl RecoveredKey {
@@ -256,7 +252,6 @@ impl Recovery {
 }
 
 /// One RSA signature and the header digests it may have signed.
-#[cfg_attr(not(feature = "gmp"), allow(dead_code))]
 struct Sample {
     r: SignatureRef,
     hash: HashAlg,
@@ -268,42 +263,54 @@ struct Sample {
 
 type Group = (String, String);
 
-/// RSA samples and Ed25519 signatures by group, and what was skipped.
-type Collected = (
-    BTreeMap<Group, Vec<Sample>>,
-    BTreeMap<Group, Vec<SignatureRef>>,
-    Vec<String>,
-);
+/// The signatures of one message that recovery can use, read by
+/// [`Signatures::read`]: a few hundred bytes per signature, not the message.
+#[derive(Default)]
+pub struct Signatures {
+    rsa: Vec<(Group, Sample)>,
+    ed: Vec<(Group, SignatureRef)>,
+    skipped: Vec<String>,
+}
 
-/// Reads the inputs: RSA samples by (domain, selector), Ed25519 signatures
-/// by (domain, selector), and what could not be used.
-fn collect(inputs: &[Input<'_>]) -> Collected {
-    let mut rsa: BTreeMap<Group, Vec<Sample>> = BTreeMap::new();
-    let mut ed: BTreeMap<Group, Vec<SignatureRef>> = BTreeMap::new();
-    let mut skipped = Vec::new();
-    for input in inputs {
+impl Signatures {
+    /// Reads the DKIM-Signature fields of one message, keeping those whose
+    /// `(d=, s=)` `wanted` accepts: RSA ones with their header digests
+    /// (RFC 6376 section 3.7, of the bytes as saved and, for a message
+    /// with bare LF, of the CRLF-repaired bytes), Ed25519 ones to be
+    /// reported as not recoverable. A message that does not parse, or a
+    /// signature that cannot be used, is noted as skipped, with why.
+    pub fn read(input: Input<'_>, wanted: &dyn Fn(&str, &str) -> bool) -> Signatures {
+        let mut out = Signatures::default();
         let msg = match RawMessage::parse(input.bytes) {
             Ok(m) => m,
             Err(e) => {
-                skipped.push(format!("{}: {e}", input.source));
-                continue;
+                out.skipped.push(format!("{}: {e}", input.source));
+                return out;
             }
         };
-        let fixed_bytes =
-            message::has_bare_lf(input.bytes).then(|| message::lf_to_crlf(input.bytes));
-        let fixed = fixed_bytes
-            .as_deref()
-            .and_then(|b| RawMessage::parse(b).ok());
         let fields = sig_fields(&msg);
+        // Parsed only when a wanted signature needs the repaired digest.
+        let mut fixed_bytes: Option<Option<Vec<u8>>> = None;
         for (n, &field) in fields.iter().enumerate() {
             let index = n + 1;
             let sig = match DkimSignature::parse(msg.headers[field].value) {
                 Ok(s) => s,
                 Err(e) => {
-                    skipped.push(format!("{} signature {index}: {e}", input.source));
+                    let hints = crate::dkim::signature::hints(msg.headers[field].value);
+                    let concerned = match (hints.domain, hints.selector) {
+                        (Some(d), Some(s)) => wanted(&d, &s),
+                        _ => true,
+                    };
+                    if concerned {
+                        out.skipped
+                            .push(format!("{} signature {index}: {e}", input.source));
+                    }
                     continue;
                 }
             };
+            if !wanted(&sig.domain, &sig.selector) {
+                continue;
+            }
             let r = SignatureRef {
                 source: input.source.to_string(),
                 index,
@@ -313,12 +320,12 @@ fn collect(inputs: &[Input<'_>]) -> Collected {
             };
             let group = (sig.domain.clone(), sig.selector.clone());
             if sig.algorithm == Algorithm::Ed25519Sha256 {
-                ed.entry(group).or_default().push(r);
+                out.ed.push((group, r));
                 continue;
             }
             let bits = sig.signature.len() * 8;
             if !(512..=crate::crypto::MAX_RSA_BITS).contains(&bits) {
-                skipped.push(format!(
+                out.skipped.push(format!(
                     "{} signature {index}: a {bits}-bit b= is not the size of an RSA key mailproof accepts (512 to {} bits)",
                     input.source,
                     crate::crypto::MAX_RSA_BITS
@@ -326,25 +333,164 @@ fn collect(inputs: &[Input<'_>]) -> Collected {
                 continue;
             }
             let mut digests = Vec::new();
-            if let Some(fx) = &fixed
-                && let Some(&ff) = sig_fields(fx).get(n)
+            let fixed = fixed_bytes.get_or_insert_with(|| {
+                message::has_bare_lf(input.bytes).then(|| message::lf_to_crlf(input.bytes))
+            });
+            if let Some(fb) = fixed.as_deref()
+                && let Ok(fx) = RawMessage::parse(fb)
+                && let Some(&ff) = sig_fields(&fx).get(n)
                 && let Ok(fs) = DkimSignature::parse(fx.headers[ff].value)
             {
-                digests.push((crate::dkim::check::header_hash(fx, ff, &fs).0, true));
+                digests.push((crate::dkim::check::header_hash(&fx, ff, &fs).0, true));
             }
             let original = crate::dkim::check::header_hash(&msg, field, &sig).0;
             if !digests.iter().any(|(d, _)| *d == original) {
                 digests.push((original, false));
             }
-            rsa.entry(group).or_default().push(Sample {
-                r,
-                hash: sig.algorithm.hash(),
-                sig: sig.signature,
-                digests,
-            });
+            out.rsa.push((
+                group,
+                Sample {
+                    r,
+                    hash: sig.algorithm.hash(),
+                    sig: sig.signature,
+                    digests,
+                },
+            ));
+        }
+        out
+    }
+
+    /// Whether nothing usable (nor anything skipped) was read.
+    pub fn is_empty(&self) -> bool {
+        self.rsa.is_empty() && self.ed.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// Signatures gathered message by message, for a recovery over inputs too
+/// many to hold in memory (`verify --recover` over a whole dump).
+///
+/// With a cap of `k` signatures per (domain, selector), a selector with
+/// more keeps a sample spread evenly over the input order (every signature
+/// until `k`, then every second, every fourth, ...), so that a selector
+/// reused across rotations still has signatures of each key.
+pub struct Collector {
+    cap: usize,
+    rsa: BTreeMap<Group, Thinned<Sample>>,
+    ed: BTreeMap<Group, Thinned<SignatureRef>>,
+    skipped: Vec<String>,
+}
+
+/// An evenly thinned sample of a sequence.
+struct Thinned<T> {
+    kept: Vec<T>,
+    /// Every `stride`-th item is kept.
+    stride: usize,
+    /// Items offered.
+    seen: usize,
+}
+
+impl<T> Default for Thinned<T> {
+    fn default() -> Self {
+        Thinned {
+            kept: Vec::new(),
+            stride: 1,
+            seen: 0,
         }
     }
-    (rsa, ed, skipped)
+}
+
+impl<T> Thinned<T> {
+    fn offer(&mut self, x: T, cap: usize) {
+        if self.seen.is_multiple_of(self.stride) {
+            self.kept.push(x);
+            if self.kept.len() > cap.max(1) {
+                let mut i = 0;
+                self.kept.retain(|_| {
+                    i += 1;
+                    i % 2 == 1
+                });
+                self.stride = self.stride.saturating_mul(2);
+            }
+        }
+        self.seen += 1;
+    }
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Collector::new(usize::MAX)
+    }
+}
+
+impl Collector {
+    /// An empty collector keeping at most `cap` signatures per
+    /// (domain, selector) (`usize::MAX`: all).
+    pub fn new(cap: usize) -> Self {
+        Collector {
+            cap,
+            rsa: BTreeMap::new(),
+            ed: BTreeMap::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Adds the signatures of one message.
+    pub fn push(&mut self, s: Signatures) {
+        for (g, x) in s.rsa {
+            self.rsa.entry(g).or_default().offer(x, self.cap);
+        }
+        for (g, x) in s.ed {
+            self.ed.entry(g).or_default().offer(x, self.cap);
+        }
+        self.skipped.extend(s.skipped);
+    }
+
+    /// Reads one message and adds its signatures (every selector).
+    pub fn add(&mut self, input: Input<'_>) {
+        self.push(Signatures::read(input, &|_, _| true));
+    }
+
+    /// Selectors with at least one signature gathered, as `(d=, s=)`.
+    pub fn selectors(&self) -> Vec<(String, String)> {
+        let mut v: Vec<Group> = self.rsa.keys().chain(self.ed.keys()).cloned().collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Runs the recovery over what was gathered. Selectors with the most
+    /// signatures go first (under a time budget, they unlock the most
+    /// messages). `progress` receives one line per expensive step.
+    pub fn recover(self, opts: &Options, progress: &mut dyn FnMut(&str)) -> Recovery {
+        let mut out = Recovery {
+            skipped: self.skipped,
+            ..Default::default()
+        };
+        for ((domain, selector), refs) in self.ed {
+            out.unrecovered.push(Unrecovered {
+                domain,
+                selector,
+                reason: "Ed25519 keys cannot be recovered from signatures: the gcd technique works only for RSA".into(),
+                signatures: refs.kept,
+            });
+        }
+        let mut groups: Vec<(Group, Vec<Sample>)> =
+            self.rsa.into_iter().map(|(g, t)| (g, t.kept)).collect();
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        let mut budget = search::Budget::new(opts.deadline);
+        for ((domain, selector), samples) in groups {
+            search::group(
+                &domain,
+                &selector,
+                samples,
+                opts,
+                &mut budget,
+                progress,
+                &mut out,
+            );
+        }
+        out
+    }
 }
 
 fn sig_fields(msg: &RawMessage<'_>) -> Vec<usize> {
@@ -381,43 +527,15 @@ pub fn emsa_pkcs1_v15(hash: HashAlg, digest: &[u8], k: usize) -> Option<Vec<u8>>
 
 /// Recovers the RSA keys that signed the inputs. `progress` receives one
 /// line per expensive step (each big gcd takes seconds to a minute).
-pub fn recover(
-    inputs: &[Input<'_>],
-    opts: &Options,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Recovery, RecoverError> {
-    let (rsa, ed, skipped) = collect(inputs);
-    let mut out = Recovery {
-        skipped,
-        ..Default::default()
-    };
-    for ((domain, selector), refs) in ed {
-        out.unrecovered.push(Unrecovered {
-            domain,
-            selector,
-            reason: "Ed25519 keys cannot be recovered from signatures: the gcd technique works only for RSA".into(),
-            signatures: refs,
-        });
+pub fn recover(inputs: &[Input<'_>], opts: &Options, progress: &mut dyn FnMut(&str)) -> Recovery {
+    let mut c = Collector::default();
+    for input in inputs {
+        c.add(*input);
     }
-    if rsa.is_empty() {
-        return Ok(out);
-    }
-    #[cfg(feature = "gmp")]
-    {
-        for ((domain, selector), samples) in rsa {
-            search::group(&domain, &selector, samples, opts, progress, &mut out);
-        }
-        Ok(out)
-    }
-    #[cfg(not(feature = "gmp"))]
-    {
-        let _ = (opts, progress);
-        Err(RecoverError::Unavailable)
-    }
+    c.recover(opts, progress)
 }
 
 /// Public key for (n, e), through the same decoder as every archived key.
-#[cfg_attr(not(feature = "gmp"), allow(dead_code))]
 fn public_key(modulus: &[u8], e: u32) -> Option<(PublicKey, String)> {
     use base64::Engine;
     use rsa::pkcs8::EncodePublicKey;
@@ -436,13 +554,43 @@ fn public_key(modulus: &[u8], e: u32) -> Option<(PublicKey, String)> {
     Some((pk, record))
 }
 
-#[cfg(feature = "gmp")]
 mod search {
     //! The pair search within one (domain, selector).
 
     use super::math::{self, Big};
     use super::{EXPONENTS, Options, RecoveredKey, Recovery, Sample, Unrecovered};
-    use std::collections::HashSet;
+    use std::collections::{BTreeMap, HashSet};
+    use std::time::{Duration, Instant};
+
+    /// The time budget of a run, shared by its selectors.
+    pub(super) struct Budget {
+        deadline: Option<Instant>,
+        /// How long the last big gcd took, per signature size in bytes.
+        cost: BTreeMap<usize, Duration>,
+    }
+
+    impl Budget {
+        pub(super) fn new(deadline: Option<Instant>) -> Self {
+            Budget {
+                deadline,
+                cost: BTreeMap::new(),
+            }
+        }
+
+        /// Whether a big gcd on `k`-byte signatures may start: the deadline
+        /// has not passed, and the last one of that size would still fit.
+        fn allows(&self, k: usize) -> bool {
+            let Some(d) = self.deadline else {
+                return true;
+            };
+            let now = Instant::now();
+            now < d && self.cost.get(&k).is_none_or(|c| now + *c <= d)
+        }
+
+        fn spent(&mut self, k: usize, took: Duration) {
+            self.cost.insert(k, took);
+        }
+    }
 
     /// Neighbours (in `t=` order) each signature is paired with.
     const WINDOW: usize = 8;
@@ -460,6 +608,7 @@ mod search {
         selector: &str,
         mut samples: Vec<Sample>,
         opts: &Options,
+        budget: &mut Budget,
         progress: &mut dyn FnMut(&str),
         out: &mut Recovery,
     ) {
@@ -492,6 +641,7 @@ mod search {
         let mut remaining: Vec<usize> = (0..samples.len()).collect();
         let mut tried: HashSet<(usize, usize)> = HashSet::new();
         let mut attempts = 0;
+        let mut out_of_time = false;
         // First every pair with the small exponents (microseconds each), so
         // keys with e = 3 or 17 leave the pool before any big gcd; then the
         // big gcds with e = 65537, at most `max_attempts` of them.
@@ -501,6 +651,10 @@ mod search {
                 let Some((i, j)) = closest_pair(&samples, &remaining, &tried) else {
                     break;
                 };
+                if !cheap && !budget.allows(samples[i].sig.len()) {
+                    out_of_time = true;
+                    break;
+                }
                 tried.insert((i, j));
                 if !cheap {
                     attempts += 1;
@@ -517,9 +671,12 @@ mod search {
                         }
                     ));
                 }
-                let Some(key) =
-                    try_pair(domain, selector, &samples, &nums, &remaining, (i, j), exps)
-                else {
+                let started = Instant::now();
+                let found = try_pair(domain, selector, &samples, &nums, &remaining, (i, j), exps);
+                if !cheap {
+                    budget.spent(samples[i].sig.len(), started.elapsed());
+                }
+                let Some(key) = found else {
                     continue;
                 };
                 let verified: HashSet<usize> = key.1.iter().map(|(x, _)| *x).collect();
@@ -550,6 +707,11 @@ mod search {
             "only one signature for this selector: recovery needs two by the same key".to_string()
         } else if remaining.len() == 1 {
             "no other signature in the inputs was made with the key of this one".to_string()
+        } else if out_of_time {
+            format!(
+                "the time budget for recovery ran out ({attempts} pair{} tried here)",
+                if attempts == 1 { "" } else { "s" }
+            )
         } else if attempts >= opts.max_attempts
             && closest_pair(&samples, &remaining, &tried).is_some()
         {
@@ -610,7 +772,7 @@ mod search {
             let pj = math::pow(&nums[j].s, e);
             for mi in nums[i].m.iter().flatten() {
                 for mj in nums[j].m.iter().flatten() {
-                    let mut g = math::gcd(&(pi.clone() - mi), &(pj.clone() - mj));
+                    let mut g = math::gcd(math::abs_diff(&pi, mi), math::abs_diff(&pj, mj));
                     if !refine(&mut g, k, e, nums, remaining, (i, j)) {
                         continue;
                     }
@@ -638,7 +800,7 @@ mod search {
         remaining: &[usize],
         pair: (usize, usize),
     ) -> bool {
-        let want = (k * 8) as u32;
+        let want = (k * 8) as u64;
         // Far larger than a key: not a modulus times a small cofactor.
         if math::bits(g) > want * 64 || math::bits(g) + 8 <= want {
             return false;

@@ -44,6 +44,10 @@ pub struct Entry {
 /// The fields of one signature that the summary reads.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EntrySignature {
+    /// 1-based position among the DKIM-Signature fields (records before
+    /// this field was read: the position in `signatures`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// `d=`
     #[serde(default)]
     pub domain: Option<String>,
@@ -75,6 +79,9 @@ pub struct EntryKey {
 pub struct EntryFinding {
     /// Stable snake_case code.
     pub code: String,
+    /// 1-based index of the signature it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<usize>,
 }
 
 impl From<&Report> for Entry {
@@ -88,6 +95,7 @@ impl From<&Report> for Entry {
                 .signatures
                 .iter()
                 .map(|s| EntrySignature {
+                    index: Some(s.index),
                     domain: s.domain.clone(),
                     selector: s.selector.clone(),
                     result: s.result.as_str().to_string(),
@@ -103,6 +111,7 @@ impl From<&Report> for Entry {
                 .iter()
                 .map(|f| EntryFinding {
                     code: f.code.clone(),
+                    signature: f.signature,
                 })
                 .collect(),
         }
@@ -159,7 +168,8 @@ pub struct SelectorStats {
     pub keys: BTreeMap<String, KeyPeriod>,
 }
 
-/// A key no source had.
+/// A key no source had. With `verify --recover`, also a key that no source
+/// had and that was recovered from the input's own signatures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MissingKey {
     /// `selector._domainkey.domain`
@@ -174,6 +184,29 @@ pub struct MissingKey {
     pub unverifiable_messages: u64,
     /// When the signatures needing it were made.
     pub signed: Span,
+    /// Messages whose signature for this record verified with a key
+    /// recovered from the input's own signatures (finding `key_recovered`);
+    /// they are not counted in `messages`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recovered_messages: u64,
+    /// SHA-256 fingerprints of the keys recovered for this record, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recovered_keys: Vec<String>,
+    /// Why recovery (`verify --recover`) left signatures of this record
+    /// without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_recovered: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl MissingKey {
+    /// Whether messages still need this key (some signature had none).
+    pub fn still_missing(&self) -> bool {
+        self.messages > 0
+    }
 }
 
 /// The summary of a run (or of several merged).
@@ -266,6 +299,19 @@ fn merge_missing(e: &mut MissingKey, o: &MissingKey) {
     e.messages += o.messages;
     e.unverifiable_messages += o.unverifiable_messages;
     e.signed.merge(&o.signed);
+    e.recovered_messages += o.recovered_messages;
+    for k in &o.recovered_keys {
+        add_sorted(&mut e.recovered_keys, k);
+    }
+    if e.not_recovered.is_none() {
+        e.not_recovered.clone_from(&o.not_recovered);
+    }
+}
+
+fn add_sorted(v: &mut Vec<String>, x: &str) {
+    if let Err(i) = v.binary_search_by(|y| y.as_str().cmp(x)) {
+        v.insert(i, x.to_string());
+    }
 }
 
 fn bump(m: &mut BTreeMap<String, u64>, k: &str, n: u64) {
@@ -306,7 +352,14 @@ impl Summary {
             bump(&mut self.findings, c, 1);
         }
         let mut missing_here: BTreeSet<String> = BTreeSet::new();
-        for s in &e.signatures {
+        let mut recovered_here: BTreeSet<String> = BTreeSet::new();
+        let recovered_sigs: BTreeSet<usize> = e
+            .findings
+            .iter()
+            .filter(|f| f.code == "key_recovered")
+            .filter_map(|f| f.signature)
+            .collect();
+        for (pos, s) in e.signatures.iter().enumerate() {
             let domain = s.domain.as_deref().unwrap_or("(none)").to_ascii_lowercase();
             let selector = s.selector.as_deref().unwrap_or("(none)").to_string();
             let st = self
@@ -345,8 +398,42 @@ impl Summary {
                     }
                 }
             }
+            if recovered_sigs.contains(&s.index.unwrap_or(pos + 1))
+                && s.domain.is_some()
+                && s.selector.is_some()
+                && let Some(k) = &s.key
+            {
+                let record = crate::keys::record_name(&domain, &selector);
+                let mk = self.missing_entry(&record, &domain, &selector);
+                mk.signed.see(s.signed_at.as_deref());
+                add_sorted(&mut mk.recovered_keys, &k.sha256);
+                if recovered_here.insert(record) {
+                    mk.recovered_messages += 1;
+                }
+            }
         }
         true
+    }
+
+    fn missing_entry(&mut self, record: &str, domain: &str, selector: &str) -> &mut MissingKey {
+        self.missing_keys
+            .entry(record.to_string())
+            .or_insert_with(|| MissingKey {
+                record: record.to_string(),
+                domain: domain.to_string(),
+                selector: selector.to_string(),
+                ..Default::default()
+            })
+    }
+
+    /// Notes why key recovery (`verify --recover`) left the signatures of
+    /// `selector._domainkey.domain` without a key, in that record's entry
+    /// of `missing_keys` (nothing happens when it has none).
+    pub fn note_not_recovered(&mut self, domain: &str, selector: &str, reason: &str) {
+        let record = crate::keys::record_name(domain, selector);
+        if let Some(mk) = self.missing_keys.get_mut(&record) {
+            mk.not_recovered = Some(reason.to_string());
+        }
     }
 
     /// Adds another summary (a shard of the same run). Duplicates across
@@ -412,6 +499,7 @@ mod tests {
             signatures: sigs
                 .iter()
                 .map(|(d, s, r, k)| EntrySignature {
+                    index: None,
                     domain: Some(d.to_string()),
                     selector: Some(s.to_string()),
                     result: r.to_string(),
@@ -424,6 +512,7 @@ mod tests {
                 .collect(),
             findings: vec![EntryFinding {
                 code: "weak_key".into(),
+                signature: None,
             }],
         }
     }
@@ -477,5 +566,55 @@ mod tests {
         assert_eq!(twice.messages, 8);
         assert_eq!(twice.missing_keys["old._domainkey.y.com"].messages, 4);
         assert_eq!(twice.domains["x.com"]["s1"].keys["K1"].verified, 2);
+    }
+
+    #[test]
+    fn recovered_keys_are_listed_apart_from_the_missing_ones() {
+        let mut recovered = entry(
+            "r.eml",
+            "verified",
+            &[("x.com", "old", "pass", Some("fp1"))],
+        );
+        recovered.findings.push(EntryFinding {
+            code: "key_recovered".into(),
+            signature: Some(1),
+        });
+        // the same selector, but this message's signature still had no key
+        let still = entry("s.eml", "unverifiable", &[("x.com", "old", "no_key", None)]);
+        let lone = entry("l.eml", "unverifiable", &[("y.com", "one", "no_key", None)]);
+        // a key from an archive: no key_recovered finding, not listed
+        let plain = entry("p.eml", "verified", &[("z.com", "k", "pass", Some("fp2"))]);
+        let mut s = Summary::new();
+        for e in [&recovered, &still, &lone, &plain] {
+            s.add(e);
+        }
+        s.note_not_recovered("y.com", "one", "only one signature");
+        s.note_not_recovered("absent.com", "a", "ignored: no entry");
+        let x = &s.missing_keys["old._domainkey.x.com"];
+        assert_eq!((x.messages, x.recovered_messages), (1, 1));
+        assert_eq!(x.recovered_keys, ["fp1"]);
+        assert!(x.still_missing());
+        let y = &s.missing_keys["one._domainkey.y.com"];
+        assert_eq!(y.not_recovered.as_deref(), Some("only one signature"));
+        assert!(y.recovered_keys.is_empty());
+        assert_eq!(s.missing_keys.len(), 2);
+        // Round trip through JSON and a merge keep the recovery fields.
+        let json = serde_json::to_string(&s).unwrap();
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        let mut twice = back.clone();
+        twice.merge(&back);
+        let x2 = &twice.missing_keys["old._domainkey.x.com"];
+        assert_eq!((x2.recovered_messages, x2.recovered_keys.len()), (2, 1));
+        assert_eq!(
+            twice.missing_keys["one._domainkey.y.com"]
+                .not_recovered
+                .as_deref(),
+            Some("only one signature")
+        );
+        // Without recovery the JSON has none of the new fields.
+        let mut plain_only = Summary::new();
+        plain_only.add(&lone);
+        let j = serde_json::to_string(&plain_only).unwrap();
+        assert!(!j.contains("recovered"), "{j}");
     }
 }

@@ -128,6 +128,20 @@ impl Verifier {
         }
     }
 
+    /// Whether some key source holds a record for
+    /// `selector._domainkey.domain` (RFC 6376 section 3.6.2.1), usable or
+    /// not. Live sources are asked too.
+    pub fn has_key(&self, domain: &str, selector: &str) -> bool {
+        !self.resolver.candidates(domain, selector).keys.is_empty()
+    }
+
+    /// Adds a key source after all the others (live DNS included): for
+    /// keys found once the verifier is built, such as keys recovered from
+    /// the input's own signatures (`verify --recover`).
+    pub fn add_key_source(&mut self, source: impl KeySource + 'static) {
+        self.resolver.push(Box::new(source));
+    }
+
     /// The caps this verifier applies.
     pub fn limits(&self) -> &Limits {
         &self.limits

@@ -24,6 +24,9 @@ pub struct BatchSettings {
     pub jobs: usize,
     pub shard: Option<(u64, u64)>,
     pub quiet: bool,
+    /// `--recover`: (domain, selector, why) of the keys it could not
+    /// recover, noted in the summary's missing keys.
+    pub not_recovered: Vec<(String, String, String)>,
 }
 
 /// What a worker made of one message (and those attached to it).
@@ -261,6 +264,9 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     }
     result?;
     drop(writer.finish()?);
+    for (d, sel, why) in &s.not_recovered {
+        summary.note_not_recovered(d, sel, why);
+    }
     if let Some(path) = &s.summary {
         let json = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
         if let Err(e) = std::fs::write(path, json) {

@@ -104,6 +104,15 @@ struct VerifyArgs {
     /// No progress bar and no summary text.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Before verifying, recover the RSA keys that no key source has from
+    /// the inputs' own signatures (two or more per selector), and verify
+    /// with them (finding key_recovered). Reads the inputs twice.
+    #[arg(long)]
+    recover: bool,
+    /// With --recover: start no key search after this much time (e.g. 90s,
+    /// 10m, 2h; a search under way runs to its end) [default: no limit].
+    #[arg(long, value_name = "DURATION", requires = "recover", value_parser = parse_duration)]
+    recover_budget: Option<std::time::Duration>,
     #[command(flatten)]
     limits: LimitArgs,
     /// .eml files, mbox files, Maildirs, directories (walked recursively),
@@ -173,6 +182,23 @@ fn parse_size(s: &str) -> Result<u64, String> {
         })
 }
 
+/// A duration: a number with s, m or h (seconds if none).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (digits, mult) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1u64),
+        Some((i, 'm')) => (&t[..i], 60),
+        Some((i, 'h')) => (&t[..i], 3600),
+        _ => (t, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is not a duration (a number with s, m or h, e.g. 90s, 10m)"))
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -229,7 +255,7 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
         })?;
         builder = builder.clock(mailproof::FixedClock(t));
     }
-    let verifier = builder.build();
+    let mut verifier = builder.build();
     let format = match (args.format, &args.output) {
         (Some(f), _) => f.render_format(),
         (None, Some(_)) => render::Format::Jsonl,
@@ -245,6 +271,30 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
         Some(n) => n,
         None => mailproof::batch::default_jobs(),
     };
+    let mut not_recovered = Vec::new();
+    if args.recover {
+        if args.inputs.iter().any(|p| p.as_os_str() == "-") {
+            return Err(CliError::msg(
+                "--recover reads the inputs twice and cannot take standard input (-)",
+            ));
+        }
+        let r = recover::before_batch(
+            &verifier,
+            &args.inputs,
+            args.shard,
+            jobs,
+            args.recover_budget,
+            args.quiet,
+        );
+        not_recovered = r
+            .unrecovered
+            .iter()
+            .map(|u| (u.domain.clone(), u.selector.clone(), u.reason.clone()))
+            .collect();
+        if !r.keys.is_empty() {
+            verifier.add_key_source(r.key_source());
+        }
+    }
     let document = DocumentOptions {
         settings: Settings {
             key_sources: verifier.source_names(),
@@ -263,6 +313,7 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
             jobs,
             shard: args.shard,
             quiet: args.quiet,
+            not_recovered,
         },
     )?;
     let mut trouble = false;

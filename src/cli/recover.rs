@@ -47,10 +47,10 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<Status, CliError> {
         .collect();
     let opts = Options {
         max_attempts: args.max_attempts,
+        ..Default::default()
     };
     let mut progress = |line: &str| eprintln!("mailproof: {line}");
-    let recovery = recover::recover(&inputs, &opts, &mut progress)
-        .map_err(|e| CliError::msg(e.to_string()))?;
+    let recovery = recover::recover(&inputs, &opts, &mut progress);
     for why in &recovery.skipped {
         eprintln!("mailproof: skipped {why}");
     }
@@ -112,4 +112,117 @@ fn append_records(path: &std::path::Path, recovery: &recover::Recovery) -> std::
         .append(true)
         .open(path)?;
     f.write_all(lines.as_bytes())
+}
+
+/// Signatures kept per selector for `verify --recover` (spread evenly over
+/// the input): enough pairs for the search, a few hundred bytes each.
+const BATCH_SAMPLES_PER_SELECTOR: usize = 64;
+
+/// `verify --recover`: before the batch, reads the inputs once for the RSA
+/// signatures whose selector no key source of `verifier` holds, and
+/// recovers keys from those that share one (docs/key-recovery.md). The
+/// caller adds `recovery.key_source()` to the verifier. Progress goes to a
+/// terminal's stderr (a spinner), or as lines to stderr otherwise, unless
+/// `quiet`.
+pub fn before_batch(
+    verifier: &mailproof::Verifier,
+    inputs: &[PathBuf],
+    shard: Option<(u64, u64)>,
+    jobs: usize,
+    budget: Option<std::time::Duration>,
+    quiet: bool,
+) -> recover::Recovery {
+    use mailproof::input;
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    let terminal = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let (planned, _missing) = input::plan(inputs); // named by the batch itself
+    let pb = terminal.then(|| {
+        let pb = indicatif::ProgressBar::new(input::total_size(&planned));
+        let style = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} key recovery: reading signatures [{wide_bar}] {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        pb.set_style(style);
+        pb
+    });
+    let mut messages = input::Messages::new(planned, move |src: &str| {
+        shard.is_none_or(|(k, n)| input::in_shard(src, k, n))
+    })
+    .max_bytes(verifier.limits().max_message_bytes);
+    let items = std::iter::from_fn(move || {
+        let item = messages.next()?;
+        Some((item, messages.consumed))
+    });
+    let wanted = |d: &str, s: &str| !verifier.has_key(d, s);
+    let mut collector = recover::Collector::new(BATCH_SAMPLES_PER_SELECTOR);
+    let mut read = 0u64;
+    let _ = mailproof::batch::ordered_parallel(
+        items,
+        jobs,
+        |(item, consumed): (input::Item, u64)| {
+            let sigs = match &item.bytes {
+                Ok(b) => recover::Signatures::read(
+                    Input {
+                        source: &item.source,
+                        bytes: b,
+                    },
+                    &wanted,
+                ),
+                // the batch reports the unreadable input itself
+                Err(_) => recover::Signatures::default(),
+            };
+            (sigs, consumed)
+        },
+        |(sigs, consumed)| -> Result<(), ()> {
+            collector.push(sigs);
+            read += 1;
+            if let Some(pb) = &pb {
+                pb.set_position(consumed);
+                pb.set_message(format!("{read} messages"));
+            }
+            Ok(())
+        },
+    );
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    let opts = Options {
+        deadline: budget.map(|b| started + b),
+        ..Default::default()
+    };
+    let spinner = terminal.then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} key recovery {spinner} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        pb.set_style(style);
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        pb
+    });
+    let mut progress = |line: &str| match &spinner {
+        Some(pb) => pb.set_message(mailproof::render::escape::terminal(line)),
+        None if !quiet => eprintln!("mailproof: {}", mailproof::render::escape::terminal(line)),
+        None => {}
+    };
+    let recovery = collector.recover(&opts, &mut progress);
+    if let Some(pb) = &spinner {
+        pb.finish_and_clear();
+    }
+    if !quiet {
+        for k in &recovery.keys {
+            eprintln!(
+                "mailproof: key recovered for {}: RSA {} bits, SHA-256 {}, {}",
+                mailproof::render::escape::terminal(&mailproof::keys::record_name(
+                    &k.domain,
+                    &k.selector
+                )),
+                k.bits,
+                k.sha256,
+                mailproof::render::escape::terminal(&k.description())
+            );
+        }
+    }
+    recovery
 }

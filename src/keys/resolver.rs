@@ -31,6 +31,11 @@ impl Resolver {
         Resolver { sources }
     }
 
+    /// Adds a source, consulted after the others.
+    pub fn push(&mut self, source: Box<dyn KeySource>) {
+        self.sources.push(source);
+    }
+
     /// Names of the sources, in the order consulted.
     pub fn source_names(&self) -> Vec<String> {
         self.sources.iter().map(|s| s.name()).collect()

@@ -50,10 +50,12 @@ pub fn summary_text(s: &Summary) -> String {
             let _ = writeln!(o, "  {:<20} {n:>9}", v.as_str());
         }
     }
-    if !s.missing_keys.is_empty() {
+    let ranked = rank(&s.missing_keys);
+    let missing: Vec<_> = ranked.iter().filter(|k| k.still_missing()).collect();
+    if !missing.is_empty() {
         let _ = writeln!(o, "\nMissing keys (find these to check more messages):");
-        for k in rank(&s.missing_keys).iter().take(20) {
-            let _ = writeln!(
+        for k in missing.iter().take(20) {
+            let _ = write!(
                 o,
                 "  {}: {} ({} with nothing else to check), signed {}",
                 terminal(&k.record),
@@ -61,9 +63,49 @@ pub fn summary_text(s: &Summary) -> String {
                 k.unverifiable_messages,
                 span(&k.signed)
             );
+            if let Some(why) = &k.not_recovered {
+                let _ = write!(o, "; not recovered: {}", terminal(why));
+            }
+            o.push('\n');
         }
-        if s.missing_keys.len() > 20 {
-            let _ = writeln!(o, "  ... and {} more", s.missing_keys.len() - 20);
+        if missing.len() > 20 {
+            let _ = writeln!(o, "  ... and {} more", missing.len() - 20);
+        }
+    }
+    let recovered: Vec<_> = ranked
+        .iter()
+        .filter(|k| !k.recovered_keys.is_empty())
+        .collect();
+    if !recovered.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nRecovered keys (from the messages' own signatures: one signer, not tied to the domain):"
+        );
+        for k in recovered.iter().take(20) {
+            let _ = writeln!(
+                o,
+                "  {}: {} verified with {} {}{}",
+                terminal(&k.record),
+                plural(k.recovered_messages, "message", "messages"),
+                if k.recovered_keys.len() == 1 {
+                    "key"
+                } else {
+                    "keys"
+                },
+                k.recovered_keys
+                    .iter()
+                    .map(|f| format!("SHA-256 {}", terminal(f)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if k.still_missing() {
+                    "; other signatures still need a key (above)"
+                } else {
+                    ""
+                }
+            );
+        }
+        if recovered.len() > 20 {
+            let _ = writeln!(o, "  ... and {} more", recovered.len() - 20);
         }
     }
     if !s.findings.is_empty() {
