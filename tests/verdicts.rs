@@ -167,6 +167,54 @@ fn signer_not_aligned_is_partial() {
     assert!(codes(&r).contains(&"signer_not_aligned"));
 }
 
+/// RFC 5322 3.6.2: a From may name several authors; each author's domain
+/// must be the signer's organization for `verified`.
+#[test]
+fn several_authors_each_count_for_alignment() {
+    let two = |second: &str| {
+        let m = MESSAGE.replace(
+            "From: Alice Example <alice@example.com>",
+            &format!("From: Alice Example <alice@example.com>, {second}"),
+        );
+        check(&sign(
+            m.as_bytes(),
+            &TestKey::load("rsa2048"),
+            &Sign::default(),
+        ))
+    };
+    let r = two("Mallory <mallory@other.example>");
+    assert_eq!(r.verdict, Verdict::PartiallyVerified, "{:?}", r.findings);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "signer_not_aligned")
+        .expect("signer_not_aligned");
+    assert!(f.message.contains("mallory@other.example"), "{}", f.message);
+    assert!(!f.message.contains("alice@example.com"), "{}", f.message);
+    assert!(
+        r.does_not_prove
+            .iter()
+            .any(|s| s.contains("mallory@other.example")),
+        "{:?}",
+        r.does_not_prove
+    );
+    // Both authors in the signer's organization (one at a subdomain).
+    let r = two("Bob <bob@news.example.com>");
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    // The foreign author first: still not aligned, still named.
+    let m = MESSAGE.replace(
+        "From: Alice Example <alice@example.com>",
+        "From: mallory@other.example, Alice Example <alice@example.com>",
+    );
+    let r = check(&sign(
+        m.as_bytes(),
+        &TestKey::load("rsa2048"),
+        &Sign::default(),
+    ));
+    assert_eq!(r.verdict, Verdict::PartiallyVerified, "{:?}", r.findings);
+    assert!(codes(&r).contains(&"signer_not_aligned"));
+}
+
 #[test]
 fn subdomain_signer_is_aligned() {
     let zone = standard_zone() + &zone_line("s", "news.example.com", &TestKey::load("rsa2048"));

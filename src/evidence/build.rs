@@ -22,6 +22,9 @@ struct Ctx<'a, 'm> {
     msg: &'a RawMessage<'m>,
     checks: &'a [SigCheck],
     from_domain: Option<String>,
+    /// Every author of the top-most From (RFC 5322 3.6.2 allows several):
+    /// `(address, lower-case domain)`.
+    authors: Vec<(String, String)>,
     now: i64,
 }
 
@@ -31,6 +34,7 @@ pub(crate) fn verdict_of(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Verdict {
         msg,
         checks,
         from_domain: from_domain(msg),
+        authors: authors(msg),
         now: 0,
     };
     verdict(&ctx).0
@@ -51,6 +55,7 @@ pub(crate) fn build(
         msg,
         checks,
         from_domain: summary.from_domain.clone(),
+        authors: authors(msg),
         now,
     };
     let mut findings = Vec::new();
@@ -139,11 +144,27 @@ fn beyond_length(c: &SigCheck) -> Option<u64> {
     Some(c.canonical_body_len?.saturating_sub(l))
 }
 
+/// Whether `c`'s signer is in the organizational domain of every author
+/// of the From field (DESIGN.md: every author of a multi-author From).
 fn aligned(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
-    match (&c.sig, &ctx.from_domain) {
-        (Ok(sig), Some(from)) => org_domain(&sig.domain) == org_domain(from),
+    match &c.sig {
+        Ok(sig) if !ctx.authors.is_empty() => unaligned_authors(ctx, &sig.domain).is_empty(),
+        Ok(sig) => ctx
+            .from_domain
+            .as_ref()
+            .is_some_and(|from| org_domain(&sig.domain) == org_domain(from)),
         _ => false,
     }
+}
+
+/// The From authors outside `signer`'s organizational domain.
+fn unaligned_authors<'c>(ctx: &'c Ctx<'_, '_>, signer: &str) -> Vec<&'c str> {
+    let org = org_domain(signer);
+    ctx.authors
+        .iter()
+        .filter(|(_, d)| org_domain(d) != org)
+        .map(|(a, _)| a.as_str())
+        .collect()
 }
 
 /// The message verdict and the index (into checks) of the deciding signature.
@@ -445,6 +466,32 @@ fn address_domain(from: Option<&mail_parser::Address<'_>>) -> Option<String> {
         .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
 }
 
+/// Every address of the top-most From field with its lower-case domain
+/// (empty when the field does not parse or names no address).
+fn authors(msg: &RawMessage<'_>) -> Vec<(String, String)> {
+    let Some(f) = msg.fields("From").next() else {
+        return Vec::new();
+    };
+    let mut block = f.raw.to_vec();
+    if !f.raw.ends_with(b"\n") {
+        block.extend_from_slice(b"\r\n");
+    }
+    block.extend_from_slice(b"\r\n");
+    let Some(parsed) = mail_parser::MessageParser::new().parse_headers(&block) else {
+        return Vec::new();
+    };
+    let Some(from) = parsed.from() else {
+        return Vec::new();
+    };
+    from.iter()
+        .filter_map(|a| a.address.as_deref())
+        .filter_map(|a| {
+            let (_, d) = a.rsplit_once('@')?;
+            Some((a.to_string(), d.trim_end_matches('>').to_ascii_lowercase()))
+        })
+        .collect()
+}
+
 /// The From domain of the top-most From field, parsed as [`message_summary`] does.
 fn from_domain(msg: &RawMessage<'_>) -> Option<String> {
     let f = msg.fields("From").next()?;
@@ -598,11 +645,20 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         Verdict::Verified | Verdict::PartiallyVerified | Verdict::HeadersVerified
     ) {
         if !aligned(ctx, c) {
-            not.push(format!(
-                "That the From domain ({}) sent it: the signer is {}, a different organization.",
-                ctx.from_domain.as_deref().unwrap_or("unknown"),
-                sig.domain
-            ));
+            let outside = unaligned_authors(ctx, &sig.domain);
+            not.push(if ctx.authors.len() > 1 && !outside.is_empty() {
+                format!(
+                    "That every author's domain sent it: the signer is {}, and these authors are outside its organization: {}.",
+                    sig.domain,
+                    outside.join(", ")
+                )
+            } else {
+                format!(
+                    "That the From domain ({}) sent it: the signer is {}, a different organization.",
+                    ctx.from_domain.as_deref().unwrap_or("unknown"),
+                    sig.domain
+                )
+            });
         }
         for name in REQUIRED_VISIBLE {
             let present = ctx.msg.count(name);
@@ -646,13 +702,35 @@ fn signer_alignment_finding(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         .filter_map(|c| c.sig.as_ref().ok())
         .map(|s| s.domain.clone())
         .collect();
+    // Authors no passing signer's organization covers; when each author is
+    // covered by some signer but none covers all, those outside the first.
+    let mut outside: Vec<&str> = ctx
+        .authors
+        .iter()
+        .filter(|(_, d)| !signers.iter().any(|s| org_domain(s) == org_domain(d)))
+        .map(|(a, _)| a.as_str())
+        .collect();
+    if outside.is_empty() {
+        outside = unaligned_authors(ctx, &signers[0]);
+    }
+    let at = if ctx.authors.len() > 1 {
+        format!(
+            "the From field names {} authors and these are outside the signer's organization: {}",
+            ctx.authors.len(),
+            outside.join(", ")
+        )
+    } else {
+        format!(
+            "the From address is at {}",
+            ctx.from_domain.as_deref().unwrap_or("(no From domain)")
+        )
+    };
     out.push(Finding::new(
         "signer_not_aligned",
         Severity::Warning,
         format!(
-            "the passing signature(s) are by {} but the From address is at {}: the signer vouches for the message, not for the From domain",
+            "the passing signature(s) are by {} but {at}: the signer vouches for the message, not for the From domain",
             signers.join(", "),
-            ctx.from_domain.as_deref().unwrap_or("(no From domain)")
         ),
         None,
     ));
