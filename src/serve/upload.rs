@@ -247,6 +247,31 @@ mod tests {
     }
 
     #[test]
+    fn tar_gz_uploads_are_opened_like_zips() {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut t = tar::Builder::new(gz);
+        for (name, data) in [
+            ("b.eml", &b"Subject: b\n\nx\n"[..]),
+            ("a.eml", b"Subject: a\n\nx\n"),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+            t.append_data(&mut h, name, data).unwrap();
+        }
+        let data = t.into_inner().unwrap().finish().unwrap();
+        let l = Limits {
+            max_unpacked_bytes: 1 << 20,
+            ..limits()
+        };
+        let mut x = Expander::new(&l);
+        x.add_file("up.tgz", data).unwrap();
+        let names: Vec<&str> = x.items.iter().map(|i| i.source.as_str()).collect();
+        assert_eq!(names, ["up.tgz#a.eml", "up.tgz#b.eml"]);
+        assert_eq!(x.items[0].bytes.as_deref().unwrap(), b"Subject: a\n\nx\n");
+    }
+
+    #[test]
     fn garbage_zip_is_an_error_item() {
         let l = limits();
         let mut x = Expander::new(&l);
