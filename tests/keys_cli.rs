@@ -4,6 +4,7 @@
 
 mod common;
 mod dnsserver;
+mod httpserver;
 
 use common::*;
 use mailproof::keys::{ArchiveRecord, KeyRecord};
@@ -50,6 +51,8 @@ fn key_only_in_dns_verifies_online_is_saved_and_reused_offline() {
     std::fs::write(&msg, signed(&Sign::default())).unwrap();
     let saved = dir.path().join("seen.jsonl");
     let resolver = dns.addr.to_string();
+    // The archive API (asked too) holds nothing for the domain.
+    let http = httpserver::start(vec![]);
     // Offline, nothing has the key.
     let (code, out, _) = run(&["verify", "--no-builtin-keys", "--format", "jsonl", s(&msg)]);
     assert_eq!(code, 1);
@@ -61,6 +64,8 @@ fn key_only_in_dns_verifies_online_is_saved_and_reused_offline() {
         "--online",
         "--resolver",
         &resolver,
+        "--archive-url",
+        &http.url(),
         "--dns-timeout",
         "2",
         "--save-keys",
@@ -637,5 +642,144 @@ fn bind_zone_with_origin_ttl_and_other_records_imports_its_keys() {
     assert!(
         err.contains(&format!("{} line 3: '(' is never closed", bad.display())),
         "{err}"
+    );
+}
+
+#[test]
+fn key_only_in_the_archive_api_verifies_online_is_saved_and_reused_offline() {
+    let key = TestKey::load("rsa2048");
+    // Live DNS answers nothing; only the archive API holds the key.
+    let dns = dnsserver::start(vec![]);
+    let body = format!(
+        "[{}]",
+        httpserver::api_entry(
+            "example.com",
+            "s2015",
+            &key.record(),
+            "2023-05-01T10:00:00.000Z",
+            "2024-02-01T00:00:00.000Z"
+        )
+    );
+    let http = httpserver::start(vec![("example.com", httpserver::Reply::json(body))]);
+    let dir = tempfile::tempdir().unwrap();
+    let msg = dir.path().join("m.eml");
+    std::fs::write(&msg, signed(&Sign::default())).unwrap();
+    let saved = dir.path().join("saved.jsonl");
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--online",
+        "--resolver",
+        &dns.addr.to_string(),
+        "--dns-timeout",
+        "2",
+        "--archive-url",
+        &http.url(),
+        "--save-keys",
+        s(&saved),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(r["verdict"], "verified");
+    let k = &r["signatures"][0]["key"];
+    assert_eq!(k["sha256"], fingerprint(&key));
+    let said = k["source"].as_str().unwrap();
+    assert!(
+        said.starts_with(&format!(
+            "public key archive API {}, fetched at ",
+            http.url()
+        )) && said
+            .ends_with("seen from 2023-05-01T10:00:00.000Z to 2024-02-01T00:00:00.000Z as served"),
+        "{said}"
+    );
+    assert_eq!(http.requests(), ["/api/key?domain=example.com"]);
+    let recs = records(&saved);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].sha256.as_deref(), Some(fingerprint(&key).as_str()));
+    assert_eq!(
+        recs[0].first_seen.as_deref(),
+        Some("2023-05-01T10:00:00.000Z")
+    );
+    // Offline, from the saved file alone.
+    let (code, out, err) = run(&[
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        s(&saved),
+        "--format",
+        "jsonl",
+        s(&msg),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(r["verdict"], "verified");
+    assert_eq!(
+        r["signatures"][0]["key"]["source"],
+        format!("file {}", saved.display())
+    );
+    assert_eq!(r["signatures"][0]["key"]["origins"][0]["origin"], said);
+}
+
+#[test]
+fn fetch_archive_stores_every_key_of_the_domains() {
+    let key = TestKey::load("rsa2048");
+    let other = TestKey::load("rsa2048b");
+    let body = format!(
+        "[{},{}]",
+        httpserver::api_entry(
+            "example.com",
+            "s2015",
+            &key.record(),
+            "2023-05-01",
+            "2024-02-01"
+        ),
+        httpserver::api_entry(
+            "example.com",
+            "old",
+            &other.record(),
+            "2023-01-01",
+            "2023-02-01"
+        ),
+    );
+    let http = httpserver::start(vec![
+        ("example.com", httpserver::Reply::json(body)),
+        ("down.example", httpserver::Reply::status(500)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("a.jsonl");
+    let (code, _, err) = run(&[
+        "keys",
+        "fetch",
+        "--archive",
+        "--archive-url",
+        &http.url(),
+        "--into",
+        s(&into),
+        "example.com",
+        "empty.example",
+        "down.example",
+    ]);
+    // Some domain had no key: exit 1, with each reason on stderr.
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("example.com: 2 key(s) served"), "{err}");
+    assert!(
+        err.contains("empty.example: the public key archive holds no key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("temporary failure: public key archive API"),
+        "{err}"
+    );
+    assert!(err.contains("down.example: HTTP status 500"), "{err}");
+    let recs = records(&into);
+    let sels: Vec<&str> = recs.iter().map(|r| r.selector.as_str()).collect();
+    assert_eq!(sels, ["old", "s2015"]);
+    assert!(
+        recs[1].sources[0]
+            .origin
+            .starts_with("public key archive API ")
     );
 }

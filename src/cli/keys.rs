@@ -8,6 +8,7 @@
 use super::error::{CliError, Status, print};
 use clap::{Subcommand, ValueEnum};
 use mailproof::VerifierBuilder;
+use mailproof::keys::api::{ApiConfig, ArchiveApi};
 use mailproof::keys::dns::{DnsConfig, DnsSource, Fetched};
 use mailproof::keys::export::{ExportFormat, export};
 use mailproof::keys::import::{Format, ImportOptions, load_bytes};
@@ -28,7 +29,8 @@ pub enum KeysCommand {
     Import(ImportArgs),
     /// Export keys as zone lines, mailauth dns-cache JSON or archive JSONL.
     Export(ExportArgs),
-    /// Capture the keys published now in live DNS, with their evidence.
+    /// Capture the keys published now in live DNS (or, with --archive, those
+    /// the public key archive holds), with their evidence.
     Fetch(FetchArgs),
     /// Recover RSA signing keys from the signatures of the messages
     /// themselves, for selectors that no archive holds.
@@ -126,7 +128,8 @@ enum OutFormat {
     Archive,
 }
 
-/// How to reach live DNS (shared by `keys fetch` and `verify --online`).
+/// How to reach the online sources, live DNS and the public key archive API
+/// (shared by `keys fetch` and `verify --online`).
 #[derive(clap::Args, Clone)]
 pub struct DnsArgs {
     /// Resolver to ask, as IP:PORT (default: the system's resolvers).
@@ -138,6 +141,11 @@ pub struct DnsArgs {
     /// Validate DNSSEC locally and record the result with each key.
     #[arg(long)]
     pub dnssec: bool,
+    /// The public key archive API's key endpoint, asked for each signing
+    /// domain by --online and `keys fetch --archive` (a mirror serving the
+    /// same JSON may stand in).
+    #[arg(long, value_name = "URL", default_value = mailproof::keys::api::DEFAULT_URL)]
+    pub archive_url: String,
 }
 
 /// Where `verify` and `serve` take keys from: archive files, the built-in
@@ -151,9 +159,10 @@ pub struct KeySourceArgs {
     /// Do not use the built-in archive of historical keys.
     #[arg(long)]
     pub no_builtin_keys: bool,
-    /// Also look keys up in live DNS (after the archives); keys seen live
-    /// are reported with their capture evidence. The signing domains' names
-    /// then leave this machine (the messages never do).
+    /// Also look keys up online, after the archives: in the public key
+    /// archive API (each signing domain, once) and in live DNS (each
+    /// selector._domainkey.domain); keys found are reported with their
+    /// evidence. Those names then leave this machine (the messages never do).
     #[arg(long)]
     pub online: bool,
     #[command(flatten)]
@@ -161,10 +170,10 @@ pub struct KeySourceArgs {
 }
 
 impl KeySourceArgs {
-    /// A verifier builder with these key sources, and the live DNS source
-    /// when `--online` (to save what it saw). Errors name an unreadable key
+    /// A verifier builder with these key sources, and the online sources
+    /// when `--online` (to save what they saw). Errors name an unreadable key
     /// file or a resolver that cannot be set up.
-    pub fn builder(&self) -> Result<(VerifierBuilder, Option<Arc<DnsSource>>), CliError> {
+    pub fn builder(&self) -> Result<(VerifierBuilder, Option<Online>), CliError> {
         let mut builder = mailproof::Verifier::builder().builtin_archive(!self.no_builtin_keys);
         for path in &self.keys {
             let archive = KeyArchive::load_file(path).map_err(|e| format!("key file {e}"))?;
@@ -173,8 +182,31 @@ impl KeySourceArgs {
         if !self.online {
             return Ok((builder, None));
         }
-        let dns = dns_source(&self.dns)?;
-        Ok((builder.live_source(dns.clone()), Some(dns)))
+        let online = Online {
+            api: archive_api(&self.dns),
+            dns: dns_source(&self.dns)?,
+        };
+        let builder = builder
+            .live_source(online.api.clone())
+            .live_source(online.dns.clone());
+        Ok((builder, Some(online)))
+    }
+}
+
+/// The online sources of a run, kept to save the keys they found.
+pub struct Online {
+    /// The public key archive API.
+    pub api: Arc<ArchiveApi>,
+    /// Live DNS.
+    pub dns: Arc<DnsSource>,
+}
+
+impl Online {
+    /// Every key found online so far, with its evidence.
+    pub fn seen(&self) -> KeyArchive {
+        let mut all = self.api.seen();
+        all.merge(&self.dns.seen());
+        all
     }
 }
 
@@ -190,7 +222,12 @@ pub struct FetchArgs {
     /// (files or directories) instead of the command line.
     #[arg(long = "from", value_name = "INPUT", num_args = 1.., conflicts_with = "names")]
     from: Vec<PathBuf>,
-    /// DOMAIN SELECTOR...
+    /// Ask the public key archive API (--archive-url) instead of live DNS
+    /// and store every key it serves for each domain: the arguments are
+    /// then DOMAIN..., or the signing domains of the --from messages.
+    #[arg(long)]
+    archive: bool,
+    /// DOMAIN SELECTOR... (with --archive: DOMAIN...)
     #[arg(value_name = "DOMAIN SELECTOR", required_unless_present = "from")]
     names: Vec<String>,
 }
@@ -395,18 +432,25 @@ pub fn dns_source(args: &DnsArgs) -> Result<Arc<DnsSource>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Adds what `dns` saw to the archive file `path`.
-pub fn save_seen(dns: &DnsSource, path: &Path) -> Result<usize, String> {
-    let seen = dns.seen();
+/// The public key archive API source for `args`.
+pub fn archive_api(args: &DnsArgs) -> Arc<ArchiveApi> {
+    Arc::new(ArchiveApi::new(ApiConfig {
+        url: args.archive_url.clone(),
+        ..Default::default()
+    }))
+}
+
+/// Adds the keys in `seen` to the archive file `path`.
+pub fn save_seen(seen: &KeyArchive, path: &Path) -> Result<usize, String> {
     let mut target = open_target(path)?;
-    target.merge(&seen);
+    target.merge(seen);
     write_archive(path, &target)?;
     Ok(seen.len())
 }
 
 fn fetch(a: FetchArgs) -> Result<Status, CliError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    if a.from.is_empty() {
+    if a.from.is_empty() && !a.archive {
         let (domain, selectors) = a
             .names
             .split_first()
@@ -417,7 +461,7 @@ fn fetch(a: FetchArgs) -> Result<Status, CliError> {
             )));
         }
         pairs.extend(selectors.iter().map(|s| (domain.clone(), s.clone())));
-    } else {
+    } else if !a.from.is_empty() {
         let (planned, missing) = mailproof::input::plan(&a.from);
         for m in &missing {
             eprintln!("mailproof: {m}");
@@ -438,6 +482,9 @@ fn fetch(a: FetchArgs) -> Result<Status, CliError> {
             }
         }
     }
+    if a.archive {
+        return fetch_archive(&a, pairs);
+    }
     let dns = dns_source(&a.dns)?;
     let mut missing = false;
     for (d, s) in &pairs {
@@ -456,12 +503,17 @@ fn fetch(a: FetchArgs) -> Result<Status, CliError> {
             }
         }
     }
+    keep_fetched(&a, &dns.seen(), missing)
+}
+
+/// Saves or prints what `keys fetch` found.
+fn keep_fetched(a: &FetchArgs, seen: &KeyArchive, missing: bool) -> Result<Status, CliError> {
     match &a.into {
         Some(p) => {
-            save_seen(&dns, p)?;
+            save_seen(seen, p)?;
         }
         None => {
-            print(&dns.seen().to_jsonl())?;
+            print(&seen.to_jsonl())?;
         }
     }
     Ok(if missing {
@@ -469,4 +521,39 @@ fn fetch(a: FetchArgs) -> Result<Status, CliError> {
     } else {
         Status::Success
     })
+}
+
+/// `keys fetch --archive`: every key the archive API serves for each domain.
+fn fetch_archive(a: &FetchArgs, pairs: Vec<(String, String)>) -> Result<Status, CliError> {
+    let mut domains: Vec<String> = Vec::new();
+    let names = if a.from.is_empty() {
+        a.names.clone()
+    } else {
+        pairs.into_iter().map(|(d, _)| d).collect()
+    };
+    for d in names {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        if !domains.contains(&d) {
+            domains.push(d);
+        }
+    }
+    let api = archive_api(&a.dns);
+    let mut missing = false;
+    for d in &domains {
+        match api.fetch_domain(d) {
+            Ok(keys) if keys.is_empty() => {
+                missing = true;
+                eprintln!("mailproof: {d}: the public key archive holds no key");
+            }
+            Ok(keys) => eprintln!(
+                "mailproof: {d}: {} key(s) served by the public key archive",
+                keys.len()
+            ),
+            Err(why) => {
+                missing = true;
+                eprintln!("mailproof: temporary failure: {why}");
+            }
+        }
+    }
+    keep_fetched(a, &api.seen(), missing)
 }

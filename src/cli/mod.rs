@@ -71,8 +71,9 @@ enum PublishFormat {
 struct VerifyArgs {
     #[command(flatten)]
     sources: keys::KeySourceArgs,
-    /// With --online: add every key seen in live DNS, with its evidence, to
-    /// this archive file (created if missing).
+    /// With --online: add every key found online (live DNS, the public key
+    /// archive API), with its evidence, to this archive file (created if
+    /// missing).
     #[arg(long, value_name = "FILE", requires = "online")]
     save_keys: Option<PathBuf>,
     /// Judge the message at this reference time instead of now
@@ -245,7 +246,7 @@ pub fn run() -> Result<ExitCode, CliError> {
 }
 
 fn verify(args: VerifyArgs) -> Result<Status, CliError> {
-    let (mut builder, dns) = args.sources.builder()?;
+    let (mut builder, online) = args.sources.builder()?;
     builder = builder.limits(args.limits.limits());
     if let Some(at) = &args.at {
         let t = mailproof::parse_date(at).ok_or_else(|| {
@@ -317,10 +318,10 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
         },
     )?;
     let mut trouble = false;
-    if let (Some(dns), Some(path)) = (&dns, &args.save_keys) {
-        match keys::save_seen(dns, path) {
+    if let (Some(online), Some(path)) = (&online, &args.save_keys) {
+        match keys::save_seen(&online.seen(), path) {
             Ok(n) => eprintln!(
-                "mailproof: {n} key(s) seen in live DNS saved to {}",
+                "mailproof: {n} key(s) found online saved to {}",
                 path.display()
             ),
             Err(e) => {

@@ -320,40 +320,88 @@ fn zone_provenance(here: &str, comments: &[String]) -> Result<Provenance, String
     Ok(p)
 }
 
-fn load_api_json(file: &mut KeyFile, path: &str, text: &str) -> Result<(), LoadError> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct ApiKey {
-        domain: String,
-        selector: String,
-        first_seen_at: Option<String>,
-        last_seen_at: Option<String>,
-        value: String,
+/// One entry of the public key archive API's answer, as served by
+/// `GET /api/key?domain=D` (ZK Email's archive: zkemail/archive
+/// `src/app/api/key/route.ts`, `DomainSearchResults`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiKey {
+    pub(crate) domain: String,
+    pub(crate) selector: String,
+    #[serde(default)]
+    pub(crate) first_seen_at: Option<String>,
+    #[serde(default)]
+    pub(crate) last_seen_at: Option<String>,
+    pub(crate) value: String,
+    /// Per-channel windows, served by newer versions of the archive.
+    #[serde(default)]
+    pub(crate) observations: Option<Vec<ApiObservation>>,
+}
+
+/// One channel's window over a key in the archive's answer: `live_dns`
+/// (read from DNS) or `gcd_recovered` (recovered from signatures).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiObservation {
+    pub(crate) source: String,
+    #[serde(default)]
+    pub(crate) first_seen_at: Option<String>,
+    #[serde(default)]
+    pub(crate) last_seen_at: Option<String>,
+}
+
+/// Parses the archive API's JSON list.
+pub(crate) fn parse_api_json(text: &str) -> Result<Vec<ApiKey>, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+impl ApiKey {
+    /// The entry as a key whose provenance names `source` and, for the
+    /// dates, `origin` (the place this answer was read from).
+    pub(crate) fn to_key(&self, source: String, origin: String) -> ArchivedKey {
+        let mut origins = vec![Origin::new(origin.clone(), self.last_seen_at.clone())];
+        let mut notes = Vec::new();
+        for o in self.observations.iter().flatten() {
+            origins.push(Origin::new(
+                format!(
+                    "{origin}: {} observation from {} to {}",
+                    o.source,
+                    o.first_seen_at.as_deref().unwrap_or("?"),
+                    o.last_seen_at.as_deref().unwrap_or("?")
+                ),
+                o.last_seen_at.clone(),
+            ));
+            if o.source == "gcd_recovered" {
+                notes.push(
+                    "the archive recovered this key from signatures (gcd_recovered): it was not read from DNS".to_string(),
+                );
+            }
+        }
+        notes.dedup();
+        let provenance = Provenance {
+            origins,
+            source,
+            first_seen: self.first_seen_at.clone(),
+            last_seen: self.last_seen_at.clone(),
+            notes: (!notes.is_empty()).then(|| notes.join("\n")),
+            ..Default::default()
+        };
+        ArchivedKey::new(&self.domain, &self.selector, &self.value, provenance)
     }
-    let keys: Vec<ApiKey> = serde_json::from_str(text).map_err(|e| {
+}
+
+fn load_api_json(file: &mut KeyFile, path: &str, text: &str) -> Result<(), LoadError> {
+    let keys = parse_api_json(text).map_err(|e| {
         LoadError::syntax(
             path,
             Some(e.line()),
             format!("not a key-archive API JSON list: {e}"),
         )
     })?;
-    for (n, k) in keys.into_iter().enumerate() {
-        let source = format!("file {path} (key archive API JSON)");
-        let provenance = Provenance {
-            origins: vec![Origin::new(
-                format!("key archive API JSON, file {path} entry {}", n + 1),
-                k.last_seen_at.clone(),
-            )],
-            source,
-            first_seen: k.first_seen_at.clone(),
-            last_seen: k.last_seen_at.clone(),
-            ..Default::default()
-        };
-        file.keys.push(ArchivedKey::new(
-            &k.domain,
-            &k.selector,
-            &k.value,
-            provenance,
+    for (n, k) in keys.iter().enumerate() {
+        file.keys.push(k.to_key(
+            format!("file {path} (key archive API JSON)"),
+            format!("key archive API JSON, file {path} entry {}", n + 1),
         ));
     }
     Ok(())

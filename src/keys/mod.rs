@@ -13,8 +13,10 @@
 //! - `formats.rs`: reading and writing every key-file format;
 //! - `archive.rs`: the store ([`KeyArchive`]) and the built-in archive;
 //! - [`import`], [`export`]: the `keys import` / `keys export` logic;
-//! - [`dns`]: live DNS.
+//! - [`dns`]: live DNS;
+//! - [`api`]: the public key archive's HTTP API.
 
+pub mod api;
 mod archive;
 pub mod dns;
 pub mod export;
