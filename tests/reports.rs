@@ -448,3 +448,58 @@ fn structural_check_can_fail() {
         );
     }
 }
+
+// ------------------------------------------------- one name per verdict
+
+/// Every format names a verdict with the one label that `Verdict::label`
+/// owns; none uses another verdict's name or an old synonym.
+#[test]
+fn each_verdict_has_one_name_in_every_format() {
+    let unsigned = check("unsigned.eml", MESSAGE.as_bytes());
+    let error = check("not-mail.eml", b"\x00\x01 binary");
+    let mut all = scenarios();
+    all.push(("unsigned", unsigned));
+    all.push(("error", error));
+    let synonyms = [
+        "Cannot be checked",
+        "Not signed",
+        "Not checked",
+        "Failed: altered or forged",
+        "Weak signature: no proof",
+    ];
+    for (name, r) in &all {
+        assert_eq!(r.verdict.as_str(), *name, "test bug: {r:#?}");
+        let label = r.verdict.label();
+        let text = render::text(r);
+        let html = render::html(std::slice::from_ref(r), None);
+        let md = render::markdown(std::slice::from_ref(r), None);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(&label.to_uppercase()),
+            "{name}: {text}"
+        );
+        assert!(r.summary.starts_with(label), "{name}: {}", r.summary);
+        assert!(html.contains(label), "{name}: html lacks {label}");
+        assert!(md.contains(label), "{name}: markdown lacks {label}");
+        for out in [&text, &html, &md] {
+            for s in synonyms {
+                assert!(!out.contains(s), "{name}: {s:?} in\n{out}");
+            }
+        }
+    }
+}
+
+#[test]
+fn worst_first_puts_failed_before_unverifiable() {
+    let order = Verdict::WORST_FIRST;
+    let at = |v: Verdict| order.iter().position(|x| *x == v).unwrap();
+    assert_eq!(order[0], Verdict::Failed);
+    assert!(at(Verdict::Failed) < at(Verdict::Unverifiable));
+    assert!(at(Verdict::Unverifiable) < at(Verdict::Verified));
+    assert_eq!(Verdict::Failed.worst_first_rank(), 0);
+    let mut all = Verdict::ALL.to_vec();
+    all.sort_by_key(|v| v.worst_first_rank());
+    assert_eq!(all, order.to_vec());
+}

@@ -547,17 +547,17 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
             "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
         ),
         Verdict::HeadersVerified => format!(
-            "Headers verified: {d}'s signature over the headers is valid, but the body was changed after signing."
+            "Headers verified, body changed: {d}'s signature over the headers is valid, but the body was changed after signing."
         ),
         Verdict::WeakSignature => format!(
             "Weak signature: the signature by {d} checks out mathematically, but its key is too weak to prove anything."
         ),
         Verdict::Failed => format!(
-            "Failed: the key for {d} was found and the signature does not match: the message was altered after signing, or the signature is forged."
+            "Failed: the public key {d} publishes was found, and the signature does not match the message: the message was altered after signing, or the signature is forged."
         ),
         Verdict::Unverifiable => "Unverifiable: the message is signed, but no signature could be checked (see each signature's detail).".into(),
         Verdict::Unsigned => "Unsigned: the message has no DKIM signature, so nothing about it can be shown cryptographically.".into(),
-        Verdict::Error => "Not checked.".into(),
+        Verdict::Error => "Not readable.".into(),
     }
 }
 

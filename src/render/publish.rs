@@ -33,48 +33,13 @@ impl Tone {
 
 /// The verdict as a headline, its tone, and what it means in general.
 pub(crate) fn verdict_words(v: Verdict) -> (&'static str, Tone, &'static str) {
-    match v {
-        Verdict::Verified => (
-            "Verified",
-            Tone::Good,
-            "The sender's own domain signed this message, and the signature covers everything a reader sees.",
-        ),
-        Verdict::PartiallyVerified => (
-            "Partially verified",
-            Tone::Caution,
-            "A valid signature exists, but some part of what a reader sees is not covered by it.",
-        ),
-        Verdict::HeadersVerified => (
-            "Headers verified, body changed",
-            Tone::Caution,
-            "The signed headers are authentic, but the text of the message was changed (or re-encoded) after signing.",
-        ),
-        Verdict::WeakSignature => (
-            "Weak signature: no proof",
-            Tone::Bad,
-            "The signature checks out, but its key is too weak (or publicly known) for it to prove anything.",
-        ),
-        Verdict::Failed => (
-            "Failed: altered or forged",
-            Tone::Bad,
-            "The signing key was found and the signature does not match the message.",
-        ),
-        Verdict::Unverifiable => (
-            "Cannot be checked",
-            Tone::Neutral,
-            "The message is signed, but no signature could be checked, usually because the signing key is not in any archive.",
-        ),
-        Verdict::Unsigned => (
-            "Unsigned",
-            Tone::Neutral,
-            "The message carries no signature, so nothing about it can be shown cryptographically.",
-        ),
-        Verdict::Error => (
-            "Not checked",
-            Tone::Neutral,
-            "The input could not be read as an email message.",
-        ),
-    }
+    let tone = match v {
+        Verdict::Verified => Tone::Good,
+        Verdict::PartiallyVerified | Verdict::HeadersVerified => Tone::Caution,
+        Verdict::WeakSignature | Verdict::Failed => Tone::Bad,
+        Verdict::Unverifiable | Verdict::Unsigned | Verdict::Error => Tone::Neutral,
+    };
+    (v.label(), tone, v.meaning())
 }
 
 /// The report's one-sentence summary without its leading verdict words
@@ -91,9 +56,9 @@ pub(crate) fn summary(r: &Report) -> String {
 }
 
 fn summary_sentence(r: &Report) -> String {
-    let words = r.verdict.as_str().replace('_', " ");
+    let words = r.verdict.label();
     match r.summary.split_once(": ") {
-        Some((head, rest)) if head.eq_ignore_ascii_case(&words) && !rest.is_empty() => {
+        Some((head, rest)) if head.eq_ignore_ascii_case(words) && !rest.is_empty() => {
             // Capitalize a sentence, not a domain name that starts it.
             let first_word = rest.split([' ', ',', '\'']).next().unwrap_or("");
             if first_word.contains('.') {

@@ -12,7 +12,7 @@ pub fn text(r: &Report) -> String {
         o,
         "{}: {}",
         esc(&r.source),
-        r.verdict.as_str().to_uppercase().replace('_', " ")
+        r.verdict.label().to_uppercase()
     );
     let _ = writeln!(o, "  {}", esc(&r.summary));
     if let Some(outer) = &r.found_in {
@@ -27,7 +27,7 @@ pub fn text(r: &Report) -> String {
             o,
             "  Carries {}: {}{}",
             esc(&c.source),
-            c.verdict.as_str().to_uppercase().replace('_', " "),
+            c.verdict.label().to_uppercase(),
             c.subject
                 .as_ref()
                 .map(|s| format!(" (Subject: {})", esc(s)))

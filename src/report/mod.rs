@@ -65,6 +65,75 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// All verdicts, worst first, for sorting a list of messages so that the
+    /// ones needing attention come first: a proven alteration or forgery
+    /// (`failed`) before a signature that proves nothing, before one that
+    /// could not be checked.
+    pub const WORST_FIRST: [Verdict; 8] = [
+        Verdict::Failed,
+        Verdict::WeakSignature,
+        Verdict::HeadersVerified,
+        Verdict::PartiallyVerified,
+        Verdict::Unverifiable,
+        Verdict::Unsigned,
+        Verdict::Error,
+        Verdict::Verified,
+    ];
+
+    /// Position in [`Verdict::WORST_FIRST`] (0 = worst).
+    pub fn worst_first_rank(self) -> usize {
+        Verdict::WORST_FIRST
+            .iter()
+            .position(|v| *v == self)
+            .unwrap_or(0)
+    }
+
+    /// The verdict's one name for readers, used by every output format (text,
+    /// HTML, Markdown, the summary sentence, the web page). The JSON keeps
+    /// [`Verdict::as_str`].
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Verified => "Verified",
+            Verdict::PartiallyVerified => "Partially verified",
+            Verdict::HeadersVerified => "Headers verified, body changed",
+            Verdict::WeakSignature => "Weak signature",
+            Verdict::Failed => "Failed",
+            Verdict::Unverifiable => "Unverifiable",
+            Verdict::Unsigned => "Unsigned",
+            Verdict::Error => "Not readable",
+        }
+    }
+
+    /// What the verdict means, in one sentence for readers.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Verdict::Verified => {
+                "The sender's own domain signed this message, and the signature covers everything a reader sees."
+            }
+            Verdict::PartiallyVerified => {
+                "A valid signature exists, but some part of what a reader sees is not covered by it. Read what it does not prove."
+            }
+            Verdict::HeadersVerified => {
+                "The signed headers are authentic, but the text of the message was changed (or re-encoded) after signing."
+            }
+            Verdict::WeakSignature => {
+                "The signature checks out mathematically, but its key is too weak (or its private half is publicly known) for it to prove anything."
+            }
+            Verdict::Failed => {
+                "The signing domain's public key was found and the signature does not match the message: it was altered after signing, or the signature is forged."
+            }
+            Verdict::Unverifiable => {
+                "The message is signed, but no signature could be checked, usually because the signing domain's public key is not in any archive."
+            }
+            Verdict::Unsigned => {
+                "The message carries no DKIM signature, so nothing about it can be shown cryptographically."
+            }
+            Verdict::Error => "The input could not be read as an email message.",
+        }
+    }
+}
+
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -376,7 +445,7 @@ impl Report {
             input_sha256: crate::util::sha256_hex(bytes),
             input_bytes: bytes.len() as u64,
             verdict: Verdict::Error,
-            summary: format!("Not checked: {why}."),
+            summary: format!("{}: {why}.", Verdict::Error.label()),
             message: None,
             signatures: Vec::new(),
             arc: Default::default(),

@@ -204,8 +204,12 @@ struct Row {
     n: usize,
     source: String,
     verdict: Verdict,
-    /// Position of the verdict, strongest first, for sorting.
+    /// Position of the verdict, worst first (`failed` = 0), for sorting.
     rank: usize,
+    /// The verdict's name for readers, as every report format writes it.
+    label: &'static str,
+    /// What the verdict means, in one sentence.
+    meaning: &'static str,
     summary: String,
     from: Option<String>,
     to: Option<String>,
@@ -360,10 +364,9 @@ fn row(n: usize, r: &Report) -> Row {
         n,
         source: visible(&r.source),
         verdict: r.verdict,
-        rank: Verdict::ALL
-            .iter()
-            .position(|v| *v == r.verdict)
-            .unwrap_or(0),
+        rank: r.verdict.worst_first_rank(),
+        label: r.verdict.label(),
+        meaning: r.verdict.meaning(),
         summary: visible(&r.summary),
         timestamp: m.date.as_deref().and_then(rfc5322_time),
         from: v(m.from),

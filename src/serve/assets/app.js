@@ -3,39 +3,18 @@
 // from a message is put in the page as text (textContent), never as markup.
 "use strict";
 
-const VERDICTS = {
-  verified: {
-    label: "Verified", icon: "✔",
-    meaning: "The sending domain signed this message, and everything a reader sees is covered by the signature.",
-  },
-  partially_verified: {
-    label: "Partially verified", icon: "◑",
-    meaning: "A signature verifies, but part of what a reader sees is not covered by it. Read what it does not prove.",
-  },
-  headers_verified: {
-    label: "Headers verified, body changed", icon: "◑",
-    meaning: "The headers are authentic, but the body was changed (or re-encoded) after signing.",
-  },
-  weak_signature: {
-    label: "Weak signature", icon: "!",
-    meaning: "The signature checks out mathematically, but its key is too weak (or known to be compromised) to prove anything.",
-  },
-  failed: {
-    label: "Failed", icon: "✖",
-    meaning: "A key was found and the signature does not match: the message was altered or forged.",
-  },
-  unverifiable: {
-    label: "Cannot be checked", icon: "?",
-    meaning: "The message is signed, but no signature could be checked (usually: no archived key for it).",
-  },
-  unsigned: {
-    label: "Not signed", icon: "–",
-    meaning: "The message has no DKIM signature, so it cannot be checked this way.",
-  },
-  error: {
-    label: "Not readable as an email", icon: "!",
-    meaning: "The file could not be read as an email message.",
-  },
+// Icons only: the verdict's name and meaning come with each row from the
+// server (one function in mailproof owns them, so the page says what the
+// reports say).
+const ICONS = {
+  verified: "✔",
+  partially_verified: "◑",
+  headers_verified: "◑",
+  weak_signature: "!",
+  failed: "✖",
+  unverifiable: "?",
+  unsigned: "–",
+  error: "!",
 };
 
 const DOWNLOADS = [
@@ -63,8 +42,8 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-function verdictInfo(v) {
-  return VERDICTS[v] || { label: v, icon: "?", meaning: "" };
+function verdictInfo(m) {
+  return { label: m.label || m.verdict, icon: ICONS[m.verdict] || "?", meaning: m.meaning || "" };
 }
 
 function plural(n, one, many) {
@@ -142,11 +121,14 @@ function showAt(heading) {
 }
 
 function counts(msgs) {
-  const by = {};
-  for (const m of msgs) by[m.verdict] = (by[m.verdict] || 0) + 1;
-  return Object.keys(VERDICTS)
+  const by = {}, first = {};
+  for (const m of msgs) {
+    by[m.verdict] = (by[m.verdict] || 0) + 1;
+    if (!first[m.verdict]) first[m.verdict] = m;
+  }
+  return Object.keys(ICONS)
     .filter((v) => by[v])
-    .map((v) => by[v] + " " + verdictInfo(v).label.toLowerCase())
+    .map((v) => by[v] + " " + verdictInfo(first[v]).label.toLowerCase())
     .join(", ");
 }
 
@@ -219,7 +201,7 @@ function table() {
 }
 
 function row(m) {
-  const info = verdictInfo(m.verdict);
+  const info = verdictInfo(m);
   const open = el("button", { type: "button", class: "open", "aria-label": "Open report " + m.n + ": " + (m.subject || m.source) }, "Open");
   open.addEventListener("click", () => openMessage(m));
   return el("tr", {},
@@ -259,7 +241,7 @@ function bullets(title, items, cls) {
 }
 
 function detail(m, fromList) {
-  const info = verdictInfo(m.verdict);
+  const info = verdictInfo(m);
   const meta = el("dl", { class: "meta" });
   field(meta, "From", m.from);
   field(meta, "To", m.to);
