@@ -4,6 +4,7 @@
 use crate::dkim::check::SigCheck;
 use crate::keys::ArchivedKey;
 use crate::message::RawMessage;
+use crate::report::KeyStrength;
 use crate::report::arc::ArcReport;
 use crate::report::{
     Finding, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult, ToolInfo,
@@ -13,10 +14,8 @@ use crate::util::{org_domain, rfc3339};
 
 /// Headers a reader sees; the first five must be signed for `verified`.
 const REQUIRED_VISIBLE: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
-/// RSA keys under this many bits cannot carry proof.
-const MIN_PROOF_BITS: usize = 1024;
-/// RSA keys under this many bits get a `weak_key` warning.
-const RECOMMENDED_BITS: usize = 2048;
+const MIN_PROOF_BITS: usize = KeyStrength::MIN_PROOF_RSA_BITS;
+const RECOMMENDED_BITS: usize = KeyStrength::RECOMMENDED_RSA_BITS;
 
 struct Ctx<'a, 'm> {
     msg: &'a RawMessage<'m>,
@@ -113,14 +112,10 @@ pub(crate) fn build(
 }
 
 fn is_weak(c: &SigCheck) -> bool {
-    c.key.as_ref().is_some_and(|k| {
-        k.provenance.compromised.is_some()
-            || k.parsed
-                .as_ref()
-                .ok()
-                .and_then(|r| r.key.as_ref())
-                .is_some_and(|pk| pk.key_type() == "rsa" && pk.bits < MIN_PROOF_BITS)
-    })
+    c.key
+        .as_deref()
+        .and_then(ArchivedKey::report)
+        .is_some_and(|k| !k.strength.carries_proof())
 }
 
 fn key_bits(c: &SigCheck) -> Option<(usize, &'static str)> {

@@ -32,6 +32,11 @@ impl ArchivedKey {
             key_type: pk.key_type().into(),
             bits: pk.bits,
             record: self.record.clone(),
+            strength: crate::report::KeyStrength::of(
+                pk.key_type(),
+                pk.bits,
+                self.provenance.compromised.is_some(),
+            ),
         })
     }
 

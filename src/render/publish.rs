@@ -8,7 +8,7 @@
 //! each renderer escapes them for its format.
 
 use super::escape;
-use crate::report::{Report, Severity, SignatureReport, SignatureResult, Verdict};
+use crate::report::{KeyStrength, Report, Severity, SignatureReport, SignatureResult, Verdict};
 
 /// How a verdict should look: colour is never the only signal, every tone
 /// comes with words.
@@ -96,12 +96,10 @@ pub(crate) fn severity_words(s: Severity) -> (&'static str, Tone) {
     }
 }
 
-/// Whether a signature's key can carry proof: RSA of at least 1024 bits and
-/// not known to be compromised.
+/// Whether a signature's key can carry proof (decided by evidence, stored
+/// in the report as [`KeyStrength`]).
 fn strong(s: &SignatureReport) -> bool {
-    s.key.as_ref().is_some_and(|k| {
-        k.provenance.compromised.is_none() && (k.key_type != "rsa" || k.bits >= 1024)
-    })
+    s.key.as_ref().is_some_and(|k| k.strength.carries_proof())
 }
 
 /// How far a valid signature reaches over one visible part of the message.
@@ -250,14 +248,14 @@ pub(crate) fn key_words(s: &SignatureReport) -> String {
     } else {
         format!("{} {}-bit", k.key_type.to_uppercase(), k.bits)
     };
-    if k.provenance.compromised.is_some() {
-        format!("{base} (private key is public: no proof)")
-    } else if k.key_type == "rsa" && k.bits < 1024 {
-        format!("{base} (too weak: no proof)")
-    } else if k.key_type == "rsa" && k.bits < 2048 {
-        format!("{base} (below the recommended 2048)")
-    } else {
-        base
+    match k.strength {
+        KeyStrength::Compromised => format!("{base} (private key is public: no proof)"),
+        KeyStrength::TooWeak => format!("{base} (too weak: no proof)"),
+        KeyStrength::BelowRecommended => format!(
+            "{base} (below the recommended {})",
+            KeyStrength::RECOMMENDED_RSA_BITS
+        ),
+        KeyStrength::Adequate => base,
     }
 }
 

@@ -239,6 +239,53 @@ pub struct KeyReport {
     pub bits: usize,
     /// The TXT record as published.
     pub record: String,
+    /// Whether the key can carry proof ([`KeyStrength::of`]), decided once
+    /// here so that every renderer says the same.
+    #[serde(default)]
+    pub strength: KeyStrength,
+}
+
+/// What a key's size and history let a signature prove (RFC 8301 3.2 for
+/// the sizes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStrength {
+    /// Ed25519, or RSA of at least 2048 bits.
+    #[default]
+    Adequate,
+    /// RSA of 1024 to 2047 bits: proof, with a `weak_key` warning.
+    BelowRecommended,
+    /// RSA under 1024 bits: the maths can be checked but proves nothing
+    /// (such keys have been factored for hire).
+    TooWeak,
+    /// The private half is known to be published or factored: proves nothing.
+    Compromised,
+}
+
+impl KeyStrength {
+    /// RSA keys under this many bits cannot carry proof.
+    pub const MIN_PROOF_RSA_BITS: usize = 1024;
+    /// RSA keys under this many bits get a `weak_key` warning.
+    pub const RECOMMENDED_RSA_BITS: usize = 2048;
+
+    /// The strength of a key of `key_type` (`rsa`, `ed25519`) and `bits`,
+    /// `compromised` when its private half is known to be public.
+    pub fn of(key_type: &str, bits: usize, compromised: bool) -> Self {
+        if compromised {
+            KeyStrength::Compromised
+        } else if key_type != "rsa" || bits >= Self::RECOMMENDED_RSA_BITS {
+            KeyStrength::Adequate
+        } else if bits >= Self::MIN_PROOF_RSA_BITS {
+            KeyStrength::BelowRecommended
+        } else {
+            KeyStrength::TooWeak
+        }
+    }
+
+    /// Whether a signature by such a key can prove anything.
+    pub fn carries_proof(self) -> bool {
+        matches!(self, KeyStrength::Adequate | KeyStrength::BelowRecommended)
+    }
 }
 
 /// One DKIM-Signature header field and what came of it.
