@@ -268,7 +268,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
         summary.note_not_recovered(d, sel, why);
     }
     if let Some(path) = &s.summary {
-        let json = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
+        let json = mailproof::render::json::to_string_pretty(&summary) + "\n";
         if let Err(e) = std::fs::write(path, json) {
             eprintln!("mailproof: cannot write summary {}: {e}", path.display());
             operational_error = true;

@@ -65,7 +65,7 @@ pub fn run(args: SummarizeArgs) -> Result<Status, CliError> {
         add_file(f, &mut total)?;
     }
     if args.json {
-        print(&(serde_json::to_string_pretty(&total).expect("summaries serialize") + "\n"))?;
+        print(&(render::json::to_string_pretty(&total) + "\n"))?;
     } else {
         print(&render::summary_text(&total))?;
     }

@@ -7,13 +7,18 @@
 //! break or a right-to-left override inside a Subject must not reshape the
 //! report around it.
 
-/// Shows control characters (including ESC, which starts terminal escape
-/// sequences, and line breaks) and bidi overrides (which reorder text) as
-/// `\u{..}` instead of emitting them.
+/// Shows every [`is_hidden`] character (control characters including ESC
+/// and the C1 CSI U+009B, which start terminal escape sequences; line
+/// breaks; bidi controls, which reorder text; zero-width and other
+/// invisible characters, which make "pay\u{200b}pal" read as "paypal") as
+/// `\u{..}` instead of emitting it.
 pub fn visible(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if !s.chars().any(is_hidden) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() || is_bidi_control(c) {
+        if is_hidden(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -22,12 +27,55 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// Whether `c` must never reach output raw: a C0 or C1 control or DEL
+/// (Unicode general category Cc), a bidi control ([`is_bidi_control`]),
+/// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, an interlinear
+/// annotation character (U+FFF9-FFFB), or a default-ignorable code point
+/// (Unicode `Default_Ignorable_Code_Point`, DerivedCoreProperties.txt:
+/// soft hyphen U+00AD, zero-width space/joiners U+200B-200D, word joiner
+/// and invisible operators U+2060-206F, BOM/ZWNBSP U+FEFF, variation
+/// selectors, Hangul fillers, tag characters U+E0000-E0FFF, ...), which
+/// renders as nothing.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || is_bidi_control(c)
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFF9}'..='\u{FFFB}')
+        || is_default_ignorable(c)
+}
+
+/// Unicode 16 `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt).
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
 /// Makes text safe for a terminal (see [`visible`]).
 pub fn terminal(s: &str) -> String {
     visible(s)
 }
 
-fn is_bidi_control(c: char) -> bool {
+/// The bidi formatting characters of Unicode UAX #9 section 2: embeddings
+/// and overrides U+202A-202E, isolates U+2066-2069, the marks U+200E/200F
+/// and the Arabic letter mark U+061C.
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
@@ -57,44 +105,95 @@ pub fn html_block(s: &str) -> String {
 /// Makes text safe as GitHub-flavoured Markdown inline text, in a paragraph,
 /// a list item or a table cell.
 ///
-/// Escaped always: the characters that open emphasis, code, links, images,
-/// raw HTML, entities, math and table cells (`\ ` * _ { } [ ] < > & | ~ $`),
-/// so `[x](javascript:..)` and `<script>` stay text. Escaped where they
+/// Every word that a linkifier could turn into a link (an address with `@`,
+/// anything with `://`, a host name, domain or IP address: a dot between two
+/// letters or digits) becomes a code span ([`markdown_code`]), with the
+/// punctuation around it left outside. GFM links bare e-mail addresses,
+/// `www.` names and URLs whatever their escapes, and renderers with a fuzzy
+/// linkifier (markdown-it's linkify-it, many CMSs) also link bare host
+/// names such as `login.paypal-secure.example`; none of them links inside
+/// code.
+///
+/// The rest is escaped: the characters that open emphasis, code, links,
+/// images, raw HTML, entities, math and table cells (`\ ` * _ { } [ ] < > &
+/// | ~ $`), so `[x](javascript:..)` and `<script>` stay text, and those that
 /// would start a block (`#`, `+`, `-`, `=`, `1.` at the start of the value).
-/// Escaped so GitHub does not turn them into links: the `:` of `://` and the
-/// `.` of `www.`. GitHub links any bare e-mail address whatever its escapes,
-/// so text containing `@` becomes a code span instead ([`markdown_code`]).
 pub fn markdown(s: &str, in_table: bool) -> String {
     let v = visible(s);
-    if v.contains('@') {
-        return markdown_code(&v, in_table);
-    }
-    let chars: Vec<char> = v.chars().collect();
-    let lead_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let chars: Vec<(usize, char)> = v.char_indices().collect();
+    let spans = linkable_words(&v);
+    let lead_digits = chars.iter().take_while(|(_, c)| c.is_ascii_digit()).count();
     let mut out = String::with_capacity(v.len() + 8);
-    for (i, &c) in chars.iter().enumerate() {
-        let next = |k: usize| chars.get(i + k).copied();
+    let mut next_span = spans.iter().peekable();
+    let mut skip_to = 0;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if at < skip_to {
+            continue;
+        }
+        if let Some(&&(from, to)) = next_span.peek()
+            && from == at
+        {
+            out.push_str(&markdown_code(&v[from..to], in_table));
+            skip_to = to;
+            next_span.next();
+            continue;
+        }
         let escape = match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' => {
                 true
             }
             '#' | '+' | '-' | '=' => i == 0,
             '.' | ')' => i > 0 && i == lead_digits,
-            ':' => next(1) == Some('/') && next(2) == Some('/'),
+            ':' => v[at..].starts_with("://"),
             _ => false,
         };
-        let www = c == '.'
-            && i >= 3
-            && chars[i - 3..i]
-                .iter()
-                .collect::<String>()
-                .eq_ignore_ascii_case("www");
-        if escape || www {
+        if escape {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// Byte ranges of the words of `v` (split on white space, without the
+/// punctuation that surrounds them) that a linkifier could take for a link:
+/// see [`markdown`].
+fn linkable_words(v: &str) -> Vec<(usize, usize)> {
+    const LEAD: &[char] = &['(', '<', '[', '{', '"', '\'', '*', '_'];
+    const TRAIL: &[char] = &[
+        '.', ',', ';', ':', '!', '?', ')', '>', ']', '}', '"', '\'', '*', '_',
+    ];
+    let is_dot = |c: char| matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}');
+    let mut spans = Vec::new();
+    let mut pos = 0;
+    for word in v.split(char::is_whitespace) {
+        let start = pos;
+        pos += word.len()
+            + v[pos + word.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+        let core = word.trim_start_matches(LEAD);
+        let from = start + (word.len() - core.len());
+        let mut core = core.trim_end_matches(TRAIL);
+        // "example.com's": the possessive stays outside the span.
+        for s in ["'s", "\u{2019}s"] {
+            if let Some(c) = core.strip_suffix(s) {
+                core = c.trim_end_matches(TRAIL);
+            }
+        }
+        if core.is_empty() {
+            continue;
+        }
+        let cs: Vec<char> = core.chars().collect();
+        let dotted = cs
+            .windows(3)
+            .any(|w| w[0].is_alphanumeric() && is_dot(w[1]) && w[2].is_alphanumeric());
+        if dotted || core.contains('@') || core.contains("://") || core.contains('\u{FF20}') {
+            spans.push((from, from + core.len()));
+        }
+    }
+    spans
 }
 
 /// Makes text a GitHub-flavoured Markdown code span: shown literally, never
@@ -125,10 +224,27 @@ pub fn shell(s: &str) -> String {
     format!("'{}'", v.replace('\'', "'\\''"))
 }
 
-/// A Python (and JSON) string literal for any text: quotes, backslashes and
-/// control characters are escaped; the result is one line.
+/// A Python string literal for any text, in double quotes: quotes and
+/// backslashes are escaped, and every [`is_hidden`] character is written as
+/// `\uXXXX` (`\UXXXXXXXX` above U+FFFF), so the result is one line of
+/// visible text that Python reads back as the same string.
 pub fn python_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if is_hidden(c) && (c as u32) <= 0xFFFF => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if is_hidden(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A DNS zone-file character string for a TXT record: split into quoted
@@ -190,8 +306,17 @@ mod tests {
         assert_eq!(markdown("- 1. a-b", false), r"\- 1. a-b");
         assert_eq!(markdown("12. x", false), r"12\. x");
         assert_eq!(markdown("<b>a|b</b>", true), r"\<b\>a\|b\</b\>");
-        assert_eq!(markdown("see WWW.x.org.", false), r"see WWW\.x.org.");
-        assert_eq!(markdown("https://e.com a:b", false), r"https\://e.com a:b");
+        assert_eq!(markdown("see WWW.x.org.", false), "see `WWW.x.org`.");
+        assert_eq!(markdown("https://e.com a:b", false), "`https://e.com` a:b");
+        assert_eq!(
+            markdown(
+                "by (login.paypal-secure.example), 192.0.2.1 or e.g. 1.5",
+                false
+            ),
+            "by (`login.paypal-secure.example`), `192.0.2.1` or `e.g`. `1.5`"
+        );
+        assert_eq!(markdown("example.com's key", false), "`example.com`'s key");
+        assert_eq!(markdown("see x:// or ftp:", false), r"see `x://` or ftp:");
         assert_eq!(markdown("a\nb $x$", false), r"a\\u\{a\}b \$x\$");
     }
 
@@ -200,7 +325,8 @@ mod tests {
         assert_eq!(markdown_code("a`b", false), "``a`b``");
         assert_eq!(markdown_code("`a", false), "`` `a ``");
         assert_eq!(markdown_code("a|b", true), "`a\\|b`");
-        assert_eq!(markdown("x <a@b.c>", false), "`x <a@b.c>`");
+        assert_eq!(markdown("x <a@b.c>", false), r"x \<`a@b.c`\>");
+        assert_eq!(markdown("a|b@c", true), r"`a\|b@c`");
         assert_eq!(markdown_code("", false), "`  `");
     }
 
@@ -209,6 +335,10 @@ mod tests {
         assert_eq!(shell("a.eml"), "a.eml");
         assert_eq!(shell("it's $x.eml"), "'it'\\''s $x.eml'");
         assert_eq!(python_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
+        assert_eq!(
+            python_str("x\u{7f}\u{9b}\u{200b}\u{e0041}\u{1b}é"),
+            r#""x\u007f\u009b\u200b\U000e0041\u001bé""#
+        );
         assert_eq!(zone_txt("v=1; p=\"x\""), "\"v=1; p=\\\"x\\\"\"");
         let long = "a".repeat(300);
         assert_eq!(

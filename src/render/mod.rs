@@ -6,6 +6,7 @@
 
 pub mod escape;
 mod html;
+pub mod json;
 mod markdown;
 pub mod overview;
 mod publish;
@@ -71,11 +72,13 @@ pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
 }
 
 /// One JSON object per line, one line per report (DESIGN.md `--format jsonl`).
+/// Hidden characters are escaped as `\uXXXX` (module `json`).
 pub fn jsonl_line(report: &Report) -> String {
-    serde_json::to_string(report).expect("reports serialize")
+    json::to_string(report)
 }
 
-/// One pretty-printed JSON document holding every report and the totals per verdict.
+/// One pretty-printed JSON document holding every report and the totals per
+/// verdict. Hidden characters are escaped as `\uXXXX` (module `json`).
 pub fn json(reports: &[Report], settings: &Settings) -> String {
     let totals = Verdict::ALL
         .iter()
@@ -94,7 +97,7 @@ pub fn json(reports: &[Report], settings: &Settings) -> String {
         totals,
         reports,
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("reports serialize");
+    let mut s = json::to_string_pretty(&doc);
     s.push('\n');
     s
 }
