@@ -7,13 +7,20 @@ Seeds are named by the SHA-256 of their content, so re-running is idempotent
 and libFuzzer's own corpus additions (also content-named) sit beside them.
 """
 import hashlib
+import io
 import pathlib
 import re
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures"
 OUT = ROOT / "fuzz" / "corpus"
 MAX_SEED = 256 * 1024
+
+
+def zip_entry(z, name, data, method=zipfile.ZIP_DEFLATED):
+    """A zip entry with a fixed date, so seeds are the same on every run."""
+    z.writestr(zipfile.ZipInfo(name, (2015, 6, 1, 12, 0, 0)), data, compress_type=method)
 
 
 def put(target, data):
@@ -62,6 +69,20 @@ def main():
             box += b"" if m.endswith(b"\n") else b"\n"
             box += b"\n"
         put("mbox", box)
+        # upload seeds: the same mailbox, and its messages as a zip (with a
+        # mailbox entry and a nested zip), as the page receives them
+        put("upload", box)
+        zbuf = io.BytesIO()
+        with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as z:
+            for j, m in enumerate(all_messages[i:i + 8]):
+                zip_entry(z, f"m{j}.eml", m)
+            zip_entry(z, "box.mbox", box[:4096])
+            zip_entry(z, "__MACOSX/._m0.eml", b"x")
+        put("upload", zbuf.getvalue())
+        nested = io.BytesIO()
+        with zipfile.ZipFile(nested, "w", zipfile.ZIP_STORED) as z:
+            zip_entry(z, "inner.zip", zbuf.getvalue(), zipfile.ZIP_STORED)
+        put("upload", nested.getvalue())
     for m in all_messages:
         put("message", m)
         put("verify", m)

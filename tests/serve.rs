@@ -16,7 +16,7 @@ fn start(verifier: Verifier, limits: Limits) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
+            .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
@@ -494,6 +494,7 @@ fn limits_answer_in_words() {
         max_messages: 3,
         max_message_bytes: 2048,
         max_unpacked_bytes: 64 * 1024,
+        ..Limits::default()
     };
     let addr = server_with(limits);
 
@@ -564,6 +565,7 @@ fn zip_budget_stops_the_whole_upload() {
         max_messages: 100,
         max_message_bytes: 50_000,
         max_unpacked_bytes: 60_000,
+        ..Limits::default()
     };
     let addr = server_with(limits);
     let bomb = zip_of(&[

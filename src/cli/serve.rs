@@ -30,6 +30,16 @@ pub struct ServeArgs {
     /// Most messages one upload may hold (after mboxes and zips are opened).
     #[arg(long, value_name = "N", default_value_t = 2000)]
     max_messages: usize,
+    /// Most bytes one message may hold, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 32)]
+    max_message_mb: u64,
+    /// Uploads checked at the same time; another is refused with "busy".
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    max_concurrent_uploads: usize,
+    /// Memory for the results of past uploads (for downloads), in MB; the
+    /// oldest are dropped first.
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    keep_mb: usize,
 }
 
 /// Runs the server until the process is stopped (or its stdout is closed
@@ -55,10 +65,13 @@ pub fn run(args: ServeArgs) -> Result<Status, CliError> {
     let limits = Limits {
         max_upload_bytes: args.max_upload_mb.max(1).saturating_mul(1 << 20),
         max_messages: args.max_messages.max(1),
+        max_message_bytes: args.max_message_mb.max(1).saturating_mul(1 << 20),
+        max_concurrent_uploads: args.max_concurrent_uploads.max(1),
+        kept_bytes: args.keep_mb.max(1).saturating_mul(1 << 20),
         ..Limits::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+        .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start: {e}")))?;
     let options = Options { limits, online };

@@ -9,6 +9,16 @@
 //! serves a page whose Content-Security-Policy allows no script but its own
 //! file. The verifier it is given decides whether anything leaves the
 //! machine (live DNS only with `--online`).
+//!
+//! Memory and connections are bounded whatever clients send ([`Limits`]):
+//! at most [`Limits::max_concurrent_uploads`] uploads are checked at once
+//! (another gets 503 and a sentence the page shows), an upload is checked
+//! one message at a time and its reports are cut to fit, kept results are
+//! capped by bytes with the oldest dropped first, at most
+//! [`MAX_CONNECTIONS`] connections are served at once, and a client that
+//! does not finish its request headers within [`HEADER_TIMEOUT`] (also
+//! between requests on a kept-alive connection) or stalls its upload body
+//! for [`BODY_IDLE_TIMEOUT`] is disconnected.
 
 mod export;
 mod guard;
@@ -29,7 +39,21 @@ use axum::{Json, Router};
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use store::Store;
+
+/// How long a client may take to send a request's headers, counted from
+/// when the server starts waiting for them: on a new connection, and after
+/// each response on a kept-alive one (so it is also the idle timeout).
+/// hyper's `header_read_timeout`.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an upload body may go without a byte arriving before the
+/// request fails (tower-http's `RequestBodyTimeout`, reset on every frame).
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections served at once; further clients wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// How much one upload may hold.
 #[derive(Debug, Clone)]
@@ -42,6 +66,28 @@ pub struct Limits {
     pub max_message_bytes: u64,
     /// Bytes that the zips of one upload may unpack to.
     pub max_unpacked_bytes: u64,
+    /// Uploads checked at the same time; one more is refused (503) with a
+    /// sentence saying so.
+    pub max_concurrent_uploads: usize,
+    /// Bytes of results kept for the page's downloads, counted as twice
+    /// their JSON size; the oldest uploads' results are dropped first, and
+    /// one upload's reports are cut to fit in half of it.
+    pub kept_bytes: usize,
+}
+
+impl Limits {
+    /// The most resident memory the server should reach with these
+    /// limits, in bytes, whatever is uploaded (the README's figure is this
+    /// for the defaults). Each upload being checked holds its files, one
+    /// unpacked message with the verifier's work on it (a few times the
+    /// message), and its reports; kept results and the idle server come on
+    /// top. Measured by `tests/serve_load.rs`.
+    pub fn memory_ceiling(&self) -> u64 {
+        const BASE: u64 = 64 << 20;
+        let per_upload =
+            2 * self.max_upload_bytes as u64 + 4 * self.max_message_bytes + self.kept_bytes as u64;
+        BASE + self.max_concurrent_uploads as u64 * per_upload + 2 * self.kept_bytes as u64
+    }
 }
 
 impl Default for Limits {
@@ -51,6 +97,8 @@ impl Default for Limits {
             max_messages: 2000,
             max_message_bytes: 32 << 20,
             max_unpacked_bytes: 256 << 20,
+            max_concurrent_uploads: 2,
+            kept_bytes: 64 << 20,
         }
     }
 }
@@ -69,6 +117,9 @@ struct App {
     limits: Limits,
     online: bool,
     store: Store,
+    /// One permit per upload being checked (and per download being
+    /// rendered, which waits for one).
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// A bound server, ready to run.
@@ -80,7 +131,7 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port). Must be called inside a
-    /// tokio runtime.
+    /// tokio runtime with IO and time enabled (the timeouts need timers).
     pub async fn bind(
         addr: SocketAddr,
         verifier: Verifier,
@@ -114,9 +165,39 @@ impl Server {
         format!("http://{host}:{}/", self.addr.port())
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends: HTTP/1.1 through hyper, with
+    /// [`HEADER_TIMEOUT`] and at most [`MAX_CONNECTIONS`] connections at
+    /// once. Errors: none in practice (a failed accept is retried).
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).await
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let service = tower::ServiceBuilder::new()
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+                BODY_IDLE_TIMEOUT,
+            ))
+            .service(self.router);
+        loop {
+            let Ok(permit) = connections.clone().acquire_owned().await else {
+                return Ok(());
+            };
+            let stream = match self.listener.accept().await {
+                Ok((s, _)) => s,
+                Err(_) => {
+                    // Out of file descriptors and the like: wait, retry.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(service.clone());
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+                drop(permit);
+            });
+        }
     }
 }
 
@@ -124,13 +205,17 @@ fn router(addr: SocketAddr, verifier: Verifier, options: Options) -> Router {
     let settings = Settings {
         key_sources: verifier.source_names(),
     };
+    let limits = options.limits.clone();
     let body_limit = options.limits.max_upload_bytes + 64 * 1024; // multipart framing
     let app = Arc::new(App {
         verifier,
         settings,
-        limits: options.limits,
+        limits,
         online: options.online,
-        store: Store::default(),
+        store: Store::new(options.limits.kept_bytes),
+        slots: Arc::new(tokio::sync::Semaphore::new(
+            options.limits.max_concurrent_uploads.max(1),
+        )),
     });
     let hosts = Arc::new(allowed_hosts(addr));
     Router::new()
@@ -232,6 +317,18 @@ async fn verify(
     State(app): State<Arc<App>>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
+    // Before reading any of the body: a busy server holds nothing for it.
+    let Ok(_slot) = app.slots.clone().try_acquire_owned() else {
+        let n = app.limits.max_concurrent_uploads;
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "mailproof is already checking {n} upload{} at once, the most it checks at a time. Wait until {} finished, then try again.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it has" } else { "one has" }
+            ),
+        );
+    };
     let mut multipart = match multipart {
         Ok(m) => m,
         Err(e) => {
@@ -257,12 +354,7 @@ async fn verify(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
-            Err(e) => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    format!("The upload could not be read: {}.", e.body_text()),
-                );
-            }
+            Err(e) => return unreadable(e),
         };
         let name = field
             .file_name()
@@ -272,18 +364,13 @@ async fn verify(
         let data = match field.bytes().await {
             Ok(d) => d,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
-            Err(e) => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    format!("The upload could not be read: {}.", e.body_text()),
-                );
-            }
+            Err(e) => return unreadable(e),
         };
         total += data.len();
         if total > app.limits.max_upload_bytes {
             return too_big();
         }
-        files.push((name, data.to_vec()));
+        files.push((name, Vec::from(data)));
     }
     if files.is_empty() {
         return refuse(
@@ -316,22 +403,31 @@ async fn verify(
     }
 }
 
-/// Expands the uploaded files into messages and verifies each.
+/// A body that failed to arrive: cut off, malformed, or stalled past
+/// [`BODY_IDLE_TIMEOUT`].
+fn unreadable(e: axum::extract::multipart::MultipartError) -> Response {
+    let text = e.body_text();
+    let why = if text.contains("timed out") || text.contains("TimeoutError") {
+        format!(
+            "the upload stopped arriving for {} seconds",
+            BODY_IDLE_TIMEOUT.as_secs()
+        )
+    } else {
+        text
+    };
+    refuse(
+        StatusCode::BAD_REQUEST,
+        format!("The upload could not be read: {why}."),
+    )
+}
+
+/// Expands the uploaded files into messages and verifies each as it is
+/// found, keeping only its report, cut to fit ([`store::Keeper`]).
 fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload::UploadError> {
-    let mut x = upload::Expander::new(&app.limits);
-    for (name, data) in files {
-        x.add_file(&name, data)?;
-    }
-    if x.items.is_empty() {
-        x.items.push(upload::Item::new(
-            "upload".into(),
-            Err("no message was found in the files".into()),
-        ));
-    }
-    Ok(x.items
-        .into_iter()
-        .flat_map(|item| match &item.bytes {
-            Ok(b) => crate::batch::verify_message(
+    let mut keeper = store::Keeper::new(app.limits.kept_bytes / 2);
+    let mut x = upload::Expander::new(&app.limits, |item: upload::Item| match &item.bytes {
+        Ok(b) => {
+            for r in crate::batch::verify_message(
                 &app.verifier,
                 crate::batch::Message {
                     source: &item.source,
@@ -339,10 +435,22 @@ fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload
                     body_unavailable: item.body_unavailable.as_deref(),
                     want: None,
                 },
-            ),
-            Err(why) => vec![Report::error(&item.source, &[], why.clone())],
-        })
-        .collect())
+            ) {
+                keeper.push(r);
+            }
+        }
+        Err(why) => keeper.push(Report::error(&item.source, &[], why.clone())),
+    });
+    for (name, data) in files {
+        x.add_file(&name, data)?;
+    }
+    if x.count() == 0 {
+        x.push(
+            "upload".into(),
+            Err("no message was found in the files".into()),
+        )?;
+    }
+    Ok(keeper.into_reports())
 }
 
 fn row(n: usize, r: &Report) -> Row {
@@ -395,6 +503,11 @@ async fn download(
     Path((batch, which, file)): Path<(String, String, String)>,
     Query(q): Query<DownloadQuery>,
 ) -> Response {
+    // Rendering a large upload's report takes memory: one at a time per
+    // slot, waiting (briefly) rather than refusing.
+    let Ok(_slot) = app.slots.clone().acquire_owned().await else {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "mailproof is stopping.");
+    };
     let (Some(batch), Some(kind)) = (app.store.get(&batch), Kind::from_file(&file)) else {
         return refuse(
             StatusCode::NOT_FOUND,

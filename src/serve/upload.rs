@@ -6,7 +6,7 @@
 //! depth); an Outlook `.msg` gives its header block and attached messages
 //! ([`crate::input::msg`]).
 //!
-//! Everything happens in memory, under [`Limits`]: archives that unpack to
+//! Everything happens in memory, one message at a time, under [`Limits`]: archives that unpack to
 //! more than the budget, a message larger than the limit or more messages
 //! than allowed stop with an [`UploadError`] that says so in words.
 
@@ -51,22 +51,30 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Collects the messages of uploaded files, in order.
-pub struct Expander<'a> {
+/// Finds the messages of uploaded files, in order, and hands each to a
+/// sink as soon as it is found, so that only one unpacked message is held
+/// at a time.
+pub struct Expander<'a, F: FnMut(Item)> {
     limits: &'a Limits,
     budget: Budget,
-    /// The messages found so far.
-    pub items: Vec<Item>,
+    count: usize,
+    sink: F,
 }
 
-impl<'a> Expander<'a> {
-    /// An expander with nothing collected yet.
-    pub fn new(limits: &'a Limits) -> Self {
+impl<'a, F: FnMut(Item)> Expander<'a, F> {
+    /// An expander that has found nothing yet and gives what it finds to `sink`.
+    pub fn new(limits: &'a Limits, sink: F) -> Self {
         Expander {
             limits,
             budget: Budget::default(),
-            items: Vec::new(),
+            count: 0,
+            sink,
         }
+    }
+
+    /// How many messages (and error items) were handed to the sink.
+    pub fn count(&self) -> usize {
+        self.count
     }
 
     fn archive_limits(&self) -> ArchiveLimits {
@@ -137,17 +145,24 @@ impl<'a> Expander<'a> {
         self.push(source.to_string(), bytes)
     }
 
-    fn push(&mut self, source: String, bytes: Result<Vec<u8>, String>) -> Result<(), UploadError> {
+    /// Hands one message (or why it cannot be read) to the sink. Errors:
+    /// [`UploadError::TooManyMessages`] past [`Limits::max_messages`].
+    pub fn push(
+        &mut self,
+        source: String,
+        bytes: Result<Vec<u8>, String>,
+    ) -> Result<(), UploadError> {
         self.push_item(Item::new(source, bytes))
     }
 
     fn push_item(&mut self, item: Item) -> Result<(), UploadError> {
-        if self.items.len() >= self.limits.max_messages {
+        if self.count >= self.limits.max_messages {
             return Err(UploadError::TooManyMessages {
                 limit: self.limits.max_messages,
             });
         }
-        self.items.push(item);
+        self.count += 1;
+        (self.sink)(item);
         Ok(())
     }
 
@@ -203,17 +218,19 @@ mod tests {
             max_messages: 3,
             max_message_bytes: 100,
             max_unpacked_bytes: 250,
+            ..Limits::default()
         }
     }
 
     #[test]
     fn mbox_messages_are_numbered_and_kept_byte_for_byte() {
         let l = limits();
-        let mut x = Expander::new(&l);
+        let mut items = Vec::new();
+        let mut x = Expander::new(&l, |i| items.push(i));
         let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\n>From here\n\nFrom c@d Mon Jan  1 00:00:01 2024\r\nSubject: two\r\n\r\nx\r\n";
         x.add_file("box.mbox", mbox.to_vec()).unwrap();
-        let got: Vec<(&str, &[u8])> = x
-            .items
+        assert_eq!(x.count(), 2);
+        let got: Vec<(&str, &[u8])> = items
             .iter()
             .map(|i| (i.source.as_str(), i.bytes.as_deref().unwrap()))
             .collect();
@@ -229,21 +246,17 @@ mod tests {
     #[test]
     fn limits_are_enforced() {
         let l = limits();
-        let mut x = Expander::new(&l);
+        let mut items = Vec::new();
+        let mut x = Expander::new(&l, |i| items.push(i));
         x.add_file("big.eml", vec![b'a'; 101]).unwrap();
-        assert!(
-            x.items[0]
-                .bytes
-                .as_ref()
-                .unwrap_err()
-                .contains("larger than")
-        );
         x.add_file("a.eml", b"Subject: a\n\nx\n".to_vec()).unwrap();
         x.add_file("b.eml", b"Subject: b\n\nx\n".to_vec()).unwrap();
         let err = x
             .add_file("c.eml", b"Subject: c\n\nx\n".to_vec())
             .unwrap_err();
         assert!(err.to_string().contains("more than 3 messages"), "{err}");
+        assert!(items[0].bytes.as_ref().unwrap_err().contains("larger than"));
+        assert_eq!(items.len(), 3);
     }
 
     #[test]
@@ -274,9 +287,10 @@ mod tests {
     #[test]
     fn garbage_zip_is_an_error_item() {
         let l = limits();
-        let mut x = Expander::new(&l);
+        let mut items = Vec::new();
+        let mut x = Expander::new(&l, |i| items.push(i));
         x.add_file("x.zip", b"PK\x03\x04garbage".to_vec()).unwrap();
-        assert!(x.items[0].bytes.is_err());
+        assert!(items[0].bytes.is_err());
     }
 
     #[test]
