@@ -277,11 +277,12 @@ mod tests {
             max_unpacked_bytes: 1 << 20,
             ..limits()
         };
-        let mut x = Expander::new(&l);
+        let mut items = Vec::new();
+        let mut x = Expander::new(&l, |i| items.push(i));
         x.add_file("up.tgz", data).unwrap();
-        let names: Vec<&str> = x.items.iter().map(|i| i.source.as_str()).collect();
+        let names: Vec<&str> = items.iter().map(|i| i.source.as_str()).collect();
         assert_eq!(names, ["up.tgz#a.eml", "up.tgz#b.eml"]);
-        assert_eq!(x.items[0].bytes.as_deref().unwrap(), b"Subject: a\n\nx\n");
+        assert_eq!(items[0].bytes.as_deref().unwrap(), b"Subject: a\n\nx\n");
     }
 
     #[test]
