@@ -237,7 +237,7 @@ fn full_disk_on_stdout_is_exit_2_with_a_clear_error() {
 }
 
 #[test]
-fn closed_pipe_is_exit_2_and_records_written_before_are_intact() {
+fn closed_pipe_is_a_normal_end_and_records_written_before_are_intact() {
     // A reader that takes the first 12000 bytes, then closes the pipe.
     let (dir, keys) = scenario();
     let msgs = dir.path().join("msgs");
@@ -253,9 +253,9 @@ fn closed_pipe_is_exit_2_and_records_written_before_are_intact() {
     );
     let status = Command::new("bash").args(["-c", &script]).status().unwrap();
     let stderr = std::fs::read_to_string(dir.path().join("err")).unwrap();
-    assert_eq!(status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot write output"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    // A consumer that stops reading (`| head`) ends the run normally.
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
     // What got through is whole records (each flushed whole), cut only by head.
     let out = std::fs::read(dir.path().join("out")).unwrap();
     let whole = out.split(|&b| b == b'\n').count() - 1;

@@ -64,6 +64,8 @@ impl CliError {
                 let _ = e.print();
                 ExitCode::from(if e.use_stderr() { 2 } else { 0 })
             }
+            // the consumer stopped reading (`| head`): a normal end
+            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             CliError::Output(e) => {
                 eprintln!("mailproof: cannot write output: {e}");
                 ExitCode::from(2)
