@@ -464,7 +464,7 @@ fn when(o: &mut String, r: &Report) {
     }
     o.push_str("<h3>When it was signed</h3>\n");
     if let Some(w) = &r.time_window {
-        let _ = writeln!(o, "<p>{}</p>", e(&super::time_window_line(w)));
+        let _ = writeln!(o, "<p>{}</p>", e(&super::document::time_window_line(w)));
     }
     if !timeline.is_empty() {
         o.push_str("<table class=\"timeline\">\n<thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Source</th><th scope=\"col\">Signed?</th></tr></thead>\n<tbody>\n");

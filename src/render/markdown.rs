@@ -237,7 +237,7 @@ fn when(o: &mut String, r: &Report) {
     }
     o.push_str("\n### When it was signed\n\n");
     if let Some(w) = &r.time_window {
-        let _ = writeln!(o, "{}\n", t(&super::time_window_line(w)));
+        let _ = writeln!(o, "{}\n", t(&super::document::time_window_line(w)));
     }
     if !timeline.is_empty() {
         o.push_str("| Time (UTC) | Source | Signed? |\n|---|---|---|\n");

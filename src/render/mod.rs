@@ -4,6 +4,7 @@
 //! Everything that came from a message is untrusted; each renderer escapes
 //! it for its format (see [`escape`]).
 
+mod document;
 pub mod escape;
 mod html;
 pub mod json;
@@ -14,90 +15,10 @@ mod summary;
 mod text;
 mod writer;
 
+pub use document::{Settings, json, jsonl_line, time_window_line};
 pub use html::html;
 pub use markdown::markdown;
 pub use overview::Overview;
 pub use summary::summary_text;
 pub use text::text;
 pub use writer::{DocumentOptions, Format, OverviewMode, Record, SPOOL_IN_MEMORY, Writer};
-
-use crate::report::{Report, Verdict};
-use serde::Serialize;
-
-/// Settings recorded in a JSON document so that a run can be reproduced.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Settings {
-    /// Key sources in the order consulted.
-    pub key_sources: Vec<String>,
-}
-
-/// One JSON document for a whole run.
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    tool: crate::report::ToolInfo,
-    settings: &'a Settings,
-    totals: std::collections::BTreeMap<&'static str, usize>,
-    reports: &'a [Report],
-}
-
-/// The time window in one sentence: "Signed between A (how) and B (how)."
-pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
-    let before = match (&w.not_before, &w.not_before_source) {
-        (Some(a), Some(how)) => Some(format!("{a} ({how})")),
-        _ => None,
-    };
-    let after = match (&w.not_after, &w.not_after_source) {
-        (Some(a), Some(how)) => Some(format!("{a} ({how})")),
-        _ => None,
-    };
-    let mut s = match (before, after) {
-        (Some(b), Some(a)) => format!("Signed between {b} and {a}."),
-        (Some(b), None) => format!("Signed after {b}; no later bound (no Received header, no x=)."),
-        (None, Some(a)) => format!("Signed before {a}."),
-        (None, None) => "No evidence bounds the signing time.".to_string(),
-    };
-    match (&w.key_first_seen, &w.key_last_seen) {
-        (Some(f), Some(l)) => s.push_str(&format!(
-            " The archive has evidence of the key from {f} to {l}."
-        )),
-        (Some(f), None) => s.push_str(&format!(" The archive has evidence of the key from {f}.")),
-        (None, Some(l)) => s.push_str(&format!(" The archive has evidence of the key up to {l}.")),
-        (None, None) => {}
-    }
-    for n in &w.notes {
-        s.push_str(&format!(" Note: {n}."));
-    }
-    s
-}
-
-/// One JSON object per line, one line per report (DESIGN.md `--format jsonl`).
-/// Hidden characters are escaped as `\uXXXX` (module `json`).
-pub fn jsonl_line(report: &Report) -> String {
-    json::to_string(report)
-}
-
-/// One pretty-printed JSON document holding every report and the totals per
-/// verdict. Hidden characters are escaped as `\uXXXX` (module `json`).
-pub fn json(reports: &[Report], settings: &Settings) -> String {
-    let totals = Verdict::ALL
-        .iter()
-        .map(|v| {
-            (
-                v.as_str(),
-                reports.iter().filter(|r| r.verdict == *v).count(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    let doc = Document {
-        schema_version: crate::SCHEMA_VERSION,
-        tool: Default::default(),
-        settings,
-        totals,
-        reports,
-    };
-    let mut s = json::to_string_pretty(&doc);
-    s.push('\n');
-    s
-}

@@ -53,7 +53,7 @@ pub fn text(r: &Report) -> String {
         }
     }
     if let Some(w) = &r.time_window {
-        let _ = writeln!(o, "\n  {}", esc(&super::time_window_line(w)));
+        let _ = writeln!(o, "\n  {}", esc(&super::document::time_window_line(w)));
     }
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);

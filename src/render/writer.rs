@@ -11,8 +11,9 @@
 //! in an unnamed temporary file past [`SPOOL_IN_MEMORY`] bytes, so that
 //! memory stays flat whatever the number of messages.
 
+use super::document::Settings;
 use super::overview::Overview;
-use super::{Settings, html, markdown};
+use super::{html, markdown};
 use crate::report::{Report, Verdict};
 use std::fs::File;
 use std::io::{self, Seek, Write};
@@ -51,11 +52,11 @@ impl Format {
         match self {
             Format::Text => Record::Rendered {
                 verdict,
-                text: super::text(&report) + "\n",
+                text: super::text::text(&report) + "\n",
             },
             Format::Jsonl => Record::Rendered {
                 verdict,
-                text: super::jsonl_line(&report) + "\n",
+                text: super::document::jsonl_line(&report) + "\n",
             },
             Format::Json | Format::Html | Format::Markdown => Record::Report(Box::new(report)),
         }
@@ -182,7 +183,7 @@ impl<W: Write> Writer<W> {
             State::Records => {}
             State::Json(doc) => self
                 .out
-                .write_all(super::json(&doc.reports, &doc.settings).as_bytes())?,
+                .write_all(super::document::json(&doc.reports, &doc.settings).as_bytes())?,
             State::Publish(p) => p.finish(&mut self.out)?,
         }
         self.out.flush()?;
