@@ -42,11 +42,6 @@ pub const EXPONENTS: [u32; 3] = [3, 17, 65537];
 /// What a recovered key means, for notes and reports.
 pub const MEANING: &str = "the messages this key verifies share one signer; tying that signer to the domain needs this fingerprint found in a key archive or DNS history";
 
-/// Whether a key's provenance says it was recovered from signatures.
-pub fn is_recovered(p: &Provenance) -> bool {
-    p.is_recovered()
-}
-
 /// One message to recover from.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -883,9 +878,9 @@ mod tests {
     #[test]
     fn marker_is_recognised_in_every_place_it_is_written() {
         let mut p = Provenance::default();
-        assert!(!is_recovered(&p));
+        assert!(!p.is_recovered());
         p.notes = Some("recovered from 2 signatures (files a, b) ...".into());
-        assert!(is_recovered(&p));
+        assert!(p.is_recovered());
         let p = Provenance {
             origins: vec![Origin {
                 origin: "recovered from 3 signatures (files x)".into(),
@@ -893,6 +888,6 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(is_recovered(&p));
+        assert!(p.is_recovered());
     }
 }

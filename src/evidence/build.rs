@@ -272,7 +272,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
         key_window_finding(c, sig, k, date_header(ctx.msg), out);
-        if c.result.header_valid() && crate::recover::is_recovered(&k.provenance) {
+        if c.result.header_valid() && k.provenance.is_recovered() {
             out.push(key_recovered_finding(ctx, c, sig, k));
         }
     }
@@ -338,7 +338,7 @@ fn key_recovered_finding(
         o.result.header_valid()
             && o.key
                 .as_ref()
-                .is_some_and(|ok| !crate::recover::is_recovered(&ok.provenance))
+                .is_some_and(|ok| !ok.provenance.is_recovered())
     });
     Finding::new(
         "key_recovered",
@@ -576,10 +576,7 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
             .iter()
             .map(|i| String::from_utf8_lossy(ctx.msg.headers[*i].name).into_owned())
             .collect();
-        let recovered = c
-            .key
-            .as_ref()
-            .is_some_and(|k| crate::recover::is_recovered(&k.provenance));
+        let recovered = c.key.as_ref().is_some_and(|k| k.provenance.is_recovered());
         proves.push(if recovered {
             format!(
                 "One private key, recovered from the signatures themselves and not (yet) found published for {} (selector {}), signed these headers: {}.",
