@@ -1,7 +1,7 @@
 //! The JSON document and JSONL record of a run, the run's settings, and the
 //! one sentence for a time window that every renderer prints.
 
-use crate::report::{Report, Verdict};
+use crate::report::Report;
 use serde::Serialize;
 
 /// Settings recorded in a JSON document so that a run can be reproduced.
@@ -9,16 +9,6 @@ use serde::Serialize;
 pub struct Settings {
     /// Key sources in the order consulted.
     pub key_sources: Vec<String>,
-}
-
-/// One JSON document for a whole run.
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    tool: crate::report::ToolInfo,
-    settings: &'a Settings,
-    totals: std::collections::BTreeMap<&'static str, usize>,
-    reports: &'a [Report],
 }
 
 /// The time window in one sentence: "Signed between A (how) and B (how)."
@@ -57,27 +47,19 @@ pub fn jsonl_line(report: &Report) -> String {
     super::json::to_string(report)
 }
 
-/// One pretty-printed JSON document holding every report and the totals per
-/// verdict. Hidden characters are escaped as `\uXXXX` (module `json`).
+/// One pretty-printed JSON document holding every report, then the totals
+/// per verdict (DESIGN.md `--format json`). The same bytes as a streaming
+/// [`super::Writer`] of [`super::Format::Json`] writes, which this drives.
+/// Hidden characters are escaped as `\uXXXX` (module `json`).
 pub fn json(reports: &[Report], settings: &Settings) -> String {
-    let totals = Verdict::ALL
-        .iter()
-        .map(|v| {
-            (
-                v.as_str(),
-                reports.iter().filter(|r| r.verdict == *v).count(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    let doc = Document {
-        schema_version: crate::SCHEMA_VERSION,
-        tool: Default::default(),
-        settings,
-        totals,
-        reports,
+    let options = super::DocumentOptions {
+        settings: settings.clone(),
+        ..Default::default()
     };
-    let mut s = super::json::to_string_pretty(&doc);
-    s.push('\n');
-    s
+    let mut w = super::Writer::new(super::Format::Json, Vec::new(), options);
+    for r in reports {
+        w.write_report(r).expect("writing to memory");
+    }
+    let bytes = w.finish().expect("writing to memory");
+    String::from_utf8(bytes).expect("JSON is UTF-8")
 }

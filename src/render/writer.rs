@@ -3,11 +3,11 @@
 //! [`Writer`] that takes the reports one at a time and writes them to any
 //! `io::Write`.
 //!
-//! Record formats (text, JSON Lines) are written as each report comes.
-//! Document formats (JSON, HTML, Markdown) need something that only the end
-//! knows (the totals, the overview and the contents table); the writer keeps
-//! only what that needs (per-verdict counts, the aggregate [`Overview`]) and
-//! spools the rendered per-message parts, in memory while they are small and
+//! Record formats (text, JSON Lines) are written as each report comes, and
+//! so is the JSON document (its totals per verdict come after the reports).
+//! HTML and Markdown put the overview and the contents table before the
+//! messages; the writer keeps only the aggregate [`Overview`] and spools the
+//! rendered per-message parts, in memory while they are small and
 //! in an unnamed temporary file past [`SPOOL_IN_MEMORY`] bytes, so that
 //! memory stays flat whatever the number of messages.
 
@@ -15,6 +15,7 @@ use super::document::Settings;
 use super::overview::Overview;
 use super::{html, markdown};
 use crate::report::{Report, Verdict};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Seek, Write};
 
@@ -58,7 +59,11 @@ impl Format {
                 verdict,
                 text: super::document::jsonl_line(&report) + "\n",
             },
-            Format::Json | Format::Html | Format::Markdown => Record::Report(Box::new(report)),
+            Format::Json => Record::Rendered {
+                verdict,
+                text: json_element(&report),
+            },
+            Format::Html | Format::Markdown => Record::Report(Box::new(report)),
         }
     }
 }
@@ -132,7 +137,9 @@ impl<W: Write> Writer<W> {
             Format::Text | Format::Jsonl => State::Records,
             Format::Json => State::Json(Box::new(JsonDoc {
                 settings: options.settings,
-                reports: Vec::new(),
+                totals: BTreeMap::new(),
+                started: false,
+                count: 0,
             })),
             Format::Html | Format::Markdown => State::Publish(Box::new(Publish {
                 markdown: format == Format::Markdown,
@@ -156,6 +163,9 @@ impl<W: Write> Writer<W> {
                 self.out.write_all(text.as_bytes())?;
                 self.out.flush()
             }
+            (Record::Rendered { verdict, text }, State::Json(doc)) => {
+                doc.element(&mut self.out, verdict, &text)
+            }
             (Record::Report(r), _) => self.write_report(&r),
             (Record::Rendered { .. }, _) => Err(io::Error::other(
                 "a rendered record was given to a document writer",
@@ -169,10 +179,7 @@ impl<W: Write> Writer<W> {
             State::Records => Err(io::Error::other(
                 "a record writer takes records prepared by Format::record",
             )),
-            State::Json(doc) => {
-                doc.reports.push(r.clone());
-                Ok(())
-            }
+            State::Json(doc) => doc.element(&mut self.out, r.verdict, &json_element(r)),
             State::Publish(p) => p.add(r),
         }
     }
@@ -181,9 +188,7 @@ impl<W: Write> Writer<W> {
     pub fn finish(mut self) -> io::Result<W> {
         match std::mem::replace(&mut self.state, State::Records) {
             State::Records => {}
-            State::Json(doc) => self
-                .out
-                .write_all(super::document::json(&doc.reports, &doc.settings).as_bytes())?,
+            State::Json(mut doc) => doc.finish(&mut self.out)?,
             State::Publish(p) => p.finish(&mut self.out)?,
         }
         self.out.flush()?;
@@ -191,10 +196,73 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// A JSON document in the making.
+/// A JSON document in the making: written report by report, the totals
+/// per verdict at the end. The bytes are those of `serde_json`'s pretty
+/// printer over [`super::json`]'s document.
 struct JsonDoc {
     settings: Settings,
-    reports: Vec<Report>,
+    totals: BTreeMap<Verdict, usize>,
+    started: bool,
+    count: usize,
+}
+
+impl JsonDoc {
+    fn start(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let tool = crate::report::ToolInfo::default();
+        write!(
+            out,
+            "{{\n  \"schema_version\": {},\n  \"tool\": {},\n  \"settings\": {},\n  \"reports\": [",
+            crate::SCHEMA_VERSION,
+            indented(&pretty(&tool), 2),
+            indented(&pretty(&self.settings), 2),
+        )
+    }
+
+    /// Writes one report, rendered by [`json_element`].
+    fn element(&mut self, out: &mut impl Write, verdict: Verdict, text: &str) -> io::Result<()> {
+        self.start(out)?;
+        out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(text.as_bytes())?;
+        self.count += 1;
+        *self.totals.entry(verdict).or_default() += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        self.start(out)?;
+        out.write_all(if self.count == 0 { b"]" } else { b"\n  ]" })?;
+        let totals: BTreeMap<&str, usize> = Verdict::ALL
+            .iter()
+            .filter_map(|v| self.totals.get(v).map(|n| (v.as_str(), *n)))
+            .collect();
+        writeln!(
+            out,
+            ",\n  \"totals\": {}\n}}",
+            indented(&pretty(&totals), 2)
+        )
+    }
+}
+
+/// One report as an element of the JSON document's `reports` list
+/// (pretty-printed, indented four spaces, no line end).
+fn json_element(r: &Report) -> String {
+    format!("    {}", indented(&pretty(r), 4))
+}
+
+/// Pretty-printed with hidden characters escaped (module `json`).
+fn pretty(v: &impl serde::Serialize) -> String {
+    super::json::to_string_pretty(v)
+}
+
+/// `s` with every line after the first indented by `n` spaces (JSON strings
+/// hold no raw line breaks, so this only moves the printer's own lines).
+fn indented(s: &str, n: usize) -> String {
+    let pad = format!("\n{}", " ".repeat(n));
+    s.replace('\n', &pad)
 }
 
 /// An HTML or Markdown document in the making: the overview so far, and the
@@ -334,5 +402,42 @@ mod tests {
         s.copy_to(&mut out).unwrap();
         assert_eq!(out.len(), 6 << 20);
         assert!(out.chunks(1 << 20).all(|c| c == chunk.as_slice()));
+    }
+
+    /// The streamed JSON document is what serde_json's pretty printer makes
+    /// of the whole document (with the totals last), for any number of
+    /// reports.
+    #[test]
+    fn streamed_json_equals_the_pretty_printed_document() {
+        #[derive(serde::Serialize)]
+        struct Whole<'a> {
+            schema_version: u32,
+            tool: crate::report::ToolInfo,
+            settings: &'a Settings,
+            reports: &'a [Report],
+            totals: BTreeMap<&'static str, usize>,
+        }
+        let settings = Settings {
+            key_sources: vec!["a \"quoted\"\nname".into(), "built-in".into()],
+        };
+        let all: Vec<Report> = (0..3)
+            .map(|i| Report::error(&format!("m{i}\n.eml"), b"x\r\n", "not a message".into()))
+            .collect();
+        for n in 0..=3 {
+            let reports = &all[..n];
+            let mut totals = BTreeMap::new();
+            if n > 0 {
+                totals.insert("error", n);
+            }
+            let whole = Whole {
+                schema_version: crate::SCHEMA_VERSION,
+                tool: Default::default(),
+                settings: &settings,
+                reports,
+                totals,
+            };
+            let want = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(super::super::json(reports, &settings), want, "{n} reports");
+        }
     }
 }
