@@ -140,7 +140,7 @@ fn keys_list_show_export() {
 fn keys_import_writes_only_its_archive() {
     let s = Scenario::new();
     let (keys, into) = (s.p("keys.zone"), s.p("archive.jsonl"));
-    assert_normal_end(&["keys", "import", "--into", &into, &keys]);
+    assert_normal_end(&["keys", "import", "--output", &into, &keys]);
     assert!(Path::new(&into).exists());
 }
 

@@ -277,3 +277,115 @@ fn readme_command_verifies_the_real_message() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains(": VERIFIED"));
 }
+
+#[test]
+fn output_file_is_not_replaced_without_resume_or_force() {
+    let dir = scenario_dir();
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "verify",
+            "--no-builtin-keys",
+            "--keys",
+            "keys.zone",
+            "--output",
+            "run.jsonl",
+        ];
+        a.extend_from_slice(extra);
+        a.push("mail");
+        a
+    };
+    let run = mailproof(&args(&["--quiet"]), dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let first = std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap();
+    assert_eq!(first.lines().count(), 6);
+    // A second run over fewer messages must not silently replace it.
+    let mut again = args(&["--quiet"]);
+    *again.last_mut().unwrap() = "mail/1-verified.eml";
+    let run = mailproof(&again, dir.path());
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "mailproof: run.jsonl exists: --resume continues that run, --force replaces it\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap(),
+        first
+    );
+    // --force replaces it; --resume keeps it and adds nothing new.
+    let mut forced = args(&["--quiet", "--force"]);
+    *forced.last_mut().unwrap() = "mail/1-verified.eml";
+    let run = mailproof(&forced, dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let replaced = std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap();
+    assert_eq!(replaced.lines().count(), 1);
+    let run = mailproof(&args(&["--quiet", "--resume"]), dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let resumed = std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap();
+    assert!(resumed.starts_with(&replaced));
+    assert_eq!(resumed.lines().count(), 6);
+}
+
+#[test]
+fn a_run_of_several_messages_ends_with_a_tally_unless_quiet() {
+    let dir = scenario_dir();
+    let base = ["verify", "--no-builtin-keys", "--keys", "keys.zone"];
+    let run = mailproof(&[&base[..], &["mail"]].concat(), dir.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.ends_with(
+            "mailproof: 6 messages: 1 verified, 1 headers_verified, 1 failed, 1 unverifiable, 1 unsigned, 1 error.\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = mailproof(&[&base[..], &["--quiet", "mail"]].concat(), dir.path());
+    assert_eq!(run.stderr, "");
+    // one message: its report says it all
+    let run = mailproof(&[&base[..], &["mail/1-verified.eml"]].concat(), dir.path());
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn summarize_reads_what_report_reads() {
+    let dir = scenario_dir();
+    let run = mailproof(
+        &[
+            "verify",
+            "--no-builtin-keys",
+            "--keys",
+            "keys.zone",
+            "--format",
+            "json",
+            "mail",
+        ],
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("run.json"), &run.stdout).unwrap();
+    let run = mailproof(
+        &[
+            "verify",
+            "--no-builtin-keys",
+            "--keys",
+            "keys.zone",
+            "--format",
+            "jsonl",
+            "mail",
+        ],
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("run.jsonl"), &run.stdout).unwrap();
+    let from_doc = mailproof(&["summarize", "--json", "run.json"], dir.path());
+    assert_eq!(from_doc.code, 0, "{}", from_doc.stderr);
+    let from_lines = mailproof(&["summarize", "--json", "run.jsonl"], dir.path());
+    assert_eq!(from_doc.stdout, from_lines.stdout);
+    let s: serde_json::Value = serde_json::from_str(&from_doc.stdout).unwrap();
+    assert_eq!(s["messages"], 6);
+    // the document is counted once whatever else is given with it
+    let both = mailproof(
+        &["summarize", "--json", "run.json", "run.jsonl"],
+        dir.path(),
+    );
+    let s: serde_json::Value = serde_json::from_str(&both.stdout).unwrap();
+    assert_eq!(s["messages"], 6);
+    assert_eq!(s["duplicates_ignored"], 6);
+}

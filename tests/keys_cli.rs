@@ -509,7 +509,16 @@ fn list_and_show() {
     std::fs::write(&zone, standard_zone()).unwrap();
     let (code, out, _) = run(&["keys", "list", "--no-builtin-keys", "--keys", s(&zone)]);
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 5);
+    // a line of column names, then one line per key
+    assert_eq!(out.lines().count(), 6);
+    assert!(out.starts_with("DOMAIN\tSELECTOR\tSHA-256"), "{out}");
+    assert_eq!(
+        out.lines()
+            .map(|l| l.split('\t').count())
+            .collect::<Vec<_>>(),
+        vec![6; 6],
+        "every line has the header's columns: {out}"
+    );
     let fp = fingerprint(&TestKey::load("rsa2048b"));
     let (code, out, _) = run(&[
         "keys",
@@ -782,4 +791,32 @@ fn fetch_archive_stores_every_key_of_the_domains() {
             .origin
             .starts_with("public key archive API ")
     );
+}
+
+/// One spelling for output files (`--output`, `-o`) across commands; the
+/// old ones (`--into`, `--out`) still work but are not shown.
+#[test]
+fn output_is_spelled_one_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("k.zone");
+    std::fs::write(&zone, standard_zone()).unwrap();
+    let into = dir.path().join("a.jsonl");
+    let (code, _, err) = run(&["keys", "import", "-o", s(&into), s(&zone)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&into).unwrap().lines().count(), 5);
+    for cmd in [
+        &["verify", "--help"][..],
+        &["keys", "import", "--help"],
+        &["keys", "export", "--help"],
+        &["keys", "fetch", "--help"],
+        &["keys", "recover", "--help"],
+    ] {
+        let (code, out, _) = run(cmd);
+        assert_eq!(code, 0);
+        assert!(out.contains("-o, --output <"), "{cmd:?}: {out}");
+        assert!(
+            !out.contains("--into") && !out.contains("--out "),
+            "{cmd:?}: {out}"
+        );
+    }
 }

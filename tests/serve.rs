@@ -505,6 +505,12 @@ fn limits_answer_in_words() {
         assert_eq!(r.status, 413, "{size}");
         let e = r.json()["error"].as_str().unwrap().to_string();
         assert!(e.contains("larger than 4 KB"), "{e}");
+        // the way out is stated as it is: verify caps each message
+        assert!(!e.contains("no limit"), "{e}");
+        assert!(
+            e.contains("caps each message at 64 MB") && e.contains("--max-message-size"),
+            "{e}"
+        );
     }
 
     // Too many messages in an mbox.
@@ -604,4 +610,36 @@ fn garbage_is_an_error_row_not_a_crash() {
     assert_eq!(msgs[2]["verdict"], "error");
     // The server is still up.
     assert_eq!(get(addr, "/").status, 200);
+}
+
+/// A download of several messages is named after the uploaded file.
+#[test]
+fn batch_downloads_are_named_after_the_upload() {
+    let addr = server();
+    let mut mbox = Vec::new();
+    for i in 0..2 {
+        mbox.extend_from_slice(
+            format!("From x@y Mon Jun  1 12:00:0{i} 2015\nSubject: {i}\n\nhi\n\n").as_bytes(),
+        );
+    }
+    let r = upload(addr, &[("Leak dump 2015.mbox", &mbox)]);
+    assert_eq!(r.status, 200);
+    let batch = r.json()["batch"].as_str().unwrap().to_string();
+    for (file, name) in [
+        (
+            "report.html?download=1",
+            "mailproof-report-Leak-dump-2015.html",
+        ),
+        ("report.md", "mailproof-report-Leak-dump-2015.md"),
+        ("report.json", "mailproof-report-Leak-dump-2015.json"),
+        ("keys.zone", "mailproof-keys-Leak-dump-2015.zone"),
+    ] {
+        let r = get(addr, &format!("/b/{batch}/all/{file}"));
+        assert_eq!(r.status, 200, "{file}");
+        assert_eq!(
+            r.header("content-disposition"),
+            Some(format!("attachment; filename=\"{name}\"").as_str()),
+            "{file}"
+        );
+    }
 }

@@ -27,6 +27,8 @@ pub struct BatchSettings {
     /// `--recover`: (domain, selector, why) of the keys it could not
     /// recover, noted in the summary's missing keys.
     pub not_recovered: Vec<(String, String, String)>,
+    /// Replace an existing --output file.
+    pub force: bool,
 }
 
 /// What a worker made of one message (and those attached to it).
@@ -120,6 +122,13 @@ fn open_output(s: &BatchSettings) -> Result<(Box<dyn Write>, Option<Previous>), 
     let err =
         |e: std::io::Error| CliError::msg(format!("cannot write output: {}: {e}", path.display()));
     if !s.resume {
+        // a finished run's records are not replaced by accident
+        if !s.force && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+            return Err(CliError::msg(format!(
+                "{} exists: --resume continues that run, --force replaces it",
+                path.display()
+            )));
+        }
         let f = File::create(path).map_err(err)?;
         return Ok((Box::new(f), None));
     }
@@ -254,7 +263,10 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
         }
         if let Some(pb) = &pb {
             pb.set_position(consumed);
-            pb.set_message(format!("{written} messages"));
+            pb.set_message(format!(
+                "{written} message{}",
+                if written == 1 { "" } else { "s" }
+            ));
         }
         Ok(())
     };
@@ -288,6 +300,8 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
         } else {
             eprint!("{text}");
         }
+    } else if !s.quiet && summary.messages > 1 {
+        eprintln!("mailproof: {}", render::tally_line(&summary));
     }
     let status = if summary.all_verified() {
         Status::Success

@@ -78,7 +78,7 @@ enum ListFormat {
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The archive file to import into (created if missing; rewritten sorted).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "into", value_name = "ARCHIVE")]
     into: PathBuf,
     /// Input format; detected by content when not given.
     #[arg(long, value_enum)]
@@ -216,7 +216,7 @@ pub struct FetchArgs {
     dns: DnsArgs,
     /// Archive file to add the captured keys to (created if missing); without
     /// it the records are printed as JSONL.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "into", value_name = "ARCHIVE")]
     into: Option<PathBuf>,
     /// Read the d=/s= pairs from the DKIM signatures of these messages
     /// (files or directories) instead of the command line.
@@ -255,6 +255,10 @@ fn load(sources: &SourceArgs) -> Result<KeyArchive, String> {
     Ok(all)
 }
 
+/// The column names of `keys list`.
+const LIST_HEADER: &str =
+    "DOMAIN\tSELECTOR\tSHA-256 (first 16 hex)\tKEY\tSEEN FIRST .. LAST\tSOURCES\n";
+
 fn list_line(r: &ArchiveRecord) -> String {
     format!(
         "{}\t{}\t{}\t{} {}\t{} .. {}\t{} source(s)\n",
@@ -279,7 +283,9 @@ fn jsonl(records: &[ArchiveRecord]) -> String {
 fn list(a: ListArgs) -> Result<Status, CliError> {
     let records = load(&a.sources)?.records();
     print(&match a.format {
-        ListFormat::Text => records.iter().map(list_line).collect::<String>(),
+        ListFormat::Text => std::iter::once(LIST_HEADER.to_string())
+            .chain(records.iter().map(list_line))
+            .collect::<String>(),
         ListFormat::Jsonl => jsonl(&records),
     })?;
     Ok(Status::Success)

@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Verify the DKIM signatures of messages with archived keys.
     Verify(VerifyArgs),
-    /// Manage key archives: list, show, import, export, fetch.
+    /// Manage key archives: list, show, import, export, fetch, recover.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
     /// Write a publishable HTML or Markdown report from the output of
@@ -56,7 +56,8 @@ struct ReportArgs {
     /// still counts every message).
     #[arg(long, value_name = "N", default_value_t = 200)]
     limit: usize,
-    /// JSON Lines files written by `verify --format jsonl` (`-` reads stdin).
+    /// Reports written by `verify --format jsonl` (JSON Lines) or `verify
+    /// --format json` (`-` reads stdin).
     #[arg(required = true, value_name = "FILE")]
     inputs: Vec<String>,
 }
@@ -76,8 +77,11 @@ struct VerifyArgs {
     /// missing).
     #[arg(long, value_name = "FILE", requires = "online")]
     save_keys: Option<PathBuf>,
-    /// Judge the message at this reference time instead of now
-    /// (YYYY-MM-DD or RFC 3339): expiry and the time window's upper bound.
+    /// Judge the messages as of DATE instead of now (YYYY-MM-DD or RFC
+    /// 3339). It changes two things: whether x= counts as passed (the
+    /// signature_expired finding) and how far in the future a t= may lie (a
+    /// signature dated more than a day after DATE is malformed). The keys
+    /// used are the same.
     #[arg(long, value_name = "DATE")]
     at: Option<String>,
     /// Output format [default: text, or jsonl with --output].
@@ -91,6 +95,10 @@ struct VerifyArgs {
     /// input SHA-256) and append the others.
     #[arg(long, requires = "output")]
     resume: bool,
+    /// Replace --output FILE when it exists (without it, or --resume, an
+    /// existing file is an error).
+    #[arg(long, requires = "output", conflicts_with = "resume")]
+    force: bool,
     /// Write the summary of the run (verdicts, signers, missing keys,
     /// rotation timeline) as JSON to FILE.
     #[arg(long, value_name = "FILE")]
@@ -102,7 +110,7 @@ struct VerifyArgs {
     /// chosen by a hash of their source name. See docs/batch.md.
     #[arg(long, value_name = "K/N", value_parser = batch::parse_shard)]
     shard: Option<(u64, u64)>,
-    /// No progress bar and no summary text.
+    /// No progress bar, no summary text and no tally.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Before verifying, recover the RSA keys that no key source has from
@@ -315,6 +323,7 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
             shard: args.shard,
             quiet: args.quiet,
             not_recovered,
+            force: args.force,
         },
     )?;
     let mut trouble = false;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 pub struct RecoverArgs {
     /// Append the recovered keys, in mailproof's archive format (one JSON
     /// object per line), to this file; use it later with `verify --keys`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "out", value_name = "FILE")]
     out: Option<PathBuf>,
     /// Pairs of signatures tried per selector before giving up (each failed
     /// 2048-bit pair costs about half a minute).

@@ -110,6 +110,8 @@ pub fn run(args: ServeArgs) -> Result<Status, CliError> {
 }
 
 /// Asks the desktop to open `url`; a failure only costs the convenience.
+/// The opener's own output is not shown (on a machine without a browser it
+/// is a page of errors); if it fails, one line says to open `url` by hand.
 fn open_browser(url: &str) {
     let mut cmd = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
@@ -120,7 +122,23 @@ fn open_browser(url: &str) {
     } else {
         std::process::Command::new("xdg-open")
     };
-    if let Err(e) = cmd.arg(url).spawn() {
-        eprintln!("mailproof: could not open a browser ({e}); open {url} yourself.");
+    cmd.arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let url = url.to_owned();
+    let could_not = move || {
+        eprintln!("mailproof: could not open a web browser here; open {url} in one yourself.");
+    };
+    match cmd.spawn() {
+        Ok(mut child) => {
+            // the opener may take a while to give up: wait for it aside
+            std::thread::spawn(move || {
+                if !child.wait().is_ok_and(|s| s.success()) {
+                    could_not();
+                }
+            });
+        }
+        Err(_) => could_not(),
     }
 }

@@ -13,21 +13,41 @@ pub struct SummarizeArgs {
     /// Print the merged summary as JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// JSONL record files written by `verify --output`, or summary files
+    /// JSONL record files written by `verify --output` (or `--format
+    /// jsonl`), JSON documents of `verify --format json`, or summary files
     /// written by `verify --summary` (detected by content).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 }
 
-/// Adds one file (records or a summary) to `total`.
+/// A file read whole: a `verify --format json` document (its reports are
+/// counted like JSONL records) or a `--summary` file.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum WholeFile {
+    Document { reports: Vec<Entry> },
+    Summary(Summary),
+}
+
+/// Adds one file (records, a JSON document or a summary) to `total`.
 fn add_file(path: &Path, total: &mut Summary) -> Result<(), String> {
     let err = |e: std::io::Error| format!("{}: {e}", path.display());
     let mut r = BufReader::new(std::fs::File::open(path).map_err(err)?);
-    // A summary file is one pretty-printed JSON object: its first line is "{".
+    // A summary file and a `verify --format json` document are each one
+    // pretty-printed JSON object: the first line is "{".
     if r.fill_buf().map_err(err)?.starts_with(b"{\n") {
-        let s: Summary = serde_json::from_reader(r)
-            .map_err(|e| format!("{}: not a summary: {e}", path.display()))?;
-        total.merge(&s);
+        match serde_json::from_reader(r) {
+            Ok(WholeFile::Document { reports }) => reports.iter().for_each(|e| {
+                total.add(e);
+            }),
+            Ok(WholeFile::Summary(s)) => total.merge(&s),
+            Err(e) => {
+                return Err(format!(
+                    "{}: neither a summary nor a JSON document of reports: {e}",
+                    path.display()
+                ));
+            }
+        }
         return Ok(());
     }
     let mut line = Vec::new();

@@ -19,6 +19,6 @@ pub use document::{Settings, json, jsonl_line, time_window_line};
 pub use html::html;
 pub use markdown::markdown;
 pub use overview::Overview;
-pub use summary::summary_text;
+pub use summary::{summary_text, tally_line};
 pub use text::text;
 pub use writer::{DocumentOptions, Format, OverviewMode, Record, SPOOL_IN_MEMORY, Writer};

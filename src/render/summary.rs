@@ -22,6 +22,27 @@ fn span(s: &Span) -> String {
     format!("{} to {}", day(&s.first), day(&s.last))
 }
 
+/// The counts per verdict in one line, for stderr after a run of several
+/// messages: "6 messages: 1 verified, 1 headers_verified, 4 failed."
+pub fn tally_line(s: &Summary) -> String {
+    let counts: Vec<String> = Verdict::ALL
+        .iter()
+        .filter_map(|v| {
+            let n = s.count(*v);
+            (n > 0).then(|| format!("{n} {}", v.as_str()))
+        })
+        .collect();
+    format!(
+        "{}: {}.",
+        plural(s.messages, "message", "messages"),
+        if counts.is_empty() {
+            "none".to_string()
+        } else {
+            counts.join(", ")
+        }
+    )
+}
+
 /// The summary as text for a terminal (message-derived names escaped).
 pub fn summary_text(s: &Summary) -> String {
     let mut o = String::new();

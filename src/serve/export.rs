@@ -89,6 +89,31 @@ pub fn keys_zone(reports: &[Report]) -> String {
     crate::keys::export::to_zone(&archive)
 }
 
+/// The download file name of `reports`: after the message's file for one
+/// message, after the uploaded file for several (the part of their sources
+/// before `#N` or a zip's `/entry`; "…-and-more" when they came from several
+/// files).
+pub fn download_name(reports: &[Report], kind: Kind) -> String {
+    let upload = |r: &Report| {
+        let s = r.source.as_str();
+        s.find(['#', '/']).map_or(s, |i| &s[..i]).to_string()
+    };
+    match reports {
+        [] => file_name(None, kind),
+        [r] => file_name(Some(&r.source), kind),
+        [first, rest @ ..] => {
+            let name = upload(first);
+            if rest.iter().all(|r| upload(r) == name) {
+                file_name(Some(&name), kind)
+            } else {
+                let stem = name.rsplit_once('.').map_or(name.as_str(), |(a, _)| a);
+                // file_name drops the last extension: ".x" stands for it
+                file_name(Some(&format!("{stem}-and-more.x")), kind)
+            }
+        }
+    }
+}
+
 /// A download file name from the message's source: letters, digits, `-`
 /// and `_` only (the source is untrusted and ends up in a header).
 pub fn file_name(source: Option<&str>, kind: Kind) -> String {
@@ -132,5 +157,26 @@ mod tests {
             "mailproof-keys-evil.zone"
         );
         assert_eq!(file_name(None, Kind::Json), "mailproof-report.json");
+    }
+
+    #[test]
+    fn downloads_of_several_messages_are_named_after_the_upload() {
+        let r = |s: &str| Report::error(s, b"", "x".into());
+        let mbox = [r("leak 2015.mbox#1"), r("leak 2015.mbox#2")];
+        assert_eq!(
+            download_name(&mbox, Kind::Html),
+            "mailproof-report-leak-2015.html"
+        );
+        let zip = [r("dump.zip/a.eml"), r("dump.zip/b/c.mbox#3")];
+        assert_eq!(download_name(&zip, Kind::Keys), "mailproof-keys-dump.zone");
+        let two = [r("a.eml"), r("b.eml")];
+        assert_eq!(
+            download_name(&two, Kind::Markdown),
+            "mailproof-report-a-and-more.md"
+        );
+        assert_eq!(
+            download_name(&mbox[..1], Kind::Json),
+            "mailproof-report-leak-2015.json"
+        );
     }
 }

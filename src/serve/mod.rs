@@ -152,9 +152,10 @@ impl Server {
         self.addr
     }
 
-    /// The address to open in a browser.
+    /// The address to open in a browser: the one bound (127.0.0.1 when
+    /// listening on every address).
     pub fn url(&self) -> String {
-        let host = if self.addr.ip().is_loopback() || self.addr.ip().is_unspecified() {
+        let host = if self.addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else {
             match self.addr {
@@ -342,7 +343,7 @@ async fn verify(
         refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "The files are larger than {}, the most this page accepts at once. Check fewer files at a time, or use `mailproof verify` in a terminal, which has no limit.",
+                "The files are larger than {}, the most this page accepts at once. Check fewer files at a time, or use `mailproof verify` in a terminal: it reads any number of files of any total size, and only caps each message at 64 MB (`--max-message-size` raises that).",
                 upload::human_bytes(app.limits.max_upload_bytes as u64)
             ),
         )
@@ -527,7 +528,6 @@ async fn download(
         }
     };
     let body = export::render(kind, reports, &app.settings);
-    let source = (reports.len() == 1).then(|| reports[0].source.as_str());
     let mut resp = ([(header::CONTENT_TYPE, kind.content_type())], body).into_response();
     let h = resp.headers_mut();
     if kind == Kind::Html {
@@ -541,7 +541,7 @@ async fn download(
         );
     }
     if q.download.is_some() || kind != Kind::Html {
-        let name = export::file_name(source, kind);
+        let name = export::download_name(reports, kind);
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             h.insert(header::CONTENT_DISPOSITION, v);
         }

@@ -42,6 +42,18 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+/** Text that may wrap only after "@", ".", "/", "#", "-" or "_" (and at
+ * spaces): addresses and domains never break mid-word. Built from text
+ * nodes and <wbr> elements, never markup. */
+function breakable(text) {
+  const span = el("span", { class: "addr" });
+  for (const part of String(text).split(/(?<=[@./#_-])/)) {
+    if (span.childNodes.length) span.append(document.createElement("wbr"));
+    span.append(document.createTextNode(part));
+  }
+  return span;
+}
+
 function verdictInfo(m) {
   return { label: m.label || m.verdict, icon: ICONS[m.verdict] || "?", meaning: m.meaning || "" };
 }
@@ -57,11 +69,20 @@ function say(text) {
 
 function fail(text) {
   $("status").textContent = "";
+  // An earlier result must not stay under the alert as if it answered this upload.
+  clearResults();
   $("alert").textContent = text;
   $("alert").scrollIntoView({ block: "center" });
 }
 
 let state = { batch: null, messages: [], sort: { key: null, dir: 1 } };
+
+function clearResults() {
+  state = { batch: null, messages: [], sort: { key: null, dir: 1 } };
+  $("results").hidden = true;
+  $("list").replaceChildren();
+  $("detail").replaceChildren();
+}
 
 async function upload(files) {
   files = Array.from(files || []);
@@ -71,7 +92,8 @@ async function upload(files) {
   const total = files.reduce((n, f) => n + f.size, 0);
   if (total > max) {
     fail("These files are larger than " + info.dataset.maxUpload + ", the most this page accepts at once. " +
-      "Check fewer files at a time, or use “mailproof verify” in a terminal, which has no limit.");
+      "Check fewer files at a time, or use “mailproof verify” in a terminal: it reads any number of files of any total size, " +
+      "and only caps each message at 64 MB (“--max-message-size” raises that).");
     return;
   }
   const form = new FormData();
@@ -105,11 +127,13 @@ function showResults() {
   if (msgs.length === 1) {
     const m = msgs[0];
     $("detail").append(detail(m, false));
-    say(m.summary);
+    // the verdict is in the result's own heading: the status line only
+    // says where to look
+    say("Checked " + m.source + ". The result is below.");
     showAt($("detail-h"));
   } else {
     $("list").append(overview(msgs), table());
-    say(plural(msgs.length, "message", "messages") + " checked: " + counts(msgs) + ".");
+    say("Done: the results are below.");
     showAt($("results-h"));
   }
 }
@@ -207,10 +231,10 @@ function row(m) {
   return el("tr", {},
     el("td", {}, open),
     el("td", { class: "v v-" + m.verdict }, el("span", { "aria-hidden": "true" }, info.icon + " "), info.label),
-    el("td", {}, m.from || "—"),
-    el("td", {}, m.subject || "—", el("div", { class: "src" }, m.source)),
+    el("td", {}, breakable(m.from || "—")),
+    el("td", {}, m.subject || "—", el("div", { class: "src" }, breakable(m.source))),
     el("td", {}, m.date || "—"),
-    el("td", {}, m.signer || "—"));
+    el("td", {}, breakable(m.signer || "—")));
 }
 
 function sortBy(key) {
@@ -226,7 +250,7 @@ function sortBy(key) {
 
 function openMessage(m) {
   $("detail").replaceChildren(detail(m, true));
-  say("Message " + m.n + ": " + m.summary);
+  say("Opened the report of message " + m.n + ".");
   showAt($("detail-h"));
 }
 
@@ -282,10 +306,13 @@ function detail(m, fromList) {
     frame);
 }
 
-/** Sizes a report frame to its content, so the page scrolls as one. */
+/** Sizes a report frame to its content, so the page scrolls as one. The
+ * page already shows the verdict above the frame, so the report's own
+ * verdict banner is hidden there (it stays in the downloads). */
 function fit(frame) {
   try {
     const d = frame.contentDocument;
+    if (d) d.querySelectorAll(".message > .banner").forEach((b) => { b.hidden = true; });
     if (d && d.documentElement) frame.style.height = (d.documentElement.scrollHeight + 4) + "px";
   } catch (e) { /* not readable: keep the default height */ }
 }
