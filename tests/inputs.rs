@@ -11,7 +11,8 @@ use std::process::Command;
 
 fn mailproof(args: &[&str], dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
-        .args(["verify", "--format", "jsonl", "--jobs", "2"])
+        // --quiet: no tally line, so stderr holds only diagnostics
+        .args(["verify", "--quiet", "--format", "jsonl", "--jobs", "2"])
         .args(args)
         .current_dir(dir)
         .output()

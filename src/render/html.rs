@@ -104,7 +104,19 @@ pub(super) fn middle(o: &mut String, p: &Parts) {
 
 /// Everything after the message sections.
 pub(super) fn back(o: &mut String) {
+    glossary(o);
     footer(o);
+}
+
+/// The technical terms, once per document.
+fn glossary(o: &mut String) {
+    o.push_str(
+        "<section class=\"glossary\" id=\"glossary\">\n<h2>Words used in this report</h2>\n<dl>\n",
+    );
+    for (term, meaning) in super::GLOSSARY {
+        let _ = writeln!(o, "<dt>{}</dt><dd>{}.</dd>", e(term), e(meaning));
+    }
+    o.push_str("</dl>\n</section>\n");
 }
 
 fn head(o: &mut String, p: &Parts) {

@@ -35,7 +35,17 @@ pub fn markdown(reports: &[Report], overview: Option<&Overview>) -> String {
     for (i, r) in reports.iter().enumerate() {
         message(&mut o, r, i + 1);
     }
+    back(&mut o);
     o
+}
+
+/// Everything after the message sections: the technical terms, once per
+/// document.
+pub(super) fn back(o: &mut String) {
+    o.push_str("\n## Words used in this report\n\n");
+    for (term, meaning) in super::GLOSSARY {
+        let _ = writeln!(o, "- **{}**: {}.", t(term), t(meaning));
+    }
 }
 
 /// Everything before the contents rows: introduction, overview and the

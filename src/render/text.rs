@@ -1,5 +1,6 @@
 //! Plain text for a person at a terminal: the verdict first, then what the
-//! signature proves and does not prove, then the details.
+//! signature proves and does not prove and the header block, then a line
+//! "Technical details" with the words it uses explained, then the details.
 
 use super::escape::terminal as esc;
 use crate::report::{Report, Severity};
@@ -57,6 +58,10 @@ pub fn text(r: &Report) -> String {
     }
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);
+    o.push_str("\n  Technical details\n  -----------------\n  Words used below:\n");
+    for (term, meaning) in super::GLOSSARY {
+        let _ = writeln!(o, "  - {term}: {meaning}.");
+    }
     if let Some(f) = &r.forensics {
         coverage(&mut o, &f.coverage);
         timeline(&mut o, &f.timeline);

@@ -315,7 +315,9 @@ impl Publish {
                 self.toc.copy_to(out)?;
             }
             self.body.copy_to(out)?;
-            return Ok(());
+            let mut back = String::new();
+            markdown::back(&mut back);
+            return out.write_all(back.as_bytes());
         }
         let parts = html::Parts {
             single_source: self.single_source.as_deref().filter(|_| self.shown == 1),
