@@ -74,11 +74,20 @@ async function download(page, name) {
   check(/Verified/.test(banner), "drop → banner says Verified");
   check(await page.locator(".proves li").count() > 0, "proves list shown");
   check(await page.locator(".not-proves li").count() > 0, "does-not-prove list shown");
-  check(/Verified/.test(await page.locator("#status").innerText()), "live region announces the verdict");
+  check(/result is below/.test(await page.locator("#status").innerText()) &&
+    !/Verified/.test(await page.locator("#status").innerText()), "live region points to the result without repeating the verdict");
   check(await page.evaluate(() => document.activeElement.id) === "detail-h", "focus moves to the verdict");
   const frame = page.frameLocator("iframe.report");
   await frame.locator("body").waitFor();
   check(/Meeting for coffee\?/.test(await frame.locator("body").innerText()), "full HTML report in the frame");
+  await page.waitForTimeout(300);
+  check(!(await frame.locator(".message > .banner").isVisible()), "the frame hides the report's own verdict banner");
+  const verdictShown = await page.evaluate(() => {
+    const inPage = [...document.querySelectorAll("main *")].filter((e) =>
+      e.children.length === 0 && e.offsetParent !== null && /Verified/.test(e.textContent) && !/not /i.test(e.textContent)).length;
+    return inPage;
+  });
+  check(verdictShown === 1, "the verdict word is shown once on the page (" + verdictShown + ")");
   await page.waitForTimeout(300);
   await shot(page, "3-verified");
   await shot(page, "3b-verified-top", false);
@@ -106,12 +115,43 @@ async function download(page, name) {
   await page.locator("table.messages").waitFor();
   const rows = await page.locator("table.messages tbody tr").count();
   check(rows === 11, "zip → table of " + rows + " messages (expected 11)");
+  const tallies = await page.evaluate(() => [...document.querySelectorAll("main p, main div.status")]
+    .filter((e) => e.offsetParent !== null && /messages? checked: /.test(e.textContent)).map((e) => e.className + ": " + e.textContent));
+  check(tallies.length === 1, "the count of messages per verdict is shown once (" + tallies.join(" | ") + ")");
+  const [allDl] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("#list .downloads a", { hasText: "Report as HTML" }).click(),
+  ]);
+  check(allDl.suggestedFilename() === "mailproof-report-leak.html",
+    "the download of all messages is named after the upload (" + allDl.suggestedFilename() + ")");
+  const midWord = await page.evaluate(() => {
+    // a line break inside an address's text is mid-word; after @ . etc. it is not
+    let bad = 0;
+    for (const span of document.querySelectorAll("table.messages span.addr")) {
+      for (const node of span.childNodes) {
+        if (node.nodeType !== 3 || node.textContent.length < 2) continue;
+        const r = document.createRange();
+        r.selectNodeContents(node);
+        const rects = [...r.getClientRects()];
+        const tops = new Set(rects.map((x) => Math.round(x.top)));
+        const oneLine = rects.reduce((w, x) => w + x.width, 0);
+        // a run longer than the column with no break opportunity is cut
+        // (overflow-wrap), which is not a choice of where to break
+        if (tops.size > 1 && !/\s/.test(node.textContent) && oneLine < span.parentElement.clientWidth - 12) bad++;
+      }
+    }
+    return bad;
+  });
+  check(midWord === 0, "addresses in the table wrap only at @ . / # - _ (" + midWord + " broken mid-word)");
   await page.locator("button.sort", { hasText: "Verdict" }).click();
   await page.locator("button.sort", { hasText: "Verdict" }).click();
   check(await page.locator("th[aria-sort=descending]").count() === 1, "sorting sets aria-sort");
   const first = await page.locator("table.messages tbody tr td.v").first().innerText();
   check(!/^.?\s*Verified/.test(first), "descending verdict sort puts the weakest first (" + first.trim() + ")");
   await shot(page, "5-table");
+  await page.setViewportSize({ width: 900, height: 900 });
+  await shot(page, "5b-table-900px");
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.locator("button.open").nth(1).focus();
   await page.keyboard.press("Enter");
   await page.locator("#detail .banner").waitFor();
@@ -136,6 +176,9 @@ async function download(page, name) {
   await page.setInputFiles("#file", path.join(OUT, "samples", "too-big.eml"));
   await page.locator("#alert").filter({ hasText: "larger than" }).waitFor();
   check(/larger than 2 MB/.test(await page.locator("#alert").innerText()), "over the limit: clear message");
+  check(await page.locator("#results").isHidden() && await page.locator(".banner").count() === 0,
+    "after an upload error no earlier result stays on screen");
+  check(/caps each message at 64 MB/.test(await page.locator("#alert").innerText()), "the limit message states verify's per-message cap");
   await shot(page, "8-too-big", false);
 
   check(problems.length === 0, "no dialogs, script errors or outside requests" +
