@@ -478,7 +478,7 @@ fn pst_items_each_get_one_record_in_batch_runs() {
     // --resume after a complete run adds nothing
     let out = dir.path().join("run.jsonl");
     let run = |extra: &[&str]| {
-        let mut args = vec!["--output", out.to_str().unwrap(), "--quiet"];
+        let mut args = vec!["--output", out.to_str().unwrap()];
         args.extend_from_slice(extra);
         args.push("dist-list.pst");
         mailproof(&args, dir.path())
@@ -616,7 +616,7 @@ fn attached_messages_in_publishable_reports_and_resumed_runs() {
     // --resume after a complete run adds nothing, attached records included
     let path = dir.path().join("run.jsonl");
     let run = |extra: &[&str]| {
-        let mut args = vec!["--output", path.to_str().unwrap(), "--quiet"];
+        let mut args = vec!["--output", path.to_str().unwrap()];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["fwd.eml", "fwd2.eml"]);
         mailproof(&args, dir.path())

@@ -29,7 +29,7 @@ pub use writer::{DocumentOptions, Format, OverviewMode, Record, SPOOL_IN_MEMORY,
 pub const GLOSSARY: &[(&str, &str)] = &[
     (
         "DKIM signature",
-        "a seal that the sending domain's mail server puts on a message with a secret key; anyone can check it with the public key the domain publishes (RFC 6376)",
+        "a seal that the sending domain's mail server makes over a message with the domain's private key; anyone can check it with the matching public key the domain publishes in DNS (RFC 6376)",
     ),
     (
         "selector (s=)",
