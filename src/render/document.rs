@@ -46,20 +46,3 @@ pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
 pub fn jsonl_line(report: &Report) -> String {
     super::json::to_string(report)
 }
-
-/// One pretty-printed JSON document holding every report, then the totals
-/// per verdict (DESIGN.md `--format json`). The same bytes as a streaming
-/// [`super::Writer`] of [`super::Format::Json`] writes, which this drives.
-/// Hidden characters are escaped as `\uXXXX` (module `json`).
-pub fn json(reports: &[Report], settings: &Settings) -> String {
-    let options = super::DocumentOptions {
-        settings: settings.clone(),
-        ..Default::default()
-    };
-    let mut w = super::Writer::new(super::Format::Json, Vec::new(), options);
-    for r in reports {
-        w.write_report(r).expect("writing to memory");
-    }
-    let bytes = w.finish().expect("writing to memory");
-    String::from_utf8(bytes).expect("JSON is UTF-8")
-}

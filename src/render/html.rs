@@ -113,7 +113,7 @@ fn glossary(o: &mut String) {
     o.push_str(
         "<section class=\"glossary\" id=\"glossary\">\n<h2>Words used in this report</h2>\n<dl>\n",
     );
-    for (term, meaning) in super::GLOSSARY {
+    for (term, meaning) in super::glossary::GLOSSARY {
         let _ = writeln!(o, "<dt>{}</dt><dd>{}.</dd>", e(term), e(meaning));
     }
     o.push_str("</dl>\n</section>\n");

@@ -43,7 +43,7 @@ pub fn markdown(reports: &[Report], overview: Option<&Overview>) -> String {
 /// document.
 pub(super) fn back(o: &mut String) {
     o.push_str("\n## Words used in this report\n\n");
-    for (term, meaning) in super::GLOSSARY {
+    for (term, meaning) in super::glossary::GLOSSARY {
         let _ = writeln!(o, "- **{}**: {}.", t(term), t(meaning));
     }
 }

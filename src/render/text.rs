@@ -59,7 +59,7 @@ pub fn text(r: &Report) -> String {
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);
     o.push_str("\n  Technical details\n  -----------------\n  Words used below:\n");
-    for (term, meaning) in super::GLOSSARY {
+    for (term, meaning) in super::glossary::GLOSSARY {
         let _ = writeln!(o, "  - {term}: {meaning}.");
     }
     if let Some(f) = &r.forensics {
