@@ -12,7 +12,8 @@ Inputs (all in the sources directory, described in its README.md):
   `; source: {"origin": ..., "seen": ...}` and `; note: ...` comment lines
   (the format `mailproof keys import` reads);
 - sightings.tsv: real published messages a key verifies, each a dated moment
-  of use.
+  of use; each becomes a source with the message's `message_id` and
+  `message_sha256`, which reports use to leave out a message's own sighting.
 
 Records of the same key (same domain, selector and SHA-256 of the DER key) are
 merged: every source is kept, notes are joined, and the TXT text is taken from
@@ -174,7 +175,11 @@ def load_sightings(arch, path):
             origin += f" ({r['note']})"
         if r["fixture"] != "-":
             origin += f"; copy in fixtures/{r['fixture']}"
-        s = {"origin": origin, "seen": r["date"][:10]}
+        # The message's identity as fields, so that a report can leave this
+        # sighting out when it verifies the same message (DESIGN.md: a key's
+        # window never rests on the message being verified).
+        s = {"origin": origin, "seen": r["date"][:10],
+             "message_id": r["message_id"], "message_sha256": r["message_sha256"]}
         if s not in hits[0]["sources"]:
             hits[0]["sources"].append(s)
 

@@ -120,11 +120,10 @@ impl Verifier {
 
     /// Checks DKIM signatures against this verifier's keys and caps, with
     /// claims of time judged against `now`.
-    fn checker(&self, now: i64) -> Checker<'_> {
+    fn checker(&self) -> Checker<'_> {
         Checker {
             resolver: &self.resolver,
             limits: &self.limits,
-            now,
         }
     }
 
@@ -206,7 +205,7 @@ impl Verifier {
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
         let now = self.clock.now();
-        let dkim = self.verify_dkim(&msg, now);
+        let dkim = self.verify_dkim(&msg);
         // Every later stage reads the byte variant the signatures were
         // judged on (the original, or the repaired copy).
         let repaired = dkim
@@ -246,9 +245,9 @@ impl Verifier {
 
     /// The DKIM stage of [`Verifier::verify_bytes`]: every signature checked
     /// on the bytes as given and, when they fail, on the documented repairs.
-    fn verify_dkim(&self, msg: &RawMessage<'_>, now: i64) -> DkimStage {
+    fn verify_dkim(&self, msg: &RawMessage<'_>) -> DkimStage {
         let bytes = msg.bytes;
-        let checks = self.checker(now).check_all(msg);
+        let checks = self.checker().check_all(msg);
         let verdict = crate::evidence::verdict_of(msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
@@ -337,7 +336,7 @@ impl Verifier {
             let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
                 continue;
             };
-            let checks = self.checker(self.clock.now()).check_all(&fixed_msg);
+            let checks = self.checker().check_all(&fixed_msg);
             let verdict = crate::evidence::verdict_of(&fixed_msg, &checks);
             if best.as_ref().is_none_or(|b| verdict < b.verdict) {
                 best = Some(Repaired {

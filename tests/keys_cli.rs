@@ -466,43 +466,6 @@ fn time_window_in_text_and_json_and_at() {
 }
 
 #[test]
-fn key_window_uses_date_without_t() {
-    let key = TestKey::load("rsa2048");
-    let line =
-        serde_json::json!({"domain": "example.com", "selector": "s2015", "record": key.record(),
-        "first_seen": "2019-01-01", "last_seen": "2020-01-01", "sources": []})
-        .to_string();
-    let v = mailproof::Verifier::builder()
-        .builtin_archive(false)
-        .key_source(mailproof::keys::KeyArchive::load_str("a.jsonl", &line).unwrap())
-        .clock(mailproof::FixedClock(NOW))
-        .build();
-    let r = v.verify_bytes(
-        "t",
-        &signed(&Sign {
-            timestamp: None,
-            ..Default::default()
-        }),
-    );
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "signed_outside_key_window")
-        .expect("finding");
-    assert!(
-        f.message.starts_with("the Date header (no t=) 2015-06-01"),
-        "{}",
-        f.message
-    );
-    let w = r.time_window.unwrap();
-    assert!(
-        w.not_before_source
-            .unwrap()
-            .starts_with("Date header, covered")
-    );
-}
-
-#[test]
 fn list_and_show() {
     let dir = tempfile::tempdir().unwrap();
     let zone = dir.path().join("k.zone");

@@ -478,40 +478,6 @@ fn rotated_selector_uses_the_key_that_verifies() {
 }
 
 #[test]
-fn signing_time_outside_archived_window() {
-    let key = TestKey::load("rsa2048");
-    let line = |first: &str, last: &str| {
-        serde_json::json!({
-            "domain": "example.com", "selector": "s2015", "record": key.record(),
-            "first_seen": first, "last_seen": last,
-            "sources": [{"origin": "test capture", "seen": first}]
-        })
-        .to_string()
-    };
-    let msg = signed(&Sign::default());
-    let outside =
-        mailproof::keys::KeyArchive::load_str("a.jsonl", &line("2019-01-01", "2020-01-01"))
-            .unwrap();
-    let v = mailproof::Verifier::builder()
-        .builtin_archive(false)
-        .key_source(outside)
-        .clock(mailproof::FixedClock(NOW))
-        .build();
-    let r = v.verify_bytes("t", &msg);
-    assert_eq!(r.verdict, Verdict::Verified);
-    assert!(codes(&r).contains(&"signed_outside_key_window"));
-    let inside =
-        mailproof::keys::KeyArchive::load_str("a.jsonl", &line("2014-01-01", "2016-01-01"))
-            .unwrap();
-    let v = mailproof::Verifier::builder()
-        .builtin_archive(false)
-        .key_source(inside)
-        .clock(mailproof::FixedClock(NOW))
-        .build();
-    assert!(!codes(&v.verify_bytes("t", &msg)).contains(&"signed_outside_key_window"));
-}
-
-#[test]
 fn strongest_signature_decides() {
     // a failing ESP signature on top of a passing author signature
     let author = signed(&Sign::default());

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The outcome of checking one DKIM-Signature field (internal).
+#[derive(Clone)]
 pub(crate) struct SigCheck {
     pub index: usize,
     /// Index of the DKIM-Signature field among the message's header fields.
@@ -27,6 +28,9 @@ pub(crate) struct SigCheck {
     pub body_matches: Option<bool>,
     pub key: Option<Arc<ArchivedKey>>,
     pub keys_tried: usize,
+    /// Every candidate key the sources held for the selector, the one in
+    /// `key` included: the evidence a signing time is judged against.
+    pub candidates: Vec<Arc<ArchivedKey>>,
     /// Set when live DNS now publishes a key the archives do not hold.
     pub key_rotated: Option<String>,
     pub canonical_body_len: Option<u64>,
@@ -239,15 +243,14 @@ pub(crate) fn verify_with_keys(
 }
 
 /// Checks every DKIM-Signature field of a message against the keys of a
-/// [`Resolver`], within [`Limits`], judging claims of time against `now`
-/// (Unix seconds).
+/// [`Resolver`], within [`Limits`]. No claim of time decides a result here
+/// (expiry is judged against the signing time, a `t=` after the
+/// verification time is a finding): the maths result stands.
 pub(crate) struct Checker<'a> {
     /// Where keys come from.
     pub resolver: &'a Resolver,
     /// Caps on signatures, body hashes and key sizes.
     pub limits: &'a Limits,
-    /// The verification time, Unix seconds.
-    pub now: i64,
 }
 
 impl Checker<'_> {
@@ -282,6 +285,7 @@ impl Checker<'_> {
             body_matches: None,
             key: None,
             keys_tried: 0,
+            candidates: Vec::new(),
             key_rotated: None,
             canonical_body_len: None,
             covered: Vec::new(),
@@ -332,6 +336,7 @@ impl Checker<'_> {
         let found = self.resolver.candidates(&sig.domain, &sig.selector);
         let candidates = found.keys;
         check.keys_tried = candidates.len();
+        check.candidates = candidates.clone();
         check.key_rotated = found.rotated;
         if candidates.is_empty() {
             (check.result, check.detail) = match found.temperror {
@@ -372,7 +377,7 @@ impl Checker<'_> {
             )
             .collect();
         let body_ok = check.body_matches == Some(true);
-        if let Some(why) = unusable_claims(&sig, canon_len, self.now) {
+        if let Some(why) = unusable_claims(&sig, canon_len) {
             if problems
                 .iter()
                 .any(|(r, _)| *r == SignatureResult::BadSignature)
@@ -446,20 +451,14 @@ impl Checker<'_> {
 
 /// Claims in a signature that make it unusable whatever the maths says
 /// (RFC 6376 3.5): an `l=` longer than the body (the body was cut after
-/// signing, so no length of it is signed as claimed) and a `t=` more than a
-/// day after "now" (a signature cannot have been made in the future).
-fn unusable_claims(sig: &DkimSignature, canonical_len: u64, now: i64) -> Option<String> {
-    if let Some(l) = sig.body_length.filter(|l| *l > canonical_len) {
-        return Some(format!(
+/// signing, so no length of it is signed as claimed). A `t=` after the
+/// verification time is not one of them: it is a disagreement of clocks,
+/// reported as a finding beside the maths result
+/// ([`crate::evidence`]'s `timestamp_after_verification_time`).
+fn unusable_claims(sig: &DkimSignature, canonical_len: u64) -> Option<String> {
+    sig.body_length.filter(|l| *l > canonical_len).map(|l| {
+        format!(
             "l={l} is longer than the body ({canonical_len} canonical bytes): the body was truncated after signing"
-        ));
-    }
-    if let Some(t) = sig.timestamp.filter(|t| *t > now + 86_400) {
-        return Some(format!(
-            "t= {} lies in the future of the verification time {}",
-            crate::util::rfc3339(t),
-            crate::util::rfc3339(now)
-        ));
-    }
-    None
+        )
+    })
 }

@@ -49,6 +49,8 @@ pub(crate) fn build(
     arc: ArcReport,
     now: i64,
 ) -> Report {
+    // Keys as the report states them: without the message's own sightings.
+    let checks = &*super::key_evidence::independent_checks(checks, input, msg);
     let summary = message_summary(msg);
     let ctx = Ctx {
         msg,
@@ -271,7 +273,12 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 idx,
             ));
         }
-        key_window_finding(c, sig, k, date_header(ctx.msg), out);
+        out.extend(super::key_evidence::window_contradiction(
+            c,
+            sig,
+            k,
+            date_header(ctx.msg),
+        ));
         if c.result.header_valid() && k.provenance.is_recovered() {
             out.push(key_recovered_finding(ctx, c, sig, k));
         }
@@ -284,6 +291,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             idx,
         ));
     }
+    out.extend(super::time_window::after_verification(c, ctx.now));
     if let Some(x) = sig.expiration {
         if let Some(t) = sig.timestamp.filter(|t| x < *t) {
             out.push(Finding::new(
@@ -357,48 +365,6 @@ fn key_recovered_finding(
         ),
         Some(c.index),
     )
-}
-
-fn key_window_finding(
-    c: &SigCheck,
-    sig: &crate::dkim::signature::DkimSignature,
-    k: &crate::keys::ArchivedKey,
-    date: Option<i64>,
-    out: &mut Vec<Finding>,
-) {
-    if !c.result.header_valid() {
-        return;
-    }
-    // t= when the signature has it, else the Date header.
-    let (t, what) = match (sig.timestamp, date) {
-        (Some(t), _) => (t, "t="),
-        (None, Some(d)) => (d, "the Date header (no t=)"),
-        (None, None) => return,
-    };
-    let first = k
-        .provenance
-        .first_seen
-        .as_deref()
-        .and_then(crate::util::parse_date);
-    let last = k
-        .provenance
-        .last_seen
-        .as_deref()
-        .and_then(crate::util::parse_date);
-    let outside = first.is_some_and(|f| t < f - 86_400) || last.is_some_and(|l| t > l + 2 * 86_400);
-    if outside {
-        out.push(Finding::new(
-            "signed_outside_key_window",
-            Severity::Info,
-            format!(
-                "{what} {} lies outside the period in which the archive has evidence of this key ({} to {}); keys are often in use before anyone archives them",
-                rfc3339(t),
-                k.provenance.first_seen.as_deref().unwrap_or("?"),
-                k.provenance.last_seen.as_deref().unwrap_or("?")
-            ),
-            Some(c.index),
-        ));
-    }
 }
 
 use super::time_window::date_header;
@@ -612,7 +578,20 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         }
         if let (Some(k), Some((bits, ty))) = (&c.key, key_bits(c)) {
             let window = match (&k.provenance.first_seen, &k.provenance.last_seen) {
-                (Some(f), Some(l)) => format!(", with dated evidence from {f} to {l}"),
+                _ if !k.provenance.from_this_message.is_empty()
+                    && k.provenance.origins.is_empty()
+                    && k.provenance.first_seen.is_none() =>
+                {
+                    ", with no evidence independent of this message (its only sighting is this message itself)".to_string()
+                }
+                (Some(f), Some(l)) => format!(
+                    ", with dated evidence from {f} to {l}{}",
+                    if k.provenance.from_this_message.is_empty() {
+                        ""
+                    } else {
+                        " (this message's own sighting not counted)"
+                    }
+                ),
                 _ => String::new(),
             };
             proves.push(format!(

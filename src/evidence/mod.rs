@@ -13,10 +13,13 @@
 //! - `timeline`: every timestamp in one ordered list, with the
 //!   inconsistencies between them;
 //! - `time_window`: when the message was signed, as far as the evidence goes;
+//! - `key_evidence`: the keys' evidence without the message's own sightings,
+//!   and whether it contradicts the signing time;
 //! - `auth_results`: what receivers recorded (RFC 8601), compared with ours;
 //! - `consistency`: Message-ID and mail program hints (information only).
 //!
-//! Files import one way: `build` uses `forensics` and `time_window`;
+//! Files import one way: `build` uses `forensics`, `key_evidence` and
+//! `time_window`; `time_window` uses `key_evidence`;
 //! `forensics` uses the five analysers; `timeline` and `auth_results` use
 //! `received` and `time_window`; nothing here imports `build`.
 
@@ -25,6 +28,7 @@ mod build;
 mod consistency;
 mod coverage;
 mod forensics;
+mod key_evidence;
 mod received;
 mod time_window;
 mod timeline;

@@ -10,11 +10,17 @@
 //!   input give different bytes every day, and it bounds nothing useful.
 //!
 //! The archive's first/last sighting of the key is reported beside the window,
-//! not as a bound: a key is usually in use before anyone archives it.
+//! not as a bound: a key is usually in use before anyone archives it. That
+//! sighting is never the message itself (`key_evidence`): when the only
+//! evidence of the key is this message, a note says so.
+//!
+//! A `t=` later than the verification time is a disagreement of clocks, not
+//! a fault of syntax: [`after_verification`] reports it beside the maths
+//! result.
 
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
-use crate::report::TimeWindow;
+use crate::report::{Finding, Severity, TimeWindow};
 use crate::util::rfc3339;
 
 /// The window for the deciding signature `c`, if its header signature verified.
@@ -67,6 +73,7 @@ pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<Ti
         ));
     }
     let key = c.key.as_ref().map(|k| &k.provenance);
+    notes.extend(key.and_then(super::key_evidence::independence_note));
     Some(TimeWindow {
         not_before: not_before.map(rfc3339),
         not_before_source: nb_source,
@@ -76,6 +83,30 @@ pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<Ti
         key_last_seen: key.and_then(|p| p.last_seen.clone()),
         notes,
     })
+}
+
+/// `timestamp_after_verification_time`: signature `c`'s `t=` lies more than
+/// a day after `now`, the verification time (the system clock, or `--at`).
+/// RFC 6376 3.5 lets a verifier ignore such a signature; mailproof keeps
+/// the maths result and names both times, because either clock may be the
+/// wrong one: the signer's, or a verification time set before the signing.
+/// The day of slack keeps `--at DAY` quiet for mail signed during that day.
+pub(crate) fn after_verification(c: &SigCheck, now: i64) -> Option<Finding> {
+    let t = c.sig.as_ref().ok()?.timestamp?;
+    if t <= now + 86_400 {
+        return None;
+    }
+    Some(Finding::new(
+        "timestamp_after_verification_time",
+        Severity::Warning,
+        format!(
+            "signature {}: t= {} is later than the verification time {} (the clock of this run, or --at): either the signer's clock was ahead or t= was set in the future, or the verification time is set before the signing; the signature is checked as usual",
+            c.index,
+            rfc3339(t),
+            rfc3339(now)
+        ),
+        Some(c.index),
+    ))
 }
 
 /// The Date header as Unix time.

@@ -155,6 +155,7 @@ impl DnsSource {
                 seen: Some(when.clone()),
                 ttl: Some(rec.ttl),
                 dnssec: Some(dnssec.clone()),
+                ..Default::default()
             };
             let provenance = Provenance {
                 source: format!("{} at {when}", self.label),

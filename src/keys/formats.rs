@@ -433,6 +433,7 @@ pub(crate) fn load_jsonl(
             notes: r.notes.clone(),
             dnssec: r.dnssec.clone(),
             compromised: r.compromised.clone(),
+            ..Default::default()
         };
         let key = ArchivedKey::new(&r.domain, &r.selector, &r.record, provenance);
         if let (Some(want), Some(got)) = (&r.sha256, key.sha256())
@@ -518,6 +519,7 @@ fn load_dns_cache(file: &mut KeyFile, path: &str, text: &str) -> Result<(), Load
                     notes: r.notes.clone(),
                     dnssec: r.dnssec.clone(),
                     compromised: r.compromised.clone(),
+                    ..Default::default()
                 },
                 None => Provenance {
                     origins: vec![Origin::new(here.clone(), None)],
@@ -641,6 +643,7 @@ fn finish_dig_reply(file: &mut KeyFile, path: &str, reply: DigReply) {
             seen: reply.when.clone(),
             ttl: Some(ttl),
             dnssec: Some(dnssec.to_string()),
+            ..Default::default()
         };
         let provenance = Provenance {
             source: format!("file {path} line {lineno} (dig output)"),

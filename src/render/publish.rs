@@ -267,6 +267,9 @@ pub(crate) fn seen_words(s: &SignatureReport) -> Option<String> {
         (Some(f), Some(l)) => Some(format!("seen {f} to {l}")),
         (Some(f), None) => Some(format!("seen from {f}")),
         (None, Some(l)) => Some(format!("seen until {l}")),
+        (None, None) if !p.from_this_message.is_empty() => {
+            Some("seen only in this message".to_string())
+        }
         (None, None) => None,
     }
 }

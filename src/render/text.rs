@@ -98,6 +98,8 @@ pub fn text(r: &Report) -> String {
                     esc(&k.provenance.source),
                     match (&k.provenance.first_seen, &k.provenance.last_seen) {
                         (Some(f), Some(l)) => format!(" (evidence {} to {})", esc(f), esc(l)),
+                        _ if !k.provenance.from_this_message.is_empty() =>
+                            " (no evidence independent of this message)".to_string(),
                         _ => String::new(),
                     }
                 );

@@ -12,8 +12,17 @@ pub struct Provenance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// Each piece of evidence: where the key was published or observed.
+    /// In a report, only evidence independent of the message under
+    /// verification (DESIGN.md "no circular key evidence").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<Origin>,
+    /// In a report: evidence that came from the message under verification
+    /// itself (a sighting with the same input SHA-256 or Message-ID), left
+    /// out of `origins`, `first_seen` and `last_seen` so that the key's
+    /// window never rests on the message it is used to judge. Empty in
+    /// archives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_this_message: Vec<Origin>,
     /// Free notes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -64,6 +73,14 @@ pub struct Origin {
     /// DNSSEC status of the DNS answer, for a live capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnssec: Option<String>,
+    /// For a sighting (a real message the key verifies): that message's
+    /// Message-ID, angle brackets included, as written in the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// For a sighting: SHA-256 (lower-case hex) of that message's bytes as
+    /// published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_sha256: Option<String>,
 }
 
 impl Origin {
@@ -72,8 +89,25 @@ impl Origin {
         Origin {
             origin: origin.into(),
             seen,
-            ttl: None,
-            dnssec: None,
+            ..Default::default()
         }
+    }
+
+    /// Whether this evidence is a sighting of the message identified by
+    /// `sha256` (lower-case hex of its bytes, any of several copies) or
+    /// `message_id` (compared without surrounding white space and angle
+    /// brackets, case-sensitively as RFC 5322 3.6.4 leaves the local part).
+    pub fn is_from_message(&self, sha256: &[String], message_id: Option<&str>) -> bool {
+        let bare = |s: &str| {
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+                .to_string()
+        };
+        self.message_sha256
+            .as_deref()
+            .is_some_and(|h| sha256.iter().any(|s| s.eq_ignore_ascii_case(h.trim())))
+            || matches!((self.message_id.as_deref(), message_id), (Some(a), Some(b)) if !bare(a).is_empty() && bare(a) == bare(b))
     }
 }
