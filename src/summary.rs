@@ -39,6 +39,48 @@ pub struct Entry {
     /// Finding codes.
     #[serde(default)]
     pub findings: Vec<EntryFinding>,
+    /// The report's signing-time window (`time_window`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_window: Option<EntryWindow>,
+}
+
+/// The fields of a report's `time_window` that the summary reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntryWindow {
+    /// Earliest signing time (RFC 3339).
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// Where the lower bound comes from (`t=`, Date header).
+    #[serde(default)]
+    pub not_before_source: Option<String>,
+    /// Latest signing time (RFC 3339).
+    #[serde(default)]
+    pub not_after: Option<String>,
+}
+
+impl Entry {
+    /// When signature `s` of this message was made, as the message's report
+    /// states it: its `t=` (one moment), else the report's time window when
+    /// that window dates the message as a whole (lower bound from the Date
+    /// header, upper bound from the topmost Received header or `x=`), else
+    /// nothing. A window whose lower bound is another signature's `t=` does
+    /// not date this one.
+    pub fn signing_span(&self, s: &EntrySignature) -> Span {
+        let mut span = Span::default();
+        if let Some(t) = s.signed_at.as_deref() {
+            span.see(Some(t));
+        } else if let Some(w) = &self.time_window
+            && !w
+                .not_before_source
+                .as_deref()
+                .is_some_and(|src| src.starts_with("t="))
+            && (w.not_before.is_some() || w.not_after.is_some())
+        {
+            span.see(w.not_before.as_deref());
+            span.see(w.not_after.as_deref());
+        }
+        span
+    }
 }
 
 /// The fields of one signature that the summary reads.
@@ -114,6 +156,11 @@ impl From<&Report> for Entry {
                     signature: f.signature,
                 })
                 .collect(),
+            time_window: r.time_window.as_ref().map(|w| EntryWindow {
+                not_before: w.not_before.clone(),
+                not_before_source: w.not_before_source.clone(),
+                not_after: w.not_after.clone(),
+            }),
         }
     }
 }
@@ -128,7 +175,8 @@ pub struct Span {
 }
 
 impl Span {
-    fn see(&mut self, t: Option<&str>) {
+    /// Extends the span to include `t`.
+    pub fn see(&mut self, t: Option<&str>) {
         let Some(t) = t else { return };
         if self.first.as_deref().is_none_or(|f| t < f) {
             self.first = Some(t.to_string());
@@ -138,7 +186,8 @@ impl Span {
         }
     }
 
-    fn merge(&mut self, o: &Span) {
+    /// Extends the span to include `o`.
+    pub fn merge(&mut self, o: &Span) {
         self.see(o.first.as_deref());
         self.see(o.last.as_deref());
     }
@@ -360,6 +409,7 @@ impl Summary {
             .filter_map(|f| f.signature)
             .collect();
         for (pos, s) in e.signatures.iter().enumerate() {
+            let signed = e.signing_span(s);
             let domain = s.domain.as_deref().unwrap_or("(none)").to_ascii_lowercase();
             let selector = s.selector.as_deref().unwrap_or("(none)").to_string();
             let st = self
@@ -370,14 +420,14 @@ impl Summary {
                 .or_default();
             st.signatures += 1;
             bump(&mut st.results, &s.result, 1);
-            st.signed.see(s.signed_at.as_deref());
+            st.signed.merge(&signed);
             if matches!(s.result.as_str(), "pass" | "body_hash_mismatch")
                 && let Some(k) = &s.key
             {
                 let p = st.keys.entry(k.sha256.clone()).or_default();
                 p.bits = k.bits;
                 p.verified += 1;
-                p.signed.see(s.signed_at.as_deref());
+                p.signed.merge(&signed);
             }
             if s.result == "no_key" && s.domain.is_some() && s.selector.is_some() {
                 let record = crate::keys::record_name(&domain, &selector);
@@ -390,7 +440,7 @@ impl Summary {
                         selector: selector.clone(),
                         ..Default::default()
                     });
-                mk.signed.see(s.signed_at.as_deref());
+                mk.signed.merge(&signed);
                 if missing_here.insert(record) {
                     mk.messages += 1;
                     if e.verdict == Verdict::Unverifiable.as_str() {
@@ -405,7 +455,7 @@ impl Summary {
             {
                 let record = crate::keys::record_name(&domain, &selector);
                 let mk = self.missing_entry(&record, &domain, &selector);
-                mk.signed.see(s.signed_at.as_deref());
+                mk.signed.merge(&signed);
                 add_sorted(&mut mk.recovered_keys, &k.sha256);
                 if recovered_here.insert(record) {
                     mk.recovered_messages += 1;
@@ -514,7 +564,30 @@ mod tests {
                 code: "weak_key".into(),
                 signature: None,
             }],
+            time_window: None,
         }
+    }
+
+    /// `t=` dates a signature; without it, a window dated by the Date
+    /// header does; a window whose lower bound is another signature's `t=`
+    /// does not.
+    #[test]
+    fn signing_span_prefers_t_then_a_message_wide_window() {
+        let mut e = entry("a", "verified", &[("x.com", "s1", "pass", None)]);
+        let window = |src: &str| EntryWindow {
+            not_before: Some("2015-06-01T12:00:00Z".into()),
+            not_before_source: Some(src.into()),
+            not_after: Some("2015-06-02T00:00:00Z".into()),
+        };
+        e.time_window = Some(window("Date header, covered by the signature"));
+        let t = e.signing_span(&e.signatures[0]);
+        assert_eq!(t.first, t.last, "t= is one moment");
+        e.signatures[0].signed_at = None;
+        let w = e.signing_span(&e.signatures[0]);
+        assert_eq!(w.first.as_deref(), Some("2015-06-01T12:00:00Z"));
+        assert_eq!(w.last.as_deref(), Some("2015-06-02T00:00:00Z"));
+        e.time_window = Some(window("t=, the signer's clock"));
+        assert_eq!(e.signing_span(&e.signatures[0]), Span::default());
     }
 
     #[test]

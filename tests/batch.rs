@@ -476,3 +476,67 @@ fn deferred_reads_give_the_same_bytes_and_keep_the_cap() {
     let err = c.read_into(&mut buf).unwrap_err();
     assert!(err.contains("max-message-size"), "{err}");
 }
+
+/// Issue 19 item 3: a signature without `t=` is dated by its report's time
+/// window (Date header to topmost Received header) in the run's summary and
+/// in the overview of a published report, as the message reports are; the
+/// missing-keys columns are explained.
+#[test]
+fn summaries_date_signatures_without_t_by_the_report_window() {
+    let dir = setup();
+    let p = dir.path();
+    std::fs::create_dir(p.join("mail")).unwrap();
+    let received =
+        b"Received: from mx.example.com by mx.example.net; Mon, 01 Jun 2015 12:05:00 +0000\r\n";
+    for (i, selector) in ["s2015", "s2015", "gone"].iter().enumerate() {
+        let mut m = received.to_vec();
+        m.extend(signed(&Sign {
+            selector,
+            timestamp: None,
+            ..Default::default()
+        }));
+        std::fs::write(p.join(format!("mail/{i}.eml")), m).unwrap();
+    }
+    let args = [
+        "verify",
+        "--no-builtin-keys",
+        "--keys",
+        "keys.zone",
+        "--output",
+        "run.jsonl",
+        "--summary",
+        "run.json",
+        "mail",
+    ];
+    let (_, text, _) = mailproof(&args, p, None);
+    assert!(
+        text.contains("s2015._domainkey.example.com: 2 signatures, signed 2015-06-01 (pass 2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "gone._domainkey.example.com: 1 signature, signing time unknown (no t=, no time window)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("nothing else to check: of those"), "{text}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("run.json")).unwrap()).unwrap();
+    let sel = &s["domains"]["example.com"]["s2015"]["signed"];
+    assert_eq!(sel["first"], "2015-06-01T12:00:00Z", "{s}");
+    assert_eq!(sel["last"], "2015-06-01T12:05:00Z", "{s}");
+    // the key nobody had: no report window dates it (nothing verified)
+    assert!(s["missing_keys"][0]["signed"]["first"].is_null(), "{s}");
+
+    let (code, md, err) = mailproof(&["report", "--format", "markdown", "run.jsonl"], p, None);
+    assert_eq!(code, 1, "one message is unverifiable: {err}");
+    assert!(
+        md.contains("| `example.com` | `s2015` | 2 | 2015: 2 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **Messages only this key can check**: "),
+        "{md}"
+    );
+    assert!(!md.contains("undated"), "{md}");
+}

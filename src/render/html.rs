@@ -251,7 +251,7 @@ fn missing_keys(o: &mut String, ov: &Overview) {
     if ranked.is_empty() {
         return;
     }
-    o.push_str("<h3>Missing keys</h3>\n<p>No archive had these keys. Finding an archived copy of the first ones would let the most messages be checked.</p>\n<table class=\"missing\">\n<thead><tr><th scope=\"col\">Key record</th><th scope=\"col\" class=\"num\">Messages it would let us check</th><th scope=\"col\" class=\"num\">Messages that need it</th><th scope=\"col\">Signed between</th></tr></thead>\n<tbody>\n");
+    o.push_str("<h3>Missing keys</h3>\n<p>No archive had these keys. Finding an archived copy of the first ones would let the most messages be checked.</p>\n<table class=\"missing\">\n<thead><tr><th scope=\"col\">Key record</th><th scope=\"col\" class=\"num\">Messages only this key can check</th><th scope=\"col\" class=\"num\">Messages that need it</th><th scope=\"col\">Signed between</th></tr></thead>\n<tbody>\n");
     for m in ranked {
         let _ = writeln!(
             o,
@@ -265,7 +265,16 @@ fn missing_keys(o: &mut String, ov: &Overview) {
             ))
         );
     }
-    o.push_str("</tbody>\n</table>\n");
+    o.push_str("</tbody>\n</table>\n<ul class=\"columns\">\n");
+    for (column, meaning) in publish::MISSING_KEYS_COLUMNS {
+        let _ = writeln!(
+            o,
+            "<li><strong>{}</strong>: {}.</li>",
+            e(column),
+            e(meaning)
+        );
+    }
+    o.push_str("</ul>\n");
 }
 
 fn signing_times(o: &mut String, ov: &Overview) {
@@ -273,7 +282,11 @@ fn signing_times(o: &mut String, ov: &Overview) {
     if ov.signing_times.is_empty() {
         return;
     }
-    o.push_str("<h3>Signing times per selector</h3>\n<p>When each key (domain and selector) signed, by the signer's clock, per year. A key signing long before or after the others is worth a closer look.</p>\n<table class=\"times\">\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Selector</th><th scope=\"col\" class=\"num\">Signatures</th><th scope=\"col\">Per year</th></tr></thead>\n<tbody>\n");
+    let _ = write!(
+        o,
+        "<h3>Signing times per selector</h3>\n<p>{}</p>\n<table class=\"times\">\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Selector</th><th scope=\"col\" class=\"num\">Signatures</th><th scope=\"col\">Per year</th></tr></thead>\n<tbody>\n",
+        e(publish::SIGNING_TIMES_EXPLAINED)
+    );
     let max = ov
         .signing_times
         .values()
@@ -289,7 +302,7 @@ fn signing_times(o: &mut String, ov: &Overview) {
             .map(|(y, n)| format!("{y}: {n}"))
             .collect();
         if t.undated > 0 {
-            words.push(format!("undated: {}", t.undated));
+            words.push(format!("no signing time: {}", t.undated));
         }
         let _ = writeln!(
             o,

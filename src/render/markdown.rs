@@ -130,7 +130,7 @@ fn missing_keys(o: &mut String, ov: &Overview) {
     if ranked.is_empty() {
         return;
     }
-    o.push_str("\n### Missing keys\n\nNo archive had these keys. Finding an archived copy of the first ones would let the most messages be checked.\n\n| Key record | Messages it would let us check | Messages that need it | Signed between |\n|---|---:|---:|---|\n");
+    o.push_str("\n### Missing keys\n\nNo archive had these keys. Finding an archived copy of the first ones would let the most messages be checked.\n\n| Key record | Messages only this key can check | Messages that need it | Signed between |\n|---|---:|---:|---|\n");
     for m in ranked {
         let _ = writeln!(
             o,
@@ -144,13 +144,22 @@ fn missing_keys(o: &mut String, ov: &Overview) {
             ))
         );
     }
+    o.push('\n');
+    for (column, meaning) in publish::MISSING_KEYS_COLUMNS {
+        let _ = writeln!(o, "- **{column}**: {meaning}.");
+    }
 }
 
 fn signing_times(o: &mut String, ov: &Overview) {
     if ov.signing_times.is_empty() {
         return;
     }
-    o.push_str("\n### Signing times per selector\n\nWhen each key (domain and selector) signed, by the signer's clock, per year.\n\n| Domain | Selector | Signatures | Per year |\n|---|---|---:|---|\n");
+    let _ = write!(
+        o,
+        "\n### Signing times per selector\n\n{}\n\n",
+        publish::SIGNING_TIMES_EXPLAINED
+    );
+    o.push_str("| Domain | Selector | Signatures | Per year |\n|---|---|---:|---|\n");
     for ((domain, selector), times) in &ov.signing_times {
         let total: usize = times.per_year.values().sum::<usize>() + times.undated;
         let mut words: Vec<String> = times
@@ -159,7 +168,7 @@ fn signing_times(o: &mut String, ov: &Overview) {
             .map(|(y, n)| format!("{y}: {n}"))
             .collect();
         if times.undated > 0 {
-            words.push(format!("undated: {}", times.undated));
+            words.push(format!("no signing time: {}", times.undated));
         }
         let _ = writeln!(
             o,

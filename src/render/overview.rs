@@ -34,18 +34,21 @@ pub struct MissingKey {
     /// Of those, messages that are `unverifiable` now: the key would let us
     /// check them at all.
     pub unlocks: usize,
-    /// Earliest and latest signing time (`t=`) of those signatures.
+    /// Earliest signing time of those signatures: `t=`, else the report's
+    /// time window ([`crate::summary::Entry::signing_span`]).
     pub first_signed: Option<String>,
     /// Latest signing time.
     pub last_signed: Option<String>,
 }
 
-/// Signing times of one selector, per year of `t=`.
+/// Signing times of one selector, per year: the year of `t=`, else the year
+/// of the report's time window when both its ends fall in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SigningTimes {
     /// Signatures per year.
     pub per_year: BTreeMap<i32, usize>,
-    /// Signatures without a usable `t=`.
+    /// Signatures dated to no single year (no `t=`, and no time window, or
+    /// one spanning a new year).
     pub undated: usize,
 }
 
@@ -85,7 +88,9 @@ impl Overview {
         *self.verdicts.entry(r.verdict).or_default() += 1;
         let mut domains_seen = BTreeSet::new();
         let mut missing_seen = BTreeSet::new();
-        for s in &r.signatures {
+        let entry = crate::summary::Entry::from(r);
+        for (s, es) in r.signatures.iter().zip(&entry.signatures) {
+            let signed = entry.signing_span(es);
             let domain = s.domain.clone().unwrap_or_else(|| "(none)".into());
             let d = self.domains.entry(domain.clone()).or_default();
             d.signatures += 1;
@@ -110,18 +115,22 @@ impl Overview {
                         m.unlocks += 1;
                     }
                 }
-                if let Some(t) = &s.signed_at {
-                    if m.first_signed.as_ref().is_none_or(|f| t < f) {
-                        m.first_signed = Some(t.clone());
-                    }
-                    if m.last_signed.as_ref().is_none_or(|l| t > l) {
-                        m.last_signed = Some(t.clone());
-                    }
+                if let Some(t) = &signed.first
+                    && m.first_signed.as_ref().is_none_or(|f| t < f)
+                {
+                    m.first_signed = Some(t.clone());
+                }
+                if let Some(t) = &signed.last
+                    && m.last_signed.as_ref().is_none_or(|l| t > l)
+                {
+                    m.last_signed = Some(t.clone());
                 }
             }
             let selector = s.selector.clone().unwrap_or_else(|| "(none)".into());
             let times = self.signing_times.entry((domain, selector)).or_default();
-            match s.signed_at.as_deref().and_then(year) {
+            let first_year = signed.first.as_deref().and_then(year);
+            let one_year = first_year.filter(|y| signed.last.as_deref().and_then(year) == Some(*y));
+            match one_year {
                 Some(y) => *times.per_year.entry(y).or_default() += 1,
                 None => times.undated += 1,
             }

@@ -433,9 +433,28 @@ pub(crate) fn day_span(first: Option<&str>, last: Option<&str>) -> String {
     match (first, last) {
         (Some(f), Some(l)) if day(f) == day(l) => day(f),
         (Some(f), Some(l)) => format!("{} and {}", day(f), day(l)),
-        _ => "unknown (no signing time)".into(),
+        _ => "unknown (no t=, and no time window in the report)".into(),
     }
 }
+
+/// What the columns of the missing-keys table count, one line each.
+pub(crate) const MISSING_KEYS_COLUMNS: [(&str, &str); 3] = [
+    (
+        "Messages only this key can check",
+        "messages in which no other signature could be checked: with this key they would get a verdict other than unverifiable",
+    ),
+    (
+        "Messages that need it",
+        "messages with a signature by this key record, whatever else they carry",
+    ),
+    (
+        "Signed between",
+        "the signatures' t= or, without one, each report's time window (from the Date header to the topmost Received header)",
+    ),
+];
+
+/// What the per-year signing-time table counts.
+pub(crate) const SIGNING_TIMES_EXPLAINED: &str = "When each key (domain and selector) signed, per year: the year of the signer's clock (t=), or, without t=, of the report's time window (Date header to topmost Received header) when both ends fall in one year. \"No signing time\" counts signatures that neither dates to one year. A key signing long before or after the others is worth a closer look.";
 
 /// The technical appendix for one signature: DKIM tags and checks, labelled.
 pub(crate) fn technical_rows(s: &SignatureReport) -> Vec<(&'static str, String)> {

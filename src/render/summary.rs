@@ -10,6 +10,8 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// "signed 2016-03-19 to 2016-04-02" (or one day), from `t=` or the
+/// reports' time windows ([`crate::summary::Entry::signing_span`]).
 fn span(s: &Span) -> String {
     let day = |t: &Option<String>| {
         t.as_deref()
@@ -17,9 +19,14 @@ fn span(s: &Span) -> String {
             .unwrap_or_else(|| "?".into())
     };
     if s.first.is_none() {
-        return "no signing time".into();
+        return "signing time unknown (no t=, no time window)".into();
     }
-    format!("{} to {}", day(&s.first), day(&s.last))
+    let (first, last) = (day(&s.first), day(&s.last));
+    if first == last {
+        format!("signed {first}")
+    } else {
+        format!("signed {first} to {last}")
+    }
 }
 
 /// The counts per verdict in one line, for stderr after a run of several
@@ -75,10 +82,14 @@ pub fn summary_text(s: &Summary) -> String {
     let missing: Vec<_> = ranked.iter().filter(|k| k.still_missing()).collect();
     if !missing.is_empty() {
         let _ = writeln!(o, "\nMissing keys (find these to check more messages):");
+        let _ = writeln!(
+            o,
+            "  (messages: how many have a signature needing the key; nothing else to check: of those, how many no other signature could check, so the key alone decides them; signed: t=, else the reports' time windows)"
+        );
         for k in missing.iter().take(20) {
             let _ = write!(
                 o,
-                "  {}: {} ({} with nothing else to check), signed {}",
+                "  {}: {} ({} with nothing else to check), {}",
                 terminal(&k.record),
                 plural(k.messages, "message", "messages"),
                 k.unverifiable_messages,
@@ -143,7 +154,7 @@ pub fn summary_text(s: &Summary) -> String {
                     st.results.iter().map(|(r, n)| format!("{r} {n}")).collect();
                 let _ = writeln!(
                     o,
-                    "  {}: {}, signed {} ({})",
+                    "  {}: {}, {} ({})",
                     terminal(&crate::keys::record_name(d, sel)),
                     plural(st.signatures, "signature", "signatures"),
                     span(&st.signed),
