@@ -549,3 +549,219 @@ fn sig_value(sig: &mail_auth::dkim::Signature) -> String {
         .trim_start()
         .to_string()
 }
+
+/// A message whose text/plain body also holds a MIME part under a boundary
+/// no Content-Type declares: relabelled multipart, a mail program shows
+/// "account 9999" instead of "account 1111".
+const TWO_READINGS: &str = "From: Alice Example <alice@example.com>\r\n\
+To: Bob Reporter <bob@example.net>\r\n\
+Subject: Payment\r\n\
+Date: Mon, 01 Jun 2015 12:00:00 +0000\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: 7bit\r\n\
+\r\n\
+Pay to account 1111\r\n\
+--hidden\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+Pay to account 9999\r\n\
+--hidden--\r\n";
+
+fn sign_with(msg: &str, headers: &[&str]) -> Vec<u8> {
+    sign(
+        msg.as_bytes(),
+        &TestKey::load("rsa2048"),
+        &Sign {
+            headers: headers.to_vec(),
+            ..Default::default()
+        },
+    )
+}
+
+const LABELS_SIGNED: &[&str] = &[
+    "from",
+    "to",
+    "subject",
+    "date",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+];
+
+#[test]
+fn mime_label_added_above_signed_one_is_partial() {
+    for added in [
+        "Content-Type: text/html\r\n",
+        "Content-Transfer-Encoding: base64\r\n",
+        "MIME-Version: 2.0\r\n",
+    ] {
+        let msg = sign_with(TWO_READINGS, LABELS_SIGNED);
+        let msg = replace(&msg, "From: Alice", &format!("{added}From: Alice"));
+        let r = check(&msg);
+        assert_eq!(
+            r.verdict,
+            Verdict::PartiallyVerified,
+            "{added}: {:?}",
+            r.findings
+        );
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "header_added_after_signing")
+            .expect("header_added_after_signing");
+        assert_eq!(f.severity, mailproof::Severity::Critical, "{added}");
+        // Signed once, nothing added: verified.
+        let r = check(&sign_with(TWO_READINGS, LABELS_SIGNED));
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    }
+}
+
+#[test]
+fn unsigned_label_over_body_with_two_readings_is_partial() {
+    for h in [
+        &[
+            "from",
+            "to",
+            "subject",
+            "date",
+            "mime-version",
+            "content-transfer-encoding",
+        ][..],
+        &[
+            "from",
+            "to",
+            "subject",
+            "date",
+            "mime-version",
+            "content-type",
+        ][..],
+    ] {
+        let r = check(&sign_with(TWO_READINGS, h));
+        assert_eq!(
+            r.verdict,
+            Verdict::PartiallyVerified,
+            "{h:?}: {:?}",
+            r.findings
+        );
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "mime_reading_ambiguous")
+            .expect("mime_reading_ambiguous");
+        assert_eq!(f.severity, mailproof::Severity::Critical);
+        assert!(
+            f.message.contains("9999") && f.message.contains("hidden"),
+            "{}",
+            f.message
+        );
+    }
+    // The same body with one reading (no second boundary): verified, and the
+    // account says the labels are unsigned.
+    let one = TWO_READINGS
+        .replace("--hidden--", "-- \r\nAlice")
+        .replace("--hidden", "Regards");
+    let r = check(&sign_with(&one, &["from", "to", "subject", "date"]));
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    assert!(!codes(&r).contains(&"mime_reading_ambiguous"));
+    assert!(
+        r.does_not_prove
+            .iter()
+            .any(|s| s.contains("Content-Type and Content-Transfer-Encoding are not signed")),
+        "{:?}",
+        r.does_not_prove
+    );
+}
+
+#[test]
+fn part_hidden_in_epilogue_is_partial() {
+    let msg = "From: Alice Example <alice@example.com>\r\n\
+To: Bob Reporter <bob@example.net>\r\n\
+Subject: Payment\r\n\
+Date: Mon, 01 Jun 2015 12:00:00 +0000\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+Pay to account 1111\r\n\
+--b1--\r\n\
+--b1\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+Pay to account 9999\r\n";
+    let r = check(&sign_with(
+        msg,
+        &["from", "to", "subject", "date", "mime-version"],
+    ));
+    assert_eq!(r.verdict, Verdict::PartiallyVerified, "{:?}", r.findings);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "mime_reading_ambiguous")
+        .expect("mime_reading_ambiguous");
+    assert!(
+        f.message.contains("epilogue") && f.message.contains("9999"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn summary_names_only_what_the_message_has() {
+    let no_subject = MESSAGE.replace("Subject: Quarterly numbers\r\n", "");
+    let r = check(&sign(
+        no_subject.as_bytes(),
+        &TestKey::load("rsa2048"),
+        &Sign::default(),
+    ));
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    assert!(!r.summary.contains("subject"), "{}", r.summary);
+    assert!(
+        r.summary
+            .contains("the sender, the recipients, the date and the whole body"),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn unsigned_label_prepended_when_not_in_h_is_partial() {
+    // Content-Type and Content-Transfer-Encoding not in h= (as Gmail signs):
+    // a second, different instance above the original gives two readings.
+    let h = &["from", "to", "subject", "date", "mime-version"][..];
+    let one = TWO_READINGS
+        .replace("--hidden--", "-- \r\nAlice")
+        .replace("--hidden", "Regards");
+    assert_eq!(check(&sign_with(&one, h)).verdict, Verdict::Verified);
+    for added in [
+        "Content-Type: text/html\r\n",
+        "Content-Transfer-Encoding: base64\r\n",
+    ] {
+        let msg = replace(
+            &sign_with(&one, h),
+            "From: Alice",
+            &format!("{added}From: Alice"),
+        );
+        let r = check(&msg);
+        assert_eq!(
+            r.verdict,
+            Verdict::PartiallyVerified,
+            "{added}: {:?}",
+            r.findings
+        );
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "mime_reading_ambiguous")
+            .expect("mime_reading_ambiguous");
+        assert_eq!(f.severity, mailproof::Severity::Critical);
+        let name = added.split(':').next().unwrap();
+        assert!(
+            f.message.contains(&format!("2 {name} fields")),
+            "{}",
+            f.message
+        );
+    }
+}

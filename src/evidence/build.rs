@@ -132,7 +132,16 @@ fn fully_covers(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
         let present = ctx.msg.count(name);
         present == 0 || (sig.signs(name) >= present)
     });
-    headers_ok && beyond_length(c).is_none_or(|n| n == 0)
+    // MIME labels: no instance added above a signed one, and where a label
+    // that decides the body's reading is unsigned, one consistent reading.
+    let labels_ok = super::coverage::MIME_LABELS.iter().all(|name| {
+        let signed = sig.signs(name);
+        signed == 0 || ctx.msg.count(name) <= signed
+    }) && {
+        let unsigned = super::coverage::labels_unsigned(sig);
+        unsigned.is_empty() || super::coverage::mime_ambiguity(ctx.msg, &unsigned).is_none()
+    };
+    headers_ok && labels_ok && beyond_length(c).is_none_or(|n| n == 0)
 }
 
 /// Canonical body bytes past `l=`, if `l=` is set.
@@ -502,7 +511,8 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
         .unwrap_or_default();
     match v {
         Verdict::Verified => format!(
-            "Verified: {d}, the sender's own domain, signed this message, and the signature covers the sender, recipients, subject, date and the whole body."
+            "Verified: {d}, the sender's own domain, signed this message, and the signature covers {}.",
+            covered_phrase(ctx)
         ),
         Verdict::PartiallyVerified => format!(
             "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
@@ -519,6 +529,30 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
         Verdict::Unverifiable => "Unverifiable: the message is signed, but no signature could be checked (see each signature's detail).".into(),
         Verdict::Unsigned => "Unsigned: the message has no DKIM signature, so nothing about it can be shown cryptographically.".into(),
         Verdict::Error => "Not readable.".into(),
+    }
+}
+
+/// The visible parts a `verified` signature covers, naming only those the
+/// message has (docs/report.md, "The one-line summary").
+fn covered_phrase(ctx: &Ctx<'_, '_>) -> String {
+    let mut parts = Vec::new();
+    if ctx.msg.count("From") > 0 {
+        parts.push("the sender");
+    }
+    if ctx.msg.count("To") + ctx.msg.count("Cc") > 0 {
+        parts.push("the recipients");
+    }
+    if ctx.msg.count("Subject") > 0 {
+        parts.push("the subject");
+    }
+    if ctx.msg.count("Date") > 0 {
+        parts.push("the date");
+    }
+    parts.push("the whole body");
+    match parts.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -646,6 +680,23 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
                     .replace(":  it", ": it"),
                 );
             }
+        }
+        let unsigned_labels: Vec<String> = super::coverage::labels_unsigned(sig)
+            .into_iter()
+            .map(|n| {
+                if ctx.msg.count(n) == 0 {
+                    format!("{n} (absent here)")
+                } else {
+                    n.to_string()
+                }
+            })
+            .collect();
+        if !unsigned_labels.is_empty() {
+            not.push(format!(
+                "How the body is meant to be shown: {} not signed, so a label that tells a mail program how to read the body bytes could have been added or changed after signing.",
+                unsigned_labels.join(" and ")
+                    + if unsigned_labels.len() > 1 { " are" } else { " is" }
+            ));
         }
         not.push(format!(
             "Who typed or sent the message: anyone with access to the sending account or to {}'s mail servers could have produced it.",

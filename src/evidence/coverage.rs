@@ -53,8 +53,171 @@ const SINGLE: [&str; 11] = [
     "Content-Transfer-Encoding",
     "MIME-Version",
 ];
-/// Of those, the ones a reader sees (critical when added).
-const SHOWN: [&str; 7] = ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date"];
+/// Of those, the ones that decide what a reader sees (critical when added):
+/// the visible headers and the MIME labels that decide how the body is shown.
+const SHOWN: [&str; 10] = [
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "MIME-Version",
+];
+/// The MIME labels (RFC 2045) that decide how the body is displayed.
+pub(crate) const MIME_LABELS: [&str; 3] =
+    ["Content-Type", "Content-Transfer-Encoding", "MIME-Version"];
+/// Of those, the ones whose absence from `h=` leaves the body's reading open.
+pub(crate) const MIME_READING: [&str; 2] = ["Content-Type", "Content-Transfer-Encoding"];
+
+/// Whether signature `sig` leaves a MIME reading label out of `h=` entirely.
+pub(crate) fn labels_unsigned(sig: &crate::dkim::signature::DkimSignature) -> Vec<&'static str> {
+    MIME_READING
+        .into_iter()
+        .filter(|n| sig.signs(n) == 0)
+        .collect()
+}
+
+/// Where the body can be read more than one way (RFC 2046 5.1.1): the
+/// description of what a different Content-Type would reveal, or `None`
+/// when the body has one consistent MIME reading. `unsigned` names the
+/// labels of [`MIME_READING`] that the signature leaves out of `h=`.
+///
+/// A second reading exists when an unsigned label occurs more than once
+/// with different values (mail programs differ in which instance they
+/// use), when a line `--B` (B a valid boundary, 1-70
+/// bchars, not ending in space) for a boundary `B` that no Content-Type of
+/// the message declares is followed by a `Content-` header line (a MIME part
+/// a relabelled body would display), or when a declared boundary's
+/// delimiter followed by a `Content-` header line sits after that
+/// boundary's close delimiter (a part hidden in the epilogue; parts hidden
+/// in a preamble need a boundary of their own and fall under the first rule).
+pub(crate) fn mime_ambiguity(msg: &RawMessage<'_>, unsigned: &[&str]) -> Option<String> {
+    for name in unsigned {
+        let values: Vec<String> = msg
+            .fields(name)
+            .map(|f| f.text().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        if let (Some(first), Some(last)) = (values.first(), values.last())
+            && !first.eq_ignore_ascii_case(last)
+        {
+            let cut = |v: &str| v.chars().take(80).collect::<String>();
+            return Some(format!(
+                "the message has {} {name} fields, \"{}\" (top, the one most mail programs use) and \"{}\" (bottom): the body is shown one way or the other depending on the mail program",
+                values.len(),
+                cut(first),
+                cut(last)
+            ));
+        }
+    }
+    let mut declared: Vec<Vec<u8>> = Vec::new();
+    for f in msg.fields("Content-Type") {
+        if let Some(b) = boundary_param(&f.text()) {
+            declared.push(b.into_bytes());
+        }
+    }
+    if let Some(parsed) = mail_parser::MessageParser::new().parse(msg.bytes) {
+        for p in &parsed.parts {
+            if let Some(b) = p.content_type().and_then(|ct| ct.attribute("boundary")) {
+                declared.push(b.as_bytes().to_vec());
+            }
+        }
+    }
+    let lines: Vec<&[u8]> = msg
+        .body()
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    let mut closed: Vec<&[u8]> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix(b"--") else {
+            continue;
+        };
+        let rest = trim_end_ws(rest);
+        let (token, close) = match rest.strip_suffix(b"--") {
+            Some(t) if declared.iter().any(|d| d == t) => (t, true),
+            _ => (rest, false),
+        };
+        if !is_boundary(token) {
+            continue;
+        }
+        let is_declared = declared.iter().any(|d| d == token);
+        if close {
+            closed.push(token);
+            continue;
+        }
+        let hidden_after_close = is_declared && closed.contains(&token);
+        if is_declared && !hidden_after_close {
+            continue;
+        }
+        let Some(header) = lines.get(i + 1).filter(|l| starts_content_header(l)) else {
+            continue;
+        };
+        let shown: String = lines
+            .iter()
+            .skip(i + 2)
+            .skip_while(|l| !l.is_empty())
+            .skip(1)
+            .find(|l| !l.is_empty())
+            .map(|l| String::from_utf8_lossy(&l[..l.len().min(80)]).into_owned())
+            .unwrap_or_default();
+        let token = String::from_utf8_lossy(token);
+        let header = String::from_utf8_lossy(&header[..header.len().min(80)]);
+        return Some(if hidden_after_close {
+            format!(
+                "after the close delimiter of boundary \"{token}\" (in the epilogue, which mail programs hide) the body holds another part ({header}) that begins: \"{shown}\""
+            )
+        } else {
+            format!(
+                "body line {} is a delimiter of boundary \"{token}\", which no Content-Type of the message declares: relabelled as multipart/mixed; boundary=\"{token}\", the body would show a part ({header}) that begins: \"{shown}\"",
+                i + 1
+            )
+        });
+    }
+    None
+}
+
+fn trim_end_ws(b: &[u8]) -> &[u8] {
+    let n = b
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t'))
+        .map_or(0, |p| p + 1);
+    &b[..n]
+}
+
+/// RFC 2046 5.1.1 `boundary`: 1-70 bchars, not ending in a space.
+fn is_boundary(t: &[u8]) -> bool {
+    !t.is_empty()
+        && t.len() <= 70
+        && !t.ends_with(b" ")
+        && t.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(c))
+}
+
+fn starts_content_header(l: &[u8]) -> bool {
+    l.len() > 8
+        && l[..8].eq_ignore_ascii_case(b"content-")
+        && l.iter().position(|c| *c == b':').is_some_and(|p| {
+            l[..p]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        })
+}
+
+/// The `boundary` parameter of a Content-Type value, unquoted.
+fn boundary_param(v: &str) -> Option<String> {
+    let lower = v.to_ascii_lowercase();
+    let at = lower.find("boundary=")? + "boundary=".len();
+    let rest = &v[at..];
+    Some(if let Some(q) = rest.strip_prefix('"') {
+        q.split('"').next()?.to_string()
+    } else {
+        rest.split([';', ' ', '\t', '\r', '\n']).next()?.to_string()
+    })
+}
 
 fn header_valid(c: &SigCheck) -> bool {
     c.result.header_valid() && c.sig.is_ok()
@@ -170,7 +333,7 @@ fn parts(msg: &RawMessage<'_>, l: u64) -> Vec<PartCoverage> {
 }
 
 /// The coverage findings: `header_added_after_signing`, `header_not_signed`,
-/// `content_beyond_body_length`.
+/// `content_beyond_body_length`, `mime_reading_ambiguous`.
 pub(crate) fn findings(
     cov: &Coverage,
     msg: &RawMessage<'_>,
@@ -215,6 +378,26 @@ pub(crate) fn findings(
                 None,
             ));
         }
+    }
+    let unsigned_labels = valid
+        .iter()
+        .filter_map(|c| c.sig.as_ref().ok())
+        .map(labels_unsigned)
+        .min_by_key(Vec::len)
+        .unwrap_or_default();
+    if !unsigned_labels.is_empty()
+        && let Some(what) = mime_ambiguity(msg, &unsigned_labels)
+    {
+        out.push(Finding::new(
+            "mime_reading_ambiguous",
+            Severity::Critical,
+            format!(
+                "{} not signed, so the label could be changed after signing without breaking the signature, and the body can be read more than one way: {what}",
+                unsigned_labels.join(" and ")
+                    + if unsigned_labels.len() > 1 { " are" } else { " is" }
+            ),
+            None,
+        ));
     }
     for c in &valid {
         let (Ok(sig), Some(n)) = (&c.sig, c.canonical_body_len) else {
