@@ -85,6 +85,12 @@ pub struct SignatureRef {
     pub signed_at: Option<i64>,
     /// Whether it verified only after bare LF was converted to CRLF.
     pub repaired: bool,
+    /// The message's Message-ID, as written, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// SHA-256 (hex) of the message's bytes as read: with the Message-ID,
+    /// how a report recognises the message among the key's evidence.
+    pub message_sha256: String,
 }
 
 /// A key recomputed from signatures.
@@ -164,12 +170,29 @@ impl RecoveredKey {
         )
     }
 
-    /// Its provenance as a key in a key source.
+    /// Its provenance as a key in a key source: one piece of evidence per
+    /// signature it was recovered from, each naming its message (so that a
+    /// report on one of those messages leaves that message's own signature
+    /// out of the key's evidence, DESIGN.md Key sources).
     pub fn provenance(&self) -> Provenance {
         Provenance {
             source: self.description(),
             first_seen: self.first_signed().map(rfc3339),
             last_seen: self.last_signed().map(rfc3339),
+            origins: self
+                .signatures
+                .iter()
+                .map(|s| Origin {
+                    origin: format!(
+                        "{MARKER}signatures including signature {} of {}, which the key verifies: its t= is a moment of use",
+                        s.index, s.source
+                    ),
+                    seen: s.signed_at.map(rfc3339),
+                    message_id: s.message_id.clone(),
+                    message_sha256: Some(s.message_sha256.clone()),
+                    ..Default::default()
+                })
+                .collect(),
             notes: Some(MEANING.to_string()),
             ..Default::default()
         }
@@ -187,11 +210,15 @@ impl RecoveredKey {
             bits: Some(self.bits),
             first_seen: p.first_seen.clone(),
             last_seen: p.last_seen.clone(),
-            sources: vec![Origin {
-                origin: p.source,
-                seen: p.last_seen,
-                ..Default::default()
-            }],
+            sources: if p.origins.is_empty() {
+                vec![Origin {
+                    origin: p.source,
+                    seen: p.last_seen,
+                    ..Default::default()
+                }]
+            } else {
+                p.origins
+            },
             dnssec: None,
             notes: p.notes,
             compromised: None,
@@ -284,6 +311,8 @@ impl Signatures {
             }
         };
         let fields = sig_fields(&msg);
+        let message_id = msg.fields("Message-ID").next().map(|f| f.text());
+        let mut message_sha256: Option<String> = None;
         // Parsed only when a wanted signature needs the repaired digest.
         let mut fixed_bytes: Option<Option<Vec<u8>>> = None;
         for (n, &field) in fields.iter().enumerate() {
@@ -312,6 +341,10 @@ impl Signatures {
                 algorithm: sig.algorithm.name().into(),
                 signed_at: sig.timestamp,
                 repaired: false,
+                message_id: message_id.clone(),
+                message_sha256: message_sha256
+                    .get_or_insert_with(|| crate::util::sha256_hex(input.bytes))
+                    .clone(),
             };
             let group = (sig.domain.clone(), sig.selector.clone());
             if sig.algorithm == Algorithm::Ed25519Sha256 {

@@ -616,3 +616,53 @@ fn verify_recover_budget_and_bad_arguments() {
     assert_eq!(code, 2);
     assert!(err.contains("is not a duration"), "{err}");
 }
+
+/// A recovered key's evidence is the signatures it was recovered from; a
+/// report on one of those messages leaves that message's own signature out
+/// (DESIGN.md: a key's window never rests on the message being verified),
+/// also when the key went through an archive file.
+#[test]
+fn recovered_key_evidence_leaves_out_the_message_verified() {
+    let key = TestKey::load("rsa1024e3");
+    // two messages (distinct Message-IDs: one Message-ID is one message)
+    let msg = |id: &str, t: i64| {
+        let body = MESSAGE.replace("<q2-2015@example.com>", id);
+        let opts = Sign {
+            selector: "gone2015",
+            timestamp: Some(t),
+            ..Default::default()
+        };
+        sign(body.as_bytes(), &key, &opts)
+    };
+    let msgs = [
+        ("x.eml", msg("<x@example.com>", SIGNED_AT)),
+        ("y.eml", msg("<y@example.com>", SIGNED_AT + 7200)),
+    ];
+    let r = run(&msgs);
+    assert_eq!(r.keys.len(), 1);
+    let jsonl = serde_json::to_string(&r.keys[0].archive_record()).unwrap() + "\n";
+    let from_file = Verifier::builder()
+        .builtin_archive(false)
+        .key_source(mailproof::keys::KeyArchive::load_str("k.jsonl", &jsonl).unwrap())
+        .clock(FixedClock(NOW))
+        .build();
+    for v in [verifier_with(&r), from_file] {
+        for ((name, bytes), other_t) in msgs
+            .iter()
+            .zip(["2015-06-01T14:00:00Z", "2015-06-01T12:00:00Z"])
+        {
+            let report = v.verify_bytes(name, bytes);
+            assert_eq!(report.verdict, Verdict::Verified, "{report:#?}");
+            let p = &report.signatures[0].key.as_ref().unwrap().provenance;
+            assert_eq!(p.from_this_message.len(), 1, "{name}: {p:#?}");
+            assert!(p.from_this_message[0].origin.contains(name), "{p:#?}");
+            assert_eq!(p.origins.len(), 1, "{name}: {p:#?}");
+            assert_eq!(
+                (p.first_seen.as_deref(), p.last_seen.as_deref()),
+                (Some(other_t), Some(other_t)),
+                "{name}"
+            );
+            assert!(report.has_finding("key_recovered"));
+        }
+    }
+}

@@ -38,8 +38,8 @@ pub struct Provenance {
 
 impl Provenance {
     /// Whether the key was recovered from signatures (`keys recover`)
-    /// rather than published: its source, notes or an origin begins with
-    /// [`RECOVERED_MARKER`].
+    /// rather than published: its source, notes or an origin (one left out
+    /// as this message's own included) begins with [`RECOVERED_MARKER`].
     pub fn is_recovered(&self) -> bool {
         self.source.starts_with(RECOVERED_MARKER)
             || self
@@ -49,6 +49,7 @@ impl Provenance {
             || self
                 .origins
                 .iter()
+                .chain(&self.from_this_message)
                 .any(|o| o.origin.starts_with(RECOVERED_MARKER))
     }
 }
