@@ -26,6 +26,7 @@ mod clock;
 pub mod crypto;
 pub mod dkim;
 mod evidence;
+pub mod idn;
 pub mod input;
 pub mod keys;
 pub mod limits;

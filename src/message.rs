@@ -58,8 +58,17 @@ pub struct RawMessage<'a> {
     pub headers: Vec<HeaderField<'a>>,
     /// Offset of the first body byte (after the empty line).
     pub body_offset: usize,
-    /// Lines in the header block that are not header fields, with their offsets.
+    /// Lines in the header block that are not header fields (no colon, or
+    /// a continuation line with no field above it), by offset. They are
+    /// kept out of [`Self::headers`], so no `h=` can select them.
     pub stray_lines: Vec<usize>,
+    /// Header fields kept although they break RFC 5322 syntax, by index
+    /// into [`Self::headers`]: a NUL byte in the field (RFC 5322 4.1
+    /// obsolete syntax allows it) or a field name with bytes other than
+    /// printable ASCII (a non-ASCII letter). Such a field stays an opaque
+    /// field: `h=` selects it by its name bytes (ASCII case ignored) and
+    /// canonicalization hashes it as written (RFC 6376 3.4).
+    pub malformed_fields: Vec<usize>,
     /// Offset just past a leading mbox `From ` postmark line, when present.
     pub postmark_len: usize,
 }
@@ -73,13 +82,23 @@ pub enum ParseError {
     /// No header field could be found at the top.
     #[error("the input does not start with a header field (\"Name: value\"): not an email message")]
     NoHeaders,
-    /// Bytes that are clearly binary (NUL in the header block).
-    #[error("the header block contains NUL bytes: not an email message")]
+    /// Bytes that are clearly binary: NUL bytes in the first line, or in
+    /// a header block with no well-formed field at its top.
+    #[error(
+        "the header block contains NUL bytes and no header field at its top: not an email message"
+    )]
     Binary,
 }
 
 impl<'a> RawMessage<'a> {
     /// Splits `bytes` into header fields and body.
+    ///
+    /// Leniently: a field with a NUL byte or a non-ASCII name is kept and
+    /// listed in [`Self::malformed_fields`]; a line that is no field at all
+    /// is listed in [`Self::stray_lines`]. Errors only for bytes that are not
+    /// a message: [`ParseError::Empty`], [`ParseError::NoHeaders`] (no field
+    /// at the top, or no well-formed field at all), [`ParseError::Binary`]
+    /// (the same with NUL bytes, or NUL in the first line).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
         if bytes.is_empty() {
             return Err(ParseError::Empty);
@@ -92,6 +111,8 @@ impl<'a> RawMessage<'a> {
         }
         let mut headers: Vec<HeaderField<'a>> = Vec::new();
         let mut stray_lines = Vec::new();
+        let mut malformed_fields = Vec::new();
+        let mut saw_nul = false;
         let mut body_offset = bytes.len();
         while pos < bytes.len() {
             let start = pos;
@@ -101,7 +122,9 @@ impl<'a> RawMessage<'a> {
                 body_offset = end;
                 break;
             }
-            if line.contains(&0) {
+            let nul = memchr::memchr(0, line).is_some();
+            saw_nul |= nul;
+            if nul && start == postmark_len {
                 return Err(ParseError::Binary);
             }
             if matches!(line[0], b' ' | b'\t') {
@@ -110,6 +133,9 @@ impl<'a> RawMessage<'a> {
                         let value_start = last.offset + last.raw.len() - last.value.len();
                         last.raw = &bytes[last.offset..end];
                         last.value = &bytes[value_start..end];
+                        if nul && malformed_fields.last() != Some(&(headers.len() - 1)) {
+                            malformed_fields.push(headers.len() - 1);
+                        }
                     }
                     _ => stray_lines.push(start),
                 }
@@ -117,9 +143,13 @@ impl<'a> RawMessage<'a> {
                 continue;
             }
             match line.iter().position(|&b| b == b':') {
-                Some(colon) if is_field_name(trim_end_ws(&line[..colon])) => {
+                Some(colon) if !trim_end_ws(&line[..colon]).is_empty() => {
+                    let name = trim_end_ws(&line[..colon]);
+                    if nul || !is_field_name(name) {
+                        malformed_fields.push(headers.len());
+                    }
                     headers.push(HeaderField {
-                        name: trim_end_ws(&line[..colon]),
+                        name,
                         value: &bytes[start + colon + 1..end],
                         raw: &bytes[start..end],
                         offset: start,
@@ -129,18 +159,21 @@ impl<'a> RawMessage<'a> {
             }
             pos = end;
         }
-        if headers.is_empty() {
-            return Err(ParseError::NoHeaders);
-        }
-        // A message whose first line is not a header field is not a message.
-        if stray_lines.first() == Some(&postmark_len) {
-            return Err(ParseError::NoHeaders);
+        // A message whose first line is not a header field, or that has no
+        // well-formed field at all, is not a message.
+        if headers.len() == malformed_fields.len() || stray_lines.first() == Some(&postmark_len) {
+            return Err(if saw_nul {
+                ParseError::Binary
+            } else {
+                ParseError::NoHeaders
+            });
         }
         Ok(RawMessage {
             bytes,
             headers,
             body_offset,
             stray_lines,
+            malformed_fields,
             postmark_len,
         })
     }
@@ -231,6 +264,29 @@ mod tests {
         assert_eq!(
             RawMessage::parse(b"A: \0\0\0\n").unwrap_err(),
             ParseError::Binary
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_kept_not_fatal() {
+        let m = b"From: a@b.c\r\nX-Bin: a\0b\r\nS\xc3\xbcbject: x\r\nno colon here\r\nTo: d@e.f\r\n\r\nbody";
+        let msg = RawMessage::parse(m).unwrap();
+        let names: Vec<&[u8]> = msg.headers.iter().map(|h| h.name).collect();
+        assert_eq!(
+            names,
+            [&b"From"[..], b"X-Bin", "S\u{fc}bject".as_bytes(), b"To"]
+        );
+        assert_eq!(msg.malformed_fields, [1, 2]);
+        assert_eq!(msg.stray_lines, [38]);
+        assert_eq!(&m[38..51], b"no colon here");
+        assert_eq!(msg.body(), b"body");
+        // a NUL on a continuation line marks its field once
+        let m = b"A: b\r\nX: 1\r\n \0\r\n \0\r\n\r\n";
+        assert_eq!(RawMessage::parse(m).unwrap().malformed_fields, [1]);
+        // only malformed fields: not a message
+        assert_eq!(
+            RawMessage::parse(b"Dear Bob, here is: x\n").unwrap_err(),
+            ParseError::NoHeaders
         );
     }
 

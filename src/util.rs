@@ -56,9 +56,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
 }
 
-/// The organizational (registrable) domain by the Public Suffix List, lower-cased.
+/// The organizational (registrable) domain by the Public Suffix List, in
+/// lower-case A-label form (RFC 8616: `bücher.example` and
+/// `xn--bcher-kva.example` are one organization).
 pub fn org_domain(domain: &str) -> String {
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    let d = crate::idn::to_ascii_lossy(domain);
     match psl::domain_str(&d) {
         Some(org) => org.to_string(),
         None => d,

@@ -136,14 +136,14 @@ pub(super) fn parse_arc_sig(
     };
     let mut sig = DkimSignature {
         algorithm,
-        domain: domain.to_ascii_lowercase(),
+        domain: crate::idn::to_ascii_lossy(&domain),
         selector,
         signed_headers: Vec::new(),
         body_hash: Vec::new(),
         signature,
         header_canon: Canon::Relaxed,
         body_canon: Canon::Relaxed,
-        identity: format!("@{}", domain.to_ascii_lowercase()),
+        identity: format!("@{}", crate::idn::to_ascii_lossy(&domain)),
         body_length: None,
         timestamp,
         expiration: None,
@@ -228,7 +228,7 @@ pub(super) fn parse_aar(value: &[u8]) -> AarReport {
                 };
                 let v = v.trim_matches('"').to_string();
                 match k.to_ascii_lowercase().as_str() {
-                    "header.d" => d.domain = Some(v.to_ascii_lowercase()),
+                    "header.d" => d.domain = Some(crate::idn::to_ascii_lossy(&v)),
                     "header.s" => d.selector = Some(v),
                     "header.i" => d.identity = Some(v),
                     _ => {}
@@ -239,7 +239,7 @@ pub(super) fn parse_aar(value: &[u8]) -> AarReport {
                     .identity
                     .as_deref()
                     .and_then(|i| i.rsplit_once('@'))
-                    .map(|(_, dom)| dom.to_ascii_lowercase());
+                    .map(|(_, dom)| crate::idn::to_ascii_lossy(dom));
             }
             Some(d)
         })

@@ -292,7 +292,8 @@ fn list(a: ListArgs) -> Result<Status, CliError> {
 }
 
 fn show(a: ShowArgs) -> Result<Status, CliError> {
-    let q = a.query.trim().trim_end_matches('.').to_ascii_lowercase();
+    // names in A-label form, as the archive holds them (RFC 8616)
+    let q = mailproof::idn::to_ascii_lossy(a.query.trim());
     let is_fp = q.len() >= 6 && q.bytes().all(|b| b.is_ascii_hexdigit());
     let found: Vec<ArchiveRecord> = load(&a.sources)?
         .records()
@@ -300,7 +301,7 @@ fn show(a: ShowArgs) -> Result<Status, CliError> {
         .filter(|r| {
             r.domain == q
                 || r.selector.to_ascii_lowercase() == q
-                || format!("{}._domainkey.{}", r.selector, r.domain).to_ascii_lowercase() == q
+                || mailproof::keys::record_name(&r.domain, &r.selector) == q
                 || is_fp && r.sha256.as_deref().is_some_and(|s| s.starts_with(&q))
         })
         .collect();
@@ -538,7 +539,7 @@ fn fetch_archive(a: &FetchArgs, pairs: Vec<(String, String)>) -> Result<Status, 
         pairs.into_iter().map(|(d, _)| d).collect()
     };
     for d in names {
-        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        let d = mailproof::idn::to_ascii_lossy(&d);
         if !domains.contains(&d) {
             domains.push(d);
         }

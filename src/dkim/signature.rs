@@ -67,7 +67,9 @@ impl Canon {
 pub struct DkimSignature {
     /// `a=`
     pub algorithm: Algorithm,
-    /// `d=`, lower-cased.
+    /// `d=` in lower-case A-label form (RFC 8616 section 4: a `d=` written
+    /// with U-labels names the same domain); used for every key lookup and
+    /// comparison. The signed bytes keep `d=` as written.
     pub domain: String,
     /// `s=`
     pub selector: String,
@@ -144,7 +146,7 @@ pub fn hints(value: &[u8]) -> SignatureHints {
         *slot = Some(val);
     }
     if let Some(d) = &mut h.domain {
-        d.make_ascii_lowercase();
+        *d = crate::idn::to_ascii_lossy(d);
     }
     h
 }
@@ -249,11 +251,13 @@ impl DkimSignature {
         };
         let signature = b64(req("b")?, "b")?;
         let body_hash = b64(req("bh")?, "bh")?;
-        let domain = tags::strip_ws(req("d")?).to_ascii_lowercase();
+        let domain = tags::strip_ws(req("d")?);
         let selector = tags::strip_ws(req("s")?);
         if domain.is_empty() || selector.is_empty() {
             return Err(SignatureError::malformed("d= or s= is empty"));
         }
+        let domain = crate::idn::to_ascii(&domain)
+            .map_err(|e| SignatureError::malformed(format!("d= {e}")))?;
         let signed_headers: Vec<String> = req("h")?.split(':').map(tags::strip_ws).collect();
         if signed_headers.iter().any(|h| h.is_empty()) {
             return Err(SignatureError::malformed("h= has an empty header name"));
@@ -288,10 +292,12 @@ impl DkimSignature {
         let identity = match tags::get(&tags, "i") {
             Some(t) => {
                 let i = qp_decode(&tags::strip_ws(&t.value));
-                let idom = i.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
-                let Some(idom) = idom else {
+                let Some((_, idom)) = i.rsplit_once('@') else {
                     return Err(SignatureError::malformed(format!("i={i:?} has no '@'")));
                 };
+                // compared in A-label form (RFC 8616 section 4)
+                let idom = crate::idn::to_ascii(idom)
+                    .map_err(|e| SignatureError::malformed(format!("i= domain {e}")))?;
                 if idom != domain && !idom.ends_with(&format!(".{domain}")) {
                     return Err(SignatureError::malformed(format!(
                         "i= domain {idom:?} is not d={domain:?} or a subdomain of it"
@@ -327,9 +333,9 @@ impl DkimSignature {
         })
     }
 
-    /// The domain part of `i=`.
-    pub fn identity_domain(&self) -> &str {
-        self.identity.rsplit_once('@').map_or("", |(_, d)| d)
+    /// The domain part of `i=`, in lower-case A-label form (as [`Self::domain`]).
+    pub fn identity_domain(&self) -> String {
+        crate::idn::to_ascii_lossy(self.identity.rsplit_once('@').map_or("", |(_, d)| d))
     }
 
     /// How many times `name` is listed in `h=`.

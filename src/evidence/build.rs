@@ -206,18 +206,8 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             None,
         ));
     }
-    if !ctx.msg.stray_lines.is_empty() {
-        out.push(Finding::new(
-            "malformed_header_line",
-            Severity::Warning,
-            format!(
-                "{} line(s) in the header block are not header fields (first at byte {}); they were ignored",
-                ctx.msg.stray_lines.len(),
-                ctx.msg.stray_lines[0]
-            ),
-            None,
-        ));
-    }
+    out.extend(super::malformed::finding(ctx.msg, ctx.checks));
+    out.extend(super::address::invalid_domain_findings(ctx.msg));
 }
 
 fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
@@ -378,100 +368,41 @@ fn key_recovered_finding(
 
 use super::time_window::date_header;
 
-/// Decodes the visible headers (top-most instance of each) for display.
+/// Decodes the visible headers (top-most instance of each) for display:
+/// addresses as their real addr-specs, encoded words decoded
+/// ([`super::address::display_value`], shared with the coverage map).
 fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
-    let mut block = Vec::new();
-    for name in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
-        if let Some(f) = msg.fields(name).next() {
-            block.extend_from_slice(f.raw);
-            if !f.raw.ends_with(b"\n") {
-                block.extend_from_slice(b"\r\n");
-            }
-        }
-    }
-    block.extend_from_slice(b"\r\n");
-    let parsed = mail_parser::MessageParser::new().parse_headers(&block);
-    let addrs = |a: Option<&mail_parser::Address<'_>>| {
-        a.map(|a| {
-            a.iter()
-                .map(|x| match (&x.name, &x.address) {
-                    (Some(n), Some(ad)) => format!("{n} <{ad}>"),
-                    (None, Some(ad)) => ad.to_string(),
-                    (Some(n), None) => n.to_string(),
-                    (None, None) => String::new(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-    };
+    let shown = |name: &str| msg.fields(name).next().map(super::address::display_value);
     let raw = |name: &str| msg.fields(name).next().map(|f| f.text());
-    let Some(p) = parsed else {
-        return MessageSummary {
-            from: raw("From"),
-            to: raw("To"),
-            cc: raw("Cc"),
-            subject: raw("Subject"),
-            date: raw("Date"),
-            message_id: raw("Message-ID"),
-            from_domain: None,
-        };
-    };
-    let from_domain = address_domain(p.from());
+    let from_domain = from_domain(msg);
     MessageSummary {
-        from: addrs(p.from()).or_else(|| raw("From")),
-        to: addrs(p.to()).or_else(|| raw("To")),
-        cc: addrs(p.cc()).or_else(|| raw("Cc")),
-        subject: p.subject().map(str::to_string).or_else(|| raw("Subject")),
+        from: shown("From"),
+        to: shown("To"),
+        cc: shown("Cc"),
+        subject: shown("Subject"),
         date: raw("Date"),
         message_id: raw("Message-ID"),
+        from_domain_unicode: from_domain.as_deref().and_then(crate::idn::to_unicode),
         from_domain,
     }
 }
 
-/// Domain of the first address of a parsed From header, lower-cased.
-fn address_domain(from: Option<&mail_parser::Address<'_>>) -> Option<String> {
-    from.and_then(|a| a.first())
-        .and_then(|a| a.address.as_deref())
-        .and_then(|a| a.rsplit_once('@'))
-        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
-}
-
-/// Every address of the top-most From field with its lower-case domain
-/// (empty when the field does not parse or names no address).
+/// Every address of the top-most From field (its addr-spec, RFC 5322
+/// 3.4.1) with its domain in lower-case A-label form (RFC 8616); empty when
+/// the field names no address.
 fn authors(msg: &RawMessage<'_>) -> Vec<(String, String)> {
     let Some(f) = msg.fields("From").next() else {
         return Vec::new();
     };
-    let mut block = f.raw.to_vec();
-    if !f.raw.ends_with(b"\n") {
-        block.extend_from_slice(b"\r\n");
-    }
-    block.extend_from_slice(b"\r\n");
-    let Some(parsed) = mail_parser::MessageParser::new().parse_headers(&block) else {
-        return Vec::new();
-    };
-    let Some(from) = parsed.from() else {
-        return Vec::new();
-    };
-    from.iter()
-        .filter_map(|a| a.address.as_deref())
-        .filter_map(|a| {
-            let (_, d) = a.rsplit_once('@')?;
-            Some((a.to_string(), d.trim_end_matches('>').to_ascii_lowercase()))
-        })
+    super::address::mailboxes(&f.text())
+        .into_iter()
+        .filter_map(|m| Some((m.address.clone(), m.domain()?)))
         .collect()
 }
 
-/// The From domain of the top-most From field, parsed as [`message_summary`] does.
+/// The domain of the first author of the top-most From field.
 fn from_domain(msg: &RawMessage<'_>) -> Option<String> {
-    let f = msg.fields("From").next()?;
-    let mut block = f.raw.to_vec();
-    if !f.raw.ends_with(b"\n") {
-        block.extend_from_slice(b"\r\n");
-    }
-    block.extend_from_slice(b"\r\n");
-    let parsed = mail_parser::MessageParser::new().parse_headers(&block)?;
-    address_domain(parsed.from())
+    authors(msg).into_iter().next().map(|(_, d)| d)
 }
 
 fn signature_report(c: &SigCheck) -> SignatureReport {
@@ -481,6 +412,10 @@ fn signature_report(c: &SigCheck) -> SignatureReport {
         domain: sig
             .map(|s| s.domain.clone())
             .or_else(|| c.hints.domain.clone()),
+        domain_unicode: sig
+            .map(|s| s.domain.as_str())
+            .or(c.hints.domain.as_deref())
+            .and_then(crate::idn::to_unicode),
         selector: sig
             .map(|s| s.selector.clone())
             .or_else(|| c.hints.selector.clone()),

@@ -19,7 +19,9 @@ pub(crate) fn findings(
     let Some((local, domain)) = id.rsplit_once('@') else {
         return;
     };
-    let domain = domain.to_ascii_lowercase();
+    // compared in A-label form (RFC 8616): a U-label Message-ID domain is
+    // the same domain as its xn-- spelling
+    let domain = crate::idn::to_ascii_lossy(domain);
     let mid_org = org_domain(&domain);
     let known = from_domain
         .map(org_domain)

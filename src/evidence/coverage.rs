@@ -251,11 +251,7 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Coverage {
                 name: String::from_utf8_lossy(msg.headers[i].name).into_owned(),
                 instance: n + 1,
                 instances: idx.len(),
-                value: msg.headers[i]
-                    .text()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                value: super::address::display_value(&msg.headers[i]),
                 status: status.into(),
                 signatures: sigs,
             });

@@ -23,12 +23,14 @@
 //! `forensics` uses the five analysers; `timeline` and `auth_results` use
 //! `received` and `time_window`; nothing here imports `build`.
 
+mod address;
 mod auth_results;
 mod build;
 mod consistency;
 mod coverage;
 mod forensics;
 mod key_evidence;
+mod malformed;
 mod received;
 mod time_window;
 mod timeline;

@@ -113,7 +113,7 @@ impl ArchiveApi {
 
     /// The cached answer for `domain`, asking the archive the first time.
     fn answer(&self, domain: &str) -> DomainAnswer {
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        let domain = crate::idn::to_ascii_lossy(domain);
         let cell = {
             let Ok(mut map) = self.answers.lock() else {
                 return Err("the archive API source is unusable after a crash".into());
@@ -192,7 +192,7 @@ impl ArchiveApi {
         let suffix = format!(".{domain}");
         let mut keys = Vec::new();
         for e in entries {
-            let d = e.domain.trim_end_matches('.').to_ascii_lowercase();
+            let d = crate::idn::to_ascii_lossy(&e.domain);
             // The API also lists subdomains; anything else is not an answer
             // to the question asked.
             if d != domain && !d.ends_with(&suffix) {
@@ -228,7 +228,7 @@ impl KeySource for ArchiveApi {
     }
 
     fn lookup(&self, domain: &str, selector: &str) -> Lookup {
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        let domain = crate::idn::to_ascii_lossy(domain);
         match self.answer(&domain) {
             Err(why) => Lookup::TempFail(why),
             Ok(keys) => {

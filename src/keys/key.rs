@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// One published key record for a selector, with its provenance.
 #[derive(Debug, Clone)]
 pub struct ArchivedKey {
-    /// `d=` domain, lower-case.
+    /// `d=` domain, lower-case A-label form (RFC 8616; [`crate::idn`]).
     pub domain: String,
     /// Selector.
     pub selector: String,
@@ -43,7 +43,7 @@ impl ArchivedKey {
     /// Builds a key from its record text, parsing it once.
     pub fn new(domain: &str, selector: &str, record: &str, provenance: Provenance) -> Self {
         ArchivedKey {
-            domain: domain.trim_end_matches('.').to_ascii_lowercase(),
+            domain: crate::idn::to_ascii_lossy(domain),
             selector: selector.to_string(),
             record: record.to_string(),
             parsed: KeyRecord::parse(record),
@@ -87,9 +87,16 @@ pub trait KeySource: Send + Sync {
     }
 }
 
-/// The DNS name of a key record.
+/// The DNS name of a key record, `selector._domainkey.domain`, in
+/// lower-case A-label form (RFC 8616 section 4): a key stored under
+/// `bücher.example` is found by `xn--bcher-kva.example` and the other way
+/// round. A name that does not convert is only lower-cased.
 pub fn record_name(domain: &str, selector: &str) -> String {
-    format!("{}._domainkey.{}", selector, domain.trim_end_matches('.')).to_ascii_lowercase()
+    crate::idn::to_ascii_lossy(&format!(
+        "{}._domainkey.{}",
+        selector,
+        domain.trim_end_matches('.')
+    ))
 }
 
 /// Widens `into`'s seen window with `from`'s and keeps all evidence.

@@ -540,7 +540,7 @@ fn signatures(o: &mut String, r: &Report) {
             o,
             "<tr><td class=\"num\">{}</td><td class=\"value\">{}</td><td class=\"value\">{}</td><td>{}</td><td class=\"small\">{method}</td><td>{}</td><td>{fp}</td><td>{from}</td></tr>",
             s.index,
-            e(s.domain.as_deref().unwrap_or("?")),
+            e(&publish::signer_words(s)),
             e(s.selector.as_deref().unwrap_or("?")),
             badge(label, tone),
             e(&publish::key_words(s))

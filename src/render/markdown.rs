@@ -359,7 +359,7 @@ fn signatures(o: &mut String, r: &Report) {
             o,
             "| {} | {} | {} | **{}** | {method} | {} | {fp} | {from} |",
             s.index,
-            code(s.domain.as_deref().unwrap_or("?"), true),
+            code(&publish::signer_words(s), true),
             code(s.selector.as_deref().unwrap_or("?"), true),
             cell(label),
             cell(&publish::key_words(s))

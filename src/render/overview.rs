@@ -59,7 +59,8 @@ pub struct Overview {
     pub messages: usize,
     /// Messages per verdict.
     pub verdicts: BTreeMap<Verdict, usize>,
-    /// Per signing domain.
+    /// Per signing domain, named for readers (`xn--bcher-kva.example
+    /// (bücher.example)` for an internationalized name).
     pub domains: BTreeMap<String, DomainCounts>,
     /// Per missing key record name.
     pub missing_keys: BTreeMap<String, MissingKey>,
@@ -91,7 +92,11 @@ impl Overview {
         let entry = crate::summary::Entry::from(r);
         for (s, es) in r.signatures.iter().zip(&entry.signatures) {
             let signed = entry.signing_span(es);
-            let domain = s.domain.clone().unwrap_or_else(|| "(none)".into());
+            // the A-label form, with the U-label form beside it for an IDN
+            let domain = match &s.domain {
+                Some(_) => super::publish::signer_words(s),
+                None => "(none)".into(),
+            };
             let d = self.domains.entry(domain.clone()).or_default();
             d.signatures += 1;
             *d.results.entry(s.result.as_str()).or_default() += 1;

@@ -158,7 +158,8 @@ pub(crate) struct ReaderRow {
 /// From, To, Cc, Subject, Date and the body, each with its coverage, taken
 /// from the report's coverage map (header forensics).
 pub(crate) fn reader_view(r: &Report) -> Vec<ReaderRow> {
-    let m = r.message.clone().unwrap_or_default();
+    let mut m = r.message.clone().unwrap_or_default();
+    m.from = from_words(&m);
     let valid: Vec<&SignatureReport> = r
         .signatures
         .iter()
@@ -473,7 +474,13 @@ pub(crate) fn technical_rows(s: &SignatureReport) -> Vec<(&'static str, String)>
             "Body hash matches (bh=)",
             yes_no(s.body_hash_matches).into(),
         ),
-        ("Domain (d=)", s.domain.clone().unwrap_or_default()),
+        (
+            "Domain (d=)",
+            s.domain
+                .as_ref()
+                .map(|_| signer_words(s))
+                .unwrap_or_default(),
+        ),
         ("Selector (s=)", s.selector.clone().unwrap_or_default()),
         ("Algorithm (a=)", s.algorithm.clone().unwrap_or_default()),
         (
@@ -526,4 +533,33 @@ pub(crate) fn report_rows(r: &Report) -> Vec<(&'static str, String)> {
         ("Tool", format!("{} {}", r.tool.name, r.tool.version)),
         ("Report format", r.schema_version.to_string()),
     ]
+}
+
+/// A domain for readers: the A-label form the report compares and looks
+/// keys up under, with the U-label form beside it when it is an
+/// internationalized name (RFC 8616): `xn--bcher-kva.example
+/// (bücher.example)`. Untrusted text: the caller escapes it.
+pub(crate) fn domain_words(ascii: &str, unicode: Option<&str>) -> String {
+    match unicode {
+        Some(u) => format!("{ascii} ({u})"),
+        None => ascii.to_string(),
+    }
+}
+
+/// The From value of the header block, followed by its domain in both
+/// forms when that domain is an internationalized name.
+pub(crate) fn from_words(m: &crate::report::MessageSummary) -> Option<String> {
+    let from = m.from.clone()?;
+    Some(match (&m.from_domain, &m.from_domain_unicode) {
+        (Some(d), Some(u)) => format!("{from} (domain {})", domain_words(d, Some(u))),
+        _ => from,
+    })
+}
+
+/// A signature's `d=` for readers ([`domain_words`]), `?` when unreadable.
+pub(crate) fn signer_words(s: &SignatureReport) -> String {
+    s.domain.as_deref().map_or_else(
+        || "?".to_string(),
+        |d| domain_words(d, s.domain_unicode.as_deref()),
+    )
 }

@@ -42,7 +42,7 @@ pub fn text(r: &Report) -> String {
     if let Some(m) = &r.message {
         o.push('\n');
         for (label, v) in [
-            ("From", &m.from),
+            ("From", &super::publish::from_words(m)),
             ("To", &m.to),
             ("Cc", &m.cc),
             ("Subject", &m.subject),
@@ -78,7 +78,7 @@ pub fn text(r: &Report) -> String {
                 o,
                 "  #{} d={} s={} {}{}: {}",
                 s.index,
-                esc(s.domain.as_deref().unwrap_or("?")),
+                esc(&super::publish::signer_words(s)),
                 esc(s.selector.as_deref().unwrap_or("?")),
                 esc(s.algorithm.as_deref().unwrap_or("?")),
                 s.canonicalization

@@ -34,7 +34,8 @@ pub struct HeaderCoverage {
     pub instance: usize,
     /// How many instances of this name the message has.
     pub instances: usize,
-    /// The value, unfolded (untrusted text).
+    /// The value as the header block shows it (untrusted text): unfolded,
+    /// encoded words decoded, addresses as `name <addr-spec>`.
     pub value: String,
     /// `authenticated`, `added_after_signing` or `not_covered`.
     pub status: String,

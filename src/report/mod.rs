@@ -293,8 +293,13 @@ impl KeyStrength {
 pub struct SignatureReport {
     /// 1-based position among the DKIM-Signature fields, top first.
     pub index: usize,
-    /// `d=`
+    /// `d=` in lower-case A-label form (RFC 8616: the form keys are looked
+    /// up and domains compared under; `xn--bcher-kva.example`).
     pub domain: Option<String>,
+    /// `d=` in U-label form for readers (`bücher.example`), present only
+    /// when `domain` is an internationalized name (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_unicode: Option<String>,
     /// `s=`
     pub selector: Option<String>,
     /// `a=` as written.
@@ -391,9 +396,14 @@ pub struct MessageSummary {
     /// Message-ID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
-    /// Domain of the From address, lower-case.
+    /// Domain of the (first) From address in lower-case A-label form
+    /// (RFC 8616), the form compared with `d=`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_domain: Option<String>,
+    /// `from_domain` in U-label form for readers, present only when it is
+    /// an internationalized name (untrusted text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_domain_unicode: Option<String>,
 }
 
 /// Tool name and version, recorded in every report.
