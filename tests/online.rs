@@ -192,3 +192,30 @@ fn archive_first_then_dns_and_rotation_is_reported() {
         "the live sighting is kept for --save-keys"
     );
 }
+
+#[test]
+fn a_u_label_d_is_asked_of_dns_in_a_label_form() {
+    // RFC 8616 section 4: the key of d=bücher.example is published at the
+    // A-label name; the server knows only that name.
+    let key = TestKey::load("rsa2048");
+    let dns = start(vec![(
+        "s2015._domainkey.xn--bcher-kva.example",
+        txt_record(&key.record()),
+    )]);
+    let msg = MESSAGE.replace("alice@example.com", "alice@xn--bcher-kva.example");
+    let signed = sign(
+        msg.as_bytes(),
+        &key,
+        &Sign {
+            domain: "bücher.example",
+            ..Default::default()
+        },
+    );
+    let src = Arc::new(source(dns.addr));
+    let r = online_verifier(None, &src).verify_bytes("idn.eml", &signed);
+    assert_eq!(r.verdict, Verdict::Verified, "{r:#?}");
+    assert_eq!(
+        r.signatures[0].domain.as_deref(),
+        Some("xn--bcher-kva.example")
+    );
+}

@@ -120,7 +120,8 @@ pub(super) fn parse_arc_sig(
     };
     let signature = b64(req("b")?, "b").map_err(bad)?;
     let domain = req("d")?.to_string();
-    if !valid_domain(&domain) {
+    // judged in A-label form (RFC 8616): a U-label d= is a domain name too
+    if !valid_domain(&crate::idn::to_ascii_lossy(&domain)) {
         return Err(bad(format!("d={domain:?} is not a domain name")));
     }
     let selector = req("s")?.to_string();
@@ -276,5 +277,7 @@ mod tests {
         assert!(sig_instance(b"i=1;; a=x").is_err());
         assert_eq!(sig_instance(b"i=1; a=x;"), Ok(1));
         assert!(valid_domain("example.org") && !valid_domain("exa mple.org"));
+        assert!(!valid_domain("bücher.example"));
+        assert!(valid_domain(&crate::idn::to_ascii_lossy("bücher.example")));
     }
 }
