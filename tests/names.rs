@@ -336,6 +336,20 @@ fn the_sender_shown_is_the_real_addr_spec() {
         let cov = &r.forensics.as_ref().unwrap().coverage.headers[0];
         assert_eq!(cov.value, shown, "{from}: coverage map");
     }
+    // a display name long enough to be clipped in the text coverage map
+    // still leaves the real address visible there
+    let long = format!(
+        "\"{} <alice@example.com>\" <mallory@evil.example>",
+        "x".repeat(150)
+    );
+    let r = from_signed(&long);
+    let text = render::text(&r);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("From") && l.contains("authenticated"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with("<mallory@evil.example>"), "{line}");
+    assert!(line.contains("..."), "{line}");
     // the other way round: the author is at the signer's domain
     let r = from_signed("\"m <mallory@evil.example>\"@example.com");
     assert_eq!(r.verdict, Verdict::Verified, "{r:#?}");

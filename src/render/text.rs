@@ -194,7 +194,14 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
             "  {:<16} {:<30} {}",
             esc(&name),
             status,
-            esc(&clip(&h.value, 60))
+            esc(&if ADDRESS_FIELDS
+                .iter()
+                .any(|n| h.name.eq_ignore_ascii_case(n))
+            {
+                clip_keep_end(&h.value, 120)
+            } else {
+                clip(&h.value, 60)
+            })
         );
     }
     let b = &c.body;
@@ -253,6 +260,21 @@ fn join(v: &[usize]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Fields whose value ends with the real address, which clipping must keep.
+const ADDRESS_FIELDS: [&str; 5] = ["From", "Sender", "Reply-To", "To", "Cc"];
+
+/// `s` cut to about `n` characters in the middle, so that its end (the
+/// address after a long display name) stays visible.
+fn clip_keep_end(s: &str, n: usize) -> String {
+    let count = s.chars().count();
+    if count <= n {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(n / 3).collect();
+    let tail: String = s.chars().skip(count - (n - n / 3)).collect();
+    format!("{head}...{tail}")
 }
 
 fn clip(s: &str, n: usize) -> String {
