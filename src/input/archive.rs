@@ -282,6 +282,13 @@ pub struct Entry {
     pub bytes: Result<Vec<u8>, EntryError>,
 }
 
+/// Why an archive gave no entry: nothing in it is a file to read.
+pub const EMPTY: &str =
+    "the archive holds no file to read (it is empty, or holds only directories and hidden files)";
+/// Why a zip gave no entry although it starts with one: its central
+/// directory (PKWARE APPNOTE 4.3.12), which lists the entries, is damaged.
+pub const DAMAGED_ZIP: &str = "this zip file's central directory lists no entries although the file starts with one: it is damaged or was cut short; repair it (e.g. `zip -FF`) or unpack what it holds with another tool";
+
 /// Walks the entries of an archive in name order. `wanted` is asked for
 /// each entry name before it is unpacked: entries it refuses are skipped
 /// unread (used to re-check one entry of a large archive).
@@ -304,6 +311,7 @@ enum Walk {
 impl Entries {
     /// Opens `blob` as an archive of `kind`.
     pub fn open(blob: Blob, kind: ArchiveKind, limits: ArchiveLimits) -> Self {
+        let zip_entry_first = kind == ArchiveKind::Zip && blob.head(4, false) == b"PK\x03\x04";
         let inner = match kind {
             ArchiveKind::Zip => open_zip(&blob),
             ArchiveKind::Tar => TarWalk::index(blob, false).map(Walk::Tar),
@@ -316,6 +324,22 @@ impl Entries {
             }
         }
         .unwrap_or_else(|e| Walk::Failed(Some(e)));
+        // An archive with nothing to read is one error record, never
+        // silence: a zip whose central directory is damaged lists no entry
+        // at all, though its local entries are there.
+        let inner = match inner {
+            Walk::Zip { archive, order } if order.as_slice().is_empty() => {
+                Walk::Failed(Some(if archive.is_empty() && zip_entry_first {
+                    DAMAGED_ZIP.to_string()
+                } else {
+                    EMPTY.to_string()
+                }))
+            }
+            Walk::Tar(t) if t.order.is_empty() && t.tail_error.is_none() => {
+                Walk::Failed(Some(EMPTY.to_string()))
+            }
+            w => w,
+        };
         Entries {
             inner,
             limits,
@@ -324,7 +348,8 @@ impl Entries {
     }
 
     /// The next entry whose name `wanted` accepts, unpacked; `Err` once for
-    /// an archive that cannot be opened at all. After an error that
+    /// an archive that cannot be opened at all or has no file to read
+    /// ([`EMPTY`], [`DAMAGED_ZIP`]). After an error that
     /// [stops the archive](EntryError::stops_archive), nothing more.
     pub fn next_entry(
         &mut self,
@@ -577,5 +602,62 @@ impl TarWalk {
             &mut self.window,
             "the entry is missing on a second reading".into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn entries_of(data: Vec<u8>) -> Vec<Result<Entry, String>> {
+        let kind = sniff(&data).expect("an archive");
+        let mut e = Entries::open(Blob::Memory(data.into()), kind, ArchiveLimits::default());
+        let mut budget = Budget::default();
+        std::iter::from_fn(|| e.next_entry(&mut budget, &mut |_| true)).collect()
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_whose_directory_lists_nothing_is_an_error_not_silence() {
+        let good = zip_of(&[("a.eml", b"From: a@example.com\r\n\r\nhi\r\n")]);
+        assert_eq!(entries_of(good.clone()).len(), 1);
+        // the local entry kept, then an empty end-of-central-directory
+        // record: what a cut or damaged zip looks like to a reader
+        let cd = good.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        let mut damaged = good[..cd].to_vec();
+        damaged.extend_from_slice(b"PK\x05\x06");
+        damaged.extend_from_slice(&[0; 12]);
+        damaged.extend_from_slice(&(cd as u32).to_le_bytes());
+        damaged.extend_from_slice(&[0; 2]);
+        let got = entries_of(damaged);
+        assert_eq!(got.len(), 1, "one record for the whole archive");
+        assert_eq!(got[0].as_ref().unwrap_err(), DAMAGED_ZIP);
+    }
+
+    #[test]
+    fn an_archive_with_no_file_to_read_says_so() {
+        let hidden = zip_of(&[("__MACOSX/._a", b"fork"), (".DS_Store", b"x")]);
+        let got = entries_of(hidden);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_ref().unwrap_err(), EMPTY);
+        let mut t = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        h.set_cksum();
+        t.append_data(&mut h, "dir/", io::empty()).unwrap();
+        let got = entries_of(t.into_inner().unwrap());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_ref().unwrap_err(), EMPTY);
     }
 }

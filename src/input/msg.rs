@@ -132,7 +132,15 @@ fn message(
 fn transport_headers(ole: &mut Ole, dir: &str, max: u64) -> Option<Result<Vec<u8>, String>> {
     let unicode = join(dir, "__substg1.0_007D001F");
     if ole.is_stream(&unicode) {
-        return Some(read_stream(ole, &unicode, max).map(|b| utf16(&b).into_bytes()));
+        // UTF-16 text grows by up to half in UTF-8: the cap is on the
+        // header block handed on, so it is checked again after decoding
+        return Some(read_stream(ole, &unicode, max).and_then(|b| {
+            let text = utf16(&b).into_bytes();
+            if text.len() as u64 > max {
+                return Err(over_cap(max));
+            }
+            Ok(text)
+        }));
     }
     let ansi = join(dir, "__substg1.0_007D001E");
     if ole.is_stream(&ansi) {
@@ -193,11 +201,13 @@ fn read_stream(ole: &mut Ole, path: &str, max: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut buf)
         .map_err(|e| format!("cannot read {path} in this .msg file: {e}"))?;
     if buf.len() as u64 > max {
-        return Err(format!(
-            "a property of this .msg file is over the max-message-size cap of {max} bytes"
-        ));
+        return Err(over_cap(max));
     }
     Ok(buf)
+}
+
+fn over_cap(max: u64) -> String {
+    format!("a property of this .msg file is over the max-message-size cap of {max} bytes")
 }
 
 /// UTF-16LE to a string (unpaired surrogates replaced), without a trailing NUL.
@@ -207,4 +217,33 @@ pub(crate) fn utf16(b: &[u8]) -> String {
         .map(|r| r.unwrap_or('\u{fffd}'))
         .collect();
     s.trim_end_matches('\0').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A `.msg` whose received headers are `headers`, as UTF-16.
+    fn msg_with_headers(headers: &str) -> Vec<u8> {
+        let mut ole = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        let units: Vec<u8> = headers.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        ole.create_stream("/__substg1.0_007D001F")
+            .unwrap()
+            .write_all(&units)
+            .unwrap();
+        ole.flush().unwrap();
+        ole.into_inner().into_inner()
+    }
+
+    #[test]
+    fn the_size_cap_holds_for_the_decoded_header_block() {
+        // 4,000 bytes of UTF-16, under the cap, but 6,000 bytes of UTF-8
+        let file = msg_with_headers(&format!("Subject: {}\r\n", "€".repeat(2000)));
+        let items = items("x.msg", &file, 0, 4096);
+        let err = items[0].bytes.as_ref().unwrap_err();
+        assert!(err.contains("cap of 4096 bytes"), "{err}");
+        let items = super::items("x.msg", &file, 0, 8192);
+        assert_eq!(items[0].bytes.as_ref().unwrap().len(), 6011);
+    }
 }

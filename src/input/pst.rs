@@ -27,6 +27,9 @@ use std::rc::Rc;
 /// The first bytes of a PST or OST file (`!BDN`, MS-PST 2.2.2.6).
 pub const PST_MAGIC: &[u8] = b"!BDN";
 
+/// Why a PST gave no item: none of its folders holds one.
+pub const EMPTY: &str = "this Outlook PST/OST file holds no item in any folder that could be read (an empty store, or a damaged one whose folders cannot be found)";
+
 /// Messages read ahead of the verifiers.
 pub const CHANNEL: usize = 4;
 
@@ -46,13 +49,22 @@ impl PstItems {
     pub fn open(path: PathBuf, source: String, max: u64) -> Self {
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
         std::thread::spawn(move || {
-            let send = |item: Item| tx.send(item).is_ok();
+            let sent = std::cell::Cell::new(0usize);
+            let send = |item: Item| {
+                sent.set(sent.get() + 1);
+                tx.send(item).is_ok()
+            };
             // a damaged file must give an error record, even if the
             // parser panics on it
             let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 walk_store(&path, &source, max, &send)
             }));
             let why = match walked {
+                // a store with no item is one record, never silence
+                Ok(Ok(())) if sent.get() == 0 => {
+                    send(Item::new(source, Err(EMPTY.into())));
+                    return;
+                }
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => "the file is damaged (the PST reader gave up on it)".into(),

@@ -1,0 +1,13 @@
+//! Messages carried inside messages (forwards, bounces, digests).
+//! The property checked is in `common::attached` (shared with the main crate's
+//! tests/fuzz_regressions.rs).
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    common::let_outlook_parsers_panic();
+    common::attached(data);
+});

@@ -1,0 +1,13 @@
+//! A file given to `verify` on the command line, read by content.
+//! The property checked is in `common::files` (shared with the main crate's
+//! tests/fuzz_regressions.rs).
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    common::let_outlook_parsers_panic();
+    common::files(data);
+});

@@ -1,0 +1,13 @@
+//! Outlook `.msg` files, raw or built from a recipe.
+//! The property checked is in `common::msg` (shared with the main crate's
+//! tests/fuzz_regressions.rs).
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    common::let_outlook_parsers_panic();
+    common::msg(data);
+});
