@@ -17,7 +17,7 @@
 //! a `HH:MM` time); an unquoted `From ` inside a paragraph of a body (a
 //! careless mboxo writer) therefore stays in its message.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// One message of an mbox, with the framing around it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,11 @@ pub enum MboxError {
 /// Largest message kept by default (bytes); larger ones become an error.
 pub const DEFAULT_MAX_MESSAGE: usize = 256 << 20;
 
+/// Longest line always read whole (a postmark line, or a line of a
+/// message under a small limit); longer lines are read up to the message
+/// limit.
+pub const MAX_LINE: usize = 64 << 10;
+
 /// Whether bytes start like an mbox (a `From ` postmark line).
 pub fn starts_like_mbox(prefix: &[u8]) -> bool {
     prefix.starts_with(b"From ")
@@ -104,11 +109,18 @@ impl<R: BufRead> MboxReader<R> {
         let mut too_large = false;
         let mut first = true;
         loop {
-            self.line.clear();
-            let n = self.reader.read_until(b'\n', &mut self.line)?;
+            let (n, cut) = self.read_line()?;
             if n == 0 {
                 self.done = true;
                 break;
+            }
+            if cut {
+                // a line over the limit: its message is too large
+                first = false;
+                too_large = true;
+                message.clear();
+                message.shrink_to(64 << 10);
+                continue;
             }
             if self.index == 0 && first && postmark.is_empty() && message.is_empty() {
                 first = false;
@@ -149,6 +161,39 @@ impl<R: BufRead> MboxReader<R> {
             message,
             gap,
         }))
+    }
+
+    /// Reads the next line into `self.line`, keeping at most
+    /// [`MAX_LINE`] or `limit + 1` bytes of it, whichever is more, and
+    /// dropping the rest unread into memory, so that a line without end (a
+    /// damaged or hostile file) cannot fill memory: such a line makes its
+    /// message too large anyway. Returns the bytes kept (0 at the end of
+    /// the input) and whether the line was cut.
+    fn read_line(&mut self) -> std::io::Result<(usize, bool)> {
+        self.line.clear();
+        let cap = self.limit.max(MAX_LINE).saturating_add(1);
+        let n = (&mut self.reader)
+            .take(cap as u64)
+            .read_until(b'\n', &mut self.line)?;
+        if n < cap || self.line.ends_with(b"\n") {
+            return Ok((n, false));
+        }
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok((n, true));
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    return Ok((n, true));
+                }
+                None => {
+                    let len = buf.len();
+                    self.reader.consume(len);
+                }
+            }
+        }
     }
 
     /// Whether the next message's postmark line has already been read (so
@@ -272,5 +317,27 @@ mod tests {
     #[test]
     fn empty_input_has_no_messages() {
         assert!(split(b"").is_empty());
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_without_holding_it() {
+        let long = "x".repeat(10_000);
+        let mbox = format!(
+            "From a@example.com Mon Jun  1 12:00:00 2015\nSubject: {long}\n\nFrom b@example.com Mon Jun  1 12:00:00 2015\nSubject: ok\n\nbody\n"
+        );
+        let got: Vec<_> = MboxReader::with_limit(mbox.as_bytes(), 4096).collect();
+        assert_eq!(got.len(), 2);
+        assert!(matches!(got[0], Err(MboxError::TooLarge { index: 1, .. })));
+        let second = got[1].as_ref().unwrap();
+        assert_eq!(second.index, 2);
+        assert_eq!(second.message, b"Subject: ok\n\nbody\n");
+        // a postmark line without end: one error, never the line in memory
+        let endless = std::io::BufReader::new(
+            std::io::Cursor::new(b"From x".to_vec()).chain(std::io::repeat(b'x').take(64 << 20)),
+        );
+        let mut r = MboxReader::with_limit(endless, 4096);
+        assert!(matches!(r.next(), Some(Err(MboxError::TooLarge { .. }))));
+        assert!(r.line.capacity() < 1 << 20, "the line was held whole");
+        assert!(r.next().is_none());
     }
 }

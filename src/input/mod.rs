@@ -636,7 +636,17 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                     if depth == 0 {
                         self.consumed += bytes.len() as u64;
                     }
-                    Item::new(source.clone(), Ok(bytes))
+                    // the cap was on the message: with its postmark line
+                    // and gap it may be over
+                    let max = self.max_bytes;
+                    if bytes.len() as u64 > max {
+                        Item::new(
+                            source.clone(),
+                            Err(crate::limits::too_big(bytes.len() as u64, max)),
+                        )
+                    } else {
+                        Item::new(source.clone(), Ok(bytes))
+                    }
                 }
                 Some(Err(e)) => Item::new(source.clone(), Err(e.to_string())),
             };
