@@ -1,7 +1,8 @@
 //! Writes sample messages (signed with the throwaway test keys) and their
 //! key archive, for `scripts/render-check.sh` to render and a person to look
 //! at: a verified message, one with hostile header values, one with a
-//! changed body and one whose key no archive has.
+//! changed body, one whose key no archive has and one with a forged sender
+//! (a From field added above the signed one).
 //!
 //!     cargo run --example render_samples -- DIR
 //!
@@ -40,6 +41,11 @@ fn main() -> std::io::Result<()> {
             "3-body-changed.eml",
             replace(&signed(&Sign::default()), "1,204,000", "1,904,000"),
         ),
+        ("5-forged-sender.eml", {
+            let mut m = b"From: Treasury Payments <payments@treasury.example>\r\n".to_vec();
+            m.extend(signed(&Sign::default()));
+            m
+        }),
         (
             "4-no-key.eml",
             signed(&Sign {

@@ -129,7 +129,7 @@ fn recovers_from_sha256_and_sha1(name: &str, exponent: u32) {
         assert!(f.message.contains("share one signer"), "{}", f.message);
         assert!(f.message.contains("key archive or DNS history"));
         assert!(f.message.contains(&k.sha256));
-        assert!(report.proves[0].starts_with("One private key, recovered from the signatures"));
+        assert!(report.proves[0].starts_with("These headers were signed with one private key, whose public key was recomputed from the signatures themselves"));
         assert!(
             report
                 .does_not_prove

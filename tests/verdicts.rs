@@ -765,3 +765,83 @@ fn unsigned_label_prepended_when_not_in_h_is_partial() {
         );
     }
 }
+
+/// Issue 16 item 11: a forged visible sender (a From added above the signed
+/// one) says so in the first sentence, naming the signed sender; the header
+/// block marks the line; every format shows the critical colour.
+#[test]
+fn forged_sender_is_named_in_the_first_sentence_and_marked_everywhere() {
+    let mut msg = b"From: Treasury Payments <payments@treasury.example>\r\n".to_vec();
+    msg.extend_from_slice(&signed(&Sign::default()));
+    let r = check(&msg);
+    assert_eq!(r.verdict, Verdict::PartiallyVerified, "{r:#?}");
+    assert!(
+        r.summary.contains("the sender shown is not the one signed")
+            && r.summary.contains(
+                "(Treasury Payments <payments@treasury.example>) was added after signing"
+            )
+            && r.summary
+                .contains("the From that example.com signed is Alice Example <alice@example.com>"),
+        "{}",
+        r.summary
+    );
+    assert!(r.partial_with_critical_finding());
+    let text = mailproof::render::text(&r);
+    let from_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("From "))
+        .unwrap();
+    assert!(
+        from_line.contains("Treasury Payments") && from_line.contains("ADDED AFTER SIGNING"),
+        "{text}"
+    );
+    let html = mailproof::render::html(std::slice::from_ref(&r), None);
+    assert!(html.contains("<div class=\"banner tone-bad\">"), "{html}");
+    // the same message without the forged line: the usual sentence, no mark
+    let plain = check(&signed(&Sign::default()));
+    assert!(!plain.partial_with_critical_finding());
+    assert!(!mailproof::render::text(&plain).contains("ADDED AFTER SIGNING"));
+    // a Subject added on top is critical too, but the sender sentence is not used
+    let mut subj = b"Subject: Pay to account 9999\r\n".to_vec();
+    subj.extend_from_slice(&signed(&Sign::default()));
+    let r = check(&subj);
+    assert!(!r.summary.contains("sender shown"), "{}", r.summary);
+    let text = mailproof::render::text(&r);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Subject "))
+        .unwrap();
+    assert!(
+        line.contains("Pay to account 9999") && line.contains("ADDED AFTER SIGNING"),
+        "{text}"
+    );
+}
+
+/// Issue 16 item 10: the account says what was published (the public key)
+/// and what signed (the matching private key), and does not call a relaxed
+/// body "exactly" as signed.
+#[test]
+fn the_account_names_public_and_private_keys_literally() {
+    let r = check(&signed(&Sign::default()));
+    let all = r.proves.join("\n") + &r.does_not_prove.join("\n") + &r.summary;
+    assert!(!all.contains("private key published"), "{all}");
+    assert!(
+        r.proves[0].starts_with("These headers were signed with the private key matching the public key that example.com published under selector s2015: From, "),
+        "{}",
+        r.proves[0]
+    );
+    assert!(
+        r.proves[1].contains("up to the white-space changes relaxed canonicalization ignores"),
+        "{}",
+        r.proves[1]
+    );
+    let simple = check(&signed(&Sign {
+        body_canon: Canon::Simple,
+        ..Default::default()
+    }));
+    assert!(
+        simple.proves[1].starts_with("The body is exactly as signed"),
+        "{}",
+        simple.proves[1]
+    );
+}

@@ -449,9 +449,17 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
             "Verified: {d}, the sender's own domain, signed this message, and the signature covers {}.",
             covered_phrase(ctx)
         ),
-        Verdict::PartiallyVerified => format!(
-            "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
-        ),
+        Verdict::PartiallyVerified => match decider.and_then(|i| forged_sender(ctx, &ctx.checks[i])) {
+            Some((shown, Some(signed))) => format!(
+                "Partially verified, and the sender shown is not the one signed: the From a mail program displays ({shown}) was added after signing; the From that {d} signed is {signed}."
+            ),
+            Some((shown, None)) => format!(
+                "Partially verified, and the sender shown is not signed: the From a mail program displays ({shown}) was added after {d} signed the message."
+            ),
+            None => format!(
+                "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
+            ),
+        },
         Verdict::HeadersVerified => format!(
             "Headers verified, body changed: {d}'s signature over the headers is valid, but the body was changed after signing."
         ),
@@ -459,12 +467,32 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
             "Weak signature: the signature by {d} checks out mathematically, but its key is too weak to prove anything."
         ),
         Verdict::Failed => format!(
-            "Failed: the public key {d} publishes was found, and the signature does not match the message: the message was altered after signing, or the signature is forged."
+            "Failed: a public key of {d} was found, and the signature does not match the message with it: the message was altered after signing, or the signature is forged."
         ),
         Verdict::Unverifiable => "Unverifiable: the message is signed, but no signature could be checked (see each signature's detail).".into(),
         Verdict::Unsigned => "Unsigned: the message has no DKIM signature, so nothing about it can be shown cryptographically.".into(),
         Verdict::Error => "Not readable.".into(),
     }
+}
+
+/// When the top-most From (the one mail programs display) is not covered
+/// by `c` although the message has more than one From: that From, decoded,
+/// and the From instance `c` did sign, if any (RFC 6376 5.4.2: a signature
+/// covers the bottom-most instances, so a From added on top is unsigned).
+fn forged_sender(ctx: &Ctx<'_, '_>, c: &SigCheck) -> Option<(String, Option<String>)> {
+    let froms: Vec<usize> = (0..ctx.msg.headers.len())
+        .filter(|i| ctx.msg.headers[*i].is("From"))
+        .collect();
+    let shown = *froms.first()?;
+    if froms.len() < 2 || c.covered.contains(&shown) {
+        return None;
+    }
+    let text = |i: usize| super::address::display_value(&ctx.msg.headers[i]);
+    let signed = froms
+        .iter()
+        .find(|i| c.covered.contains(i))
+        .map(|i| text(*i));
+    Some((text(shown), signed))
 }
 
 /// The visible parts a `verified` signature covers, naming only those the
@@ -514,14 +542,14 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         let recovered = c.key.as_ref().is_some_and(|k| k.provenance.is_recovered());
         proves.push(if recovered {
             format!(
-                "One private key, recovered from the signatures themselves and not (yet) found published for {} (selector {}), signed these headers: {}.",
+                "These headers were signed with one private key, whose public key was recomputed from the signatures themselves and has not (yet) been found published by {} (selector {}): {}.",
                 sig.domain,
                 sig.selector,
                 covered.join(", ")
             )
         } else {
             format!(
-                "A private key published for {} (selector {}) signed these headers: {}.",
+                "These headers were signed with the private key matching the public key that {} published under selector {}: {}.",
                 sig.domain,
                 sig.selector,
                 covered.join(", ")
@@ -536,12 +564,13 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         if c.result == SignatureResult::Pass {
             proves.push(match (sig.body_length, beyond_length(c)) {
                 (Some(l), Some(n)) if n > 0 => format!("Only the first {l} bytes of the body are as signed; {n} more bytes were not signed."),
+                _ if sig.body_canon == crate::dkim::signature::Canon::Relaxed => format!("The body is as signed ({} bytes after canonicalization), up to the white-space changes relaxed canonicalization ignores (spaces at line ends, runs of spaces, blank lines at the end).", c.canonical_body_len.unwrap_or(0)),
                 _ => format!("The body is exactly as signed ({} bytes after canonicalization).", c.canonical_body_len.unwrap_or(0)),
             });
         }
         if let Some(t) = sig.timestamp {
             proves.push(format!(
-                "The signer's clock read {} when it signed (t=).",
+                "The signature says it was made at {} (t=, by the signer's own clock).",
                 rfc3339(t)
             ));
         }
@@ -575,8 +604,8 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
     }
     match v {
         Verdict::HeadersVerified => not.push("The body: it does not match the signed body hash, so it was changed (or re-encoded) after signing.".into()),
-        Verdict::WeakSignature => not.push("Anything: the key is too weak (or its private half is public), so anyone could have produced this signature.".into()),
-        Verdict::Failed => not.push("Anything: the signature does not verify, so the message as it stands was not signed by the domain.".into()),
+        Verdict::WeakSignature => not.push("Anything: the key is too weak (or its private half is public), so someone other than the domain could have produced this signature.".into()),
+        Verdict::Failed => not.push("Anything: the signature does not match the message as it stands, so nothing in it can be attributed to the domain (it may have signed an earlier version, or never signed it).".into()),
         Verdict::Unverifiable => not.push("Anything: the signature could not be checked (no usable key).".into()),
         _ => {}
     }

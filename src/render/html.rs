@@ -371,7 +371,8 @@ fn contents_open(o: &mut String, shown: usize, total: usize) {
 
 /// The contents row of message `n` (1-based).
 pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
-    let (label, tone, _) = publish::verdict_words(r.verdict);
+    let (label, _, _) = publish::verdict_words(r.verdict);
+    let tone = publish::report_tone(r);
     let subject = r
         .message
         .as_ref()
@@ -420,7 +421,8 @@ fn badge(label: &str, tone: Tone) -> String {
 }
 
 fn banner(o: &mut String, r: &Report) {
-    let (label, tone, _) = publish::verdict_words(r.verdict);
+    let (label, _, _) = publish::verdict_words(r.verdict);
+    let tone = publish::report_tone(r);
     let _ = writeln!(
         o,
         "<div class=\"banner tone-{}\">\n<p class=\"verdict\"><span class=\"label\">{}</span> <code class=\"code\">{}</code></p>\n<p class=\"summary\">{}</p>\n</div>",

@@ -42,6 +42,16 @@ pub(crate) fn verdict_words(v: Verdict) -> (&'static str, Tone, &'static str) {
     (v.label(), tone, v.meaning())
 }
 
+/// The tone of a report's verdict: its verdict's, except that a partially
+/// verified message with a critical finding (a forged sender shown, say)
+/// takes the critical tone ([`Report::partial_with_critical_finding`]).
+pub(crate) fn report_tone(r: &Report) -> Tone {
+    if r.partial_with_critical_finding() {
+        return Tone::Bad;
+    }
+    verdict_words(r.verdict).1
+}
+
 /// The report's one-sentence summary without its leading verdict words
 /// ("Verified: ..."), which the banner already shows as its headline; for a
 /// message found attached to another, where it was found.

@@ -41,6 +41,12 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(m) = &r.message {
         o.push('\n');
+        // the displayed instance of these was added above the signed one
+        let added: Vec<&str> = super::publish::reader_view(r)
+            .into_iter()
+            .filter(|row| row.coverage == super::publish::Coverage::AddedAfterSigning)
+            .map(|row| row.name)
+            .collect();
         for (label, v) in [
             ("From", &super::publish::from_words(m)),
             ("To", &m.to),
@@ -49,7 +55,11 @@ pub fn text(r: &Report) -> String {
             ("Date", &m.date),
         ] {
             if let Some(v) = v {
-                let _ = writeln!(o, "  {label:<8} {}", esc(v));
+                let _ = write!(o, "  {label:<8} {}", esc(v));
+                if added.contains(&label) {
+                    o.push_str("   <- ADDED AFTER SIGNING: not what the signature covers");
+                }
+                o.push('\n');
             }
         }
     }

@@ -493,6 +493,17 @@ pub struct Carried {
 }
 
 impl Report {
+    /// Whether a partially verified message has a critical finding (a From
+    /// or other visible header added above the signed one, an ambiguous MIME
+    /// reading): what a reader sees is not what was signed, and every
+    /// renderer shows such a report in the critical colour, as `failed`.
+    pub fn partial_with_critical_finding(&self) -> bool {
+        self.verdict == Verdict::PartiallyVerified
+            && self
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Critical)
+    }
     /// A report for input that could not be read as a message.
     pub fn error(source: &str, bytes: &[u8], why: String) -> Self {
         Report {

@@ -296,6 +296,9 @@ struct Row {
     label: &'static str,
     /// What the verdict means, in one sentence.
     meaning: &'static str,
+    /// Shown in the critical colour although not `failed`
+    /// ([`crate::report::Report::partial_with_critical_finding`]).
+    critical: bool,
     summary: String,
     from: Option<String>,
     to: Option<String>,
@@ -476,6 +479,7 @@ fn row(n: usize, r: &Report) -> Row {
         rank: r.verdict.worst_first_rank(),
         label: r.verdict.label(),
         meaning: r.verdict.meaning(),
+        critical: r.partial_with_critical_finding(),
         summary: visible(&r.summary),
         timestamp: m.date.as_deref().and_then(rfc5322_time),
         from: v(m.from),

@@ -230,7 +230,7 @@ function row(m) {
   open.addEventListener("click", () => openMessage(m));
   return el("tr", {},
     el("td", {}, open),
-    el("td", { class: "v v-" + m.verdict }, el("span", { "aria-hidden": "true" }, info.icon + " "), info.label),
+    el("td", { class: "v v-" + m.verdict + (m.critical ? " v-critical" : "") }, el("span", { "aria-hidden": "true" }, info.icon + " "), info.label),
     el("td", {}, breakable(m.from || "—")),
     el("td", {}, m.subject || "—", el("div", { class: "src" }, breakable(m.source))),
     el("td", {}, m.date || "—"),
@@ -290,7 +290,7 @@ function detail(m, fromList) {
   });
   frame.addEventListener("load", () => fit(frame));
   return el("article", { class: "detail", "aria-labelledby": "detail-h" },
-    el("div", { class: "banner v-" + m.verdict },
+    el("div", { class: "banner v-" + m.verdict + (m.critical ? " v-critical" : "") },
       el("h3", { id: "detail-h", tabindex: "-1", class: "verdict" },
         el("span", { class: "icon", "aria-hidden": "true" }, info.icon),
         " " + info.label),
