@@ -32,6 +32,8 @@ import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     for d in sys.argv[2:]:
         for name in sorted(os.listdir(d)):
+            if name == "MANIFEST":  # provenance, not a message
+                continue
             z.write(os.path.join(d, name), "leak/" + name)
 PY
 head -c 3000000 /dev/zero | tr '\0' 'x' >"$out/samples/too-big.eml"
@@ -51,6 +53,7 @@ done
 
 profile=$(mktemp -d)
 status=0
+ZIPPED=$(python3 -c 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))' "$out/samples/leak.zip") \
 PW="$node_dir/node_modules/playwright-core" URL="$url" OUT="$out" PROFILE="$profile" \
     COFFEE="$(pwd)/fixtures/real-world/Meeting for coffee.eml" node scripts/browser-test.js || status=$?
 rm -rf "$profile"

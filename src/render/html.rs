@@ -143,9 +143,9 @@ fn intro(o: &mut String) {
     let _ = write!(
         o,
         "<header class=\"doc\">\n<h1>Email verification report</h1>\n\
-         <p class=\"lede\">Mail servers sign outgoing email with a secret key (DKIM). \
+         <p class=\"lede\">Mail servers sign outgoing email with the domain's private key (DKIM). \
          The sending domain publishes the matching public key. If a signature still matches, \
-         the parts of the message it covers are exactly as that domain's server sent them. \
+         the parts of the message it covers are as that domain's server signed them (up to the white-space changes the signature allows). \
          Keys are replaced every few years and old ones disappear, so this report checks \
          signatures against archived copies of the keys and says where each copy came from.</p>\n\
          <p class=\"meta\">Made with mailproof {} (report format {}). Nothing in this file is \

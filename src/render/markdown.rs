@@ -65,9 +65,9 @@ fn intro(o: &mut String) {
     let _ = write!(
         o,
         "# Email verification report\n\n\
-         Mail servers sign outgoing email with a secret key (DKIM). The sending domain \
+         Mail servers sign outgoing email with the domain's private key (DKIM). The sending domain \
          publishes the matching public key. If a signature still matches, the parts of the \
-         message it covers are exactly as that domain's server sent them. Keys are replaced \
+         message it covers are as that domain's server signed them (up to the white-space changes the signature allows). Keys are replaced \
          every few years and old ones disappear, so this report checks signatures against \
          archived copies of the keys and says where each copy came from.\n\n\
          *Made with mailproof {} (report format {}).*\n",
