@@ -110,7 +110,11 @@ class Archive:
                 "sources": sources,
                 "notes": "\n".join(r["notes"]) or None,
             })
-        out.sort(key=lambda x: (x["domain"], x["selector"], x["sha256"]))
+        # Domain, then selector, compared as DNS names are (ASCII case folded):
+        # the verifier looks keys up by binary search in this order
+        # (BuiltinArchive in src/keys/archive.rs).
+        out.sort(key=lambda x: (x["domain"].encode().lower(), x["selector"].encode().lower(),
+                                x["selector"], x["sha256"]))
         return out
 
 

@@ -85,7 +85,7 @@ impl VerifierBuilder {
     /// The verifier.
     pub fn build(mut self) -> Verifier {
         if self.builtin {
-            self.sources.push(Box::new(keys::builtin()));
+            self.sources.push(Box::new(keys::BuiltinArchive::new()));
         }
         self.sources.append(&mut self.live);
         Verifier {

@@ -140,10 +140,14 @@ impl KeySource for KeyArchive {
     }
 }
 
-const BUILTIN: &str = include_str!("../../archive/builtin.jsonl");
+/// `archive/builtin.jsonl`, or the file named by `MAILPROOF_BUILTIN_ARCHIVE`
+/// at build time (a benchmark's synthetic archive; see build.rs).
+const BUILTIN: &str = include_str!(env!("MAILPROOF_BUILTIN_ARCHIVE_PATH"));
 
 /// The built-in archive of well-known historical keys, compiled into the
-/// binary (`archive/builtin.jsonl`), each with its published provenance.
+/// binary (`archive/builtin.jsonl`), each with its published provenance,
+/// parsed whole (for listing and export; the verifier looks keys up with
+/// [`BuiltinArchive`], which parses only the records asked for).
 pub fn builtin() -> KeyArchive {
     let mut file = KeyFile::default();
     formats::load_jsonl(
@@ -154,6 +158,116 @@ pub fn builtin() -> KeyArchive {
     )
     .expect("the built-in archive is checked by tests");
     KeyArchive::from_file("built-in archive", file)
+}
+
+/// The built-in archive as the verifier uses it: looked up in the compiled-in
+/// text itself, without parsing it at start-up.
+///
+/// `archive/builtin.jsonl` is sorted by domain, then selector (ASCII case
+/// folded, as DNS names compare), which scripts/build-builtin-archive.py
+/// guarantees and a test checks. A lookup is a binary search over the lines
+/// (O(log n) lines read, whatever the size of the archive); only the records
+/// of the name asked for are parsed, exactly as [`builtin`] parses them, so a
+/// key and its provenance are the same either way. Names found are kept for
+/// the next lookup (at most the archive's size); misses are not kept, so a
+/// dump of made-up selectors cannot grow it.
+#[derive(Debug, Default)]
+pub struct BuiltinArchive {
+    found: std::sync::Mutex<HashMap<String, Lookup>>,
+}
+
+impl BuiltinArchive {
+    /// The built-in archive, nothing parsed yet.
+    pub fn new() -> Self {
+        BuiltinArchive::default()
+    }
+
+    fn load(domain: &str, selector: &str) -> Lookup {
+        let want = (fold(domain.trim_end_matches('.')), fold(selector));
+        let text = BUILTIN;
+        let (mut lo, mut hi) = (0, text.len());
+        // lo is always a line start; find the first line whose name >= want
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = text[lo..mid].rfind('\n').map_or(lo, |i| lo + i + 1);
+            let end = text[mid..].find('\n').map_or(text.len(), |i| mid + i);
+            if line_name(&text[start..end]).is_none_or(|n| n < want) {
+                lo = end + 1;
+            } else {
+                hi = start;
+            }
+        }
+        let mut end = lo.min(text.len());
+        while end < text.len() {
+            let next = text[end..].find('\n').map_or(text.len(), |i| end + i);
+            if line_name(&text[end..next]).is_none_or(|n| n != want) {
+                break;
+            }
+            end = (next + 1).min(text.len());
+        }
+        let lines = &text[lo.min(text.len())..end];
+        if lines.is_empty() {
+            return Lookup::NotFound;
+        }
+        let mut file = KeyFile::default();
+        formats::load_jsonl(
+            &mut file,
+            "archive/builtin.jsonl",
+            "built-in archive",
+            lines,
+        )
+        .expect("the built-in archive is checked by tests");
+        KeyArchive::from_file("built-in archive", file).lookup(domain, selector)
+    }
+}
+
+fn fold(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+/// (domain, selector) of one archive line, case folded; `None` for a line
+/// that is not a record.
+fn line_name(line: &str) -> Option<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Name {
+        domain: String,
+        selector: String,
+    }
+    // The generator writes `{"domain": "…", "selector": "…", …`: read the two
+    // values directly when they need no unescaping, else parse the line.
+    let quick = || {
+        let rest = line.strip_prefix("{\"domain\": \"")?;
+        let (domain, rest) = rest.split_once('"')?;
+        let rest = rest.strip_prefix(", \"selector\": \"")?;
+        let (selector, _) = rest.split_once('"')?;
+        (!domain.contains('\\') && !selector.contains('\\')).then_some((domain, selector))
+    };
+    if let Some((d, s)) = quick() {
+        return Some((fold(d.trim_end_matches('.')), fold(s)));
+    }
+    let n: Name = serde_json::from_str(line).ok()?;
+    Some((fold(n.domain.trim_end_matches('.')), fold(&n.selector)))
+}
+
+impl KeySource for BuiltinArchive {
+    fn name(&self) -> String {
+        "built-in archive".into()
+    }
+
+    fn lookup(&self, domain: &str, selector: &str) -> Lookup {
+        let name = record_name(domain, selector);
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = found.get(&name) {
+            return hit.clone();
+        }
+        drop(found);
+        let answer = BuiltinArchive::load(domain, selector);
+        if matches!(answer, Lookup::Found(_)) {
+            found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+            found.insert(name, answer.clone());
+        }
+        answer
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +301,58 @@ mod tests {
             k[0].parsed.as_ref().unwrap().key.as_ref().unwrap().bits,
             2048
         );
+    }
+
+    #[test]
+    fn builtin_archive_is_sorted_for_the_lookup_index() {
+        let mut last: Option<(String, String)> = None;
+        for (i, line) in BUILTIN.lines().enumerate() {
+            let name = line_name(line)
+                .unwrap_or_else(|| panic!("archive/builtin.jsonl line {}: not a record", i + 1));
+            assert!(
+                last.as_ref().is_none_or(|l| *l <= name),
+                "archive/builtin.jsonl line {}: {name:?} sorts before {last:?}; run scripts/build-builtin-archive.py",
+                i + 1
+            );
+            last = Some(name);
+        }
+        assert!(last.is_some());
+    }
+
+    #[test]
+    fn indexed_lookup_answers_as_the_parsed_archive() {
+        let whole = builtin();
+        let index = BuiltinArchive::new();
+        let records = |l: Lookup| match l {
+            Lookup::Found(k) => k.iter().map(|k| k.to_record()).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        let keys = whole.keys();
+        assert!(keys.len() >= 30);
+        for k in keys {
+            let (d, s) = (k.domain.as_str(), k.selector.as_str());
+            let want = records(whole.lookup(d, s));
+            assert_eq!(records(index.lookup(d, s)), want, "{s}._domainkey.{d}");
+            // again, from the names already found
+            assert_eq!(records(index.lookup(d, s)), want, "{s}._domainkey.{d}");
+            // DNS names compare case-insensitively, with or without the root dot
+            let upper = format!("{}.", d.to_ascii_uppercase());
+            assert_eq!(records(index.lookup(&upper, &s.to_ascii_uppercase())), want);
+        }
+        assert_eq!(index.name(), whole.name());
+        for (d, s) in [
+            ("gmail.com", "20120114"),
+            ("gmail.co", "20120113"),
+            ("", ""),
+            ("aaaa", "a"),
+            ("zzzz.zz", "z"),
+            ("gmail.com\"", "20120113"),
+        ] {
+            assert!(
+                matches!(index.lookup(d, s), Lookup::NotFound),
+                "{s}._domainkey.{d}"
+            );
+        }
     }
 
     #[test]

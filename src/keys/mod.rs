@@ -3,7 +3,8 @@
 //! A [`KeySource`] answers "which keys were published for this selector?".
 //! The [`KeyArchive`] is the offline source: keys loaded from files
 //! (zone lines, the key-archive API's JSON, mailproof's own archive format)
-//! or compiled in ([`builtin`]). Every key carries its [`Provenance`].
+//! or compiled in ([`builtin`], looked up without parsing it whole through
+//! [`BuiltinArchive`]). Every key carries its [`Provenance`].
 //!
 //! Files, each depending only on those listed before it (no import cycle):
 //! - `record.rs`: the TXT key record ([`KeyRecord`]);
@@ -27,7 +28,7 @@ mod record;
 mod resolver;
 mod zone;
 
-pub use archive::{KeyArchive, builtin};
+pub use archive::{BuiltinArchive, KeyArchive, builtin};
 pub use formats::{ArchiveRecord, LoadError};
 pub use key::{ArchivedKey, KeySource, Lookup, Origin, Provenance, record_name};
 pub use record::{KeyRecord, RecordError};
