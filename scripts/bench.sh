@@ -34,8 +34,8 @@ N=$(grep -vc "^#" "$CORPUS/expected.tsv")
 BYTES=$(find "$CORPUS/msgs" -name '*.eml' -printf '%s\n' | awk '{s+=$1} END {print s}')
 
 declare -A CMD
-CMD[mailproof]="$BIN verify --quiet --no-builtin-keys --keys $CORPUS/keys.zone -j $JOBS --output $OUT/mailproof.jsonl --summary $OUT/mailproof.summary.json $CORPUS/msgs"
-CMD[mailproof-mbox]="$BIN verify --quiet --no-builtin-keys --keys $CORPUS/keys.zone -j $JOBS --output $OUT/mailproof-mbox.jsonl $CORPUS/corpus.mbox"
+CMD[mailproof]="$BIN verify --quiet --no-builtin-keys --keys $CORPUS/keys.zone -j $JOBS --force --output $OUT/mailproof.jsonl --summary $OUT/mailproof.summary.json $CORPUS/msgs"
+CMD[mailproof-mbox]="$BIN verify --quiet --no-builtin-keys --keys $CORPUS/keys.zone -j $JOBS --force --output $OUT/mailproof-mbox.jsonl $CORPUS/corpus.mbox"
 TOOLS="mailproof mailproof-mbox"
 if [ -n "${MAILAUTH_RS_BIN:-}" ] && [ -x "$MAILAUTH_RS_BIN" ]; then
     CMD[mail-auth-loop]="$MAILAUTH_RS_BIN $CORPUS -j $JOBS"
