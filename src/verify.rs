@@ -15,14 +15,6 @@ const MAX_REPAIRS: usize = 3;
 /// Most repair attempts per message (bounds the work on hostile input).
 const MAX_REPAIR_PLANS: usize = 48;
 
-/// The best repair attempt: the plan, the repaired bytes, their checks.
-struct Repaired {
-    plan: Vec<RepairKind>,
-    bytes: Vec<u8>,
-    checks: Vec<SigCheck>,
-    verdict: crate::Verdict,
-}
-
 /// What the DKIM stage hands on: the repaired bytes when a repair was
 /// needed (`None`: the bytes as given), the signature checks on those bytes
 /// and the repairs applied.
@@ -118,8 +110,7 @@ impl Verifier {
         &self.resolver
     }
 
-    /// Checks DKIM signatures against this verifier's keys and caps, with
-    /// claims of time judged against `now`.
+    /// Checks DKIM signatures against this verifier's keys and caps.
     fn checker(&self) -> Checker<'_> {
         Checker {
             resolver: &self.resolver,
@@ -245,6 +236,12 @@ impl Verifier {
 
     /// The DKIM stage of [`Verifier::verify_bytes`]: every signature checked
     /// on the bytes as given and, when they fail, on the documented repairs.
+    ///
+    /// The copy kept is the one with the best verdict, then the most
+    /// signature parts (header signature, body hash) verifying, then the
+    /// fewest repairs: a repair is applied only when the result would
+    /// differ without it. Each signature's header and body results are then
+    /// the best any repair gave, each on its own (see [`best_parts`]).
     fn verify_dkim(&self, msg: &RawMessage<'_>) -> DkimStage {
         let bytes = msg.bytes;
         let checks = self.checker().check_all(msg);
@@ -260,94 +257,237 @@ impl Verifier {
                 )
             })
             .collect();
-        if verdict != crate::Verdict::Verified && !failing.is_empty() {
-            // A repair can only help the part that failed: when every failing
-            // signature's header signature verified, only body repairs matter;
-            // when every failing signature's body hash matched, only header ones.
-            let body_only = failing.iter().all(|c| c.header_valid == Some(true));
-            let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
-            // Nor can a repair that relaxed canonicalization undoes anyway:
-            // trailing white space (relaxed body) and folding (relaxed
-            // headers) do not change what such a signature hashed.
-            let relaxed = |part: fn(&DkimSignature) -> Canon| {
-                failing
-                    .iter()
-                    .all(|c| c.sig.as_ref().is_ok_and(|s| part(s) == Canon::Relaxed))
+        if verdict == crate::Verdict::Verified || failing.is_empty() {
+            return DkimStage {
+                bytes: None,
+                checks,
+                repairs: Vec::new(),
             };
-            let (relaxed_body, relaxed_headers) =
-                (relaxed(|s| s.body_canon), relaxed(|s| s.header_canon));
-            let allowed: Vec<RepairKind> = RepairKind::ALL
-                .into_iter()
-                .filter(|k| !body_only || k.touches_body())
-                .filter(|k| !headers_only || k.touches_headers())
-                .filter(|k| !(relaxed_body && *k == RepairKind::TrailingWhitespace))
-                .filter(|k| !(relaxed_headers && *k == RepairKind::UnfoldHeaders))
-                .collect();
-            if let Some(best) = self
-                .try_repairs(bytes, &allowed)
-                .filter(|b| b.verdict < verdict)
-            {
-                let sha = crate::util::sha256_hex(&best.bytes);
-                let repairs = best
-                    .plan
-                    .iter()
-                    .map(|k| Repair {
-                        kind: k.code().into(),
-                        description: k.description().into(),
-                        verified_sha256: sha.clone(),
-                    })
-                    .collect();
-                return DkimStage {
-                    bytes: Some(best.bytes),
-                    checks: best.checks,
-                    repairs,
-                };
-            }
         }
-        DkimStage {
-            bytes: None,
+        let allowed = allowed_repairs(&failing);
+        let mut tried = vec![Variant {
+            plan: Vec::new(),
             checks,
-            repairs: Vec::new(),
+            verdict,
+        }];
+        self.try_repairs(bytes, &allowed, &mut tried);
+        self.try_unions(bytes, &mut tried);
+        tried.sort_by_key(|v| v.plan.len());
+        let best = (0..tried.len())
+            .min_by_key(|&i| tried[i].rank())
+            .unwrap_or(0);
+        let mut chosen = tried.remove(best);
+        let fixed = (!chosen.plan.is_empty()).then(|| repair::apply_all(bytes, &chosen.plan));
+        let judged = fixed.as_deref().unwrap_or(bytes);
+        best_parts(&mut chosen.checks, &tried, |plan| {
+            crate::util::sha256_hex(&repair::apply_all(bytes, plan))
+        });
+        // The parts taken from other copies must not change the verdict of
+        // the copy kept (they cannot when header and body repairs are
+        // independent; if they would, the copy's own results stand).
+        if let Ok(m) = RawMessage::parse(judged)
+            && crate::evidence::verdict_of(&m, &chosen.checks) != chosen.verdict
+            && let Some(own) = self.reparse_checks(judged)
+        {
+            chosen.checks = own;
+        }
+        let sha = crate::util::sha256_hex(judged);
+        let repairs = chosen
+            .plan
+            .iter()
+            .map(|k| Repair {
+                kind: k.code().into(),
+                description: k.description().into(),
+                verified_sha256: sha.clone(),
+            })
+            .collect();
+        DkimStage {
+            bytes: fixed,
+            checks: chosen.checks,
+            repairs,
         }
     }
 
-    /// Tries the repair plans fewest-transformations first and returns the
-    /// best verdict reached by the fewest transformations. Only verdicts are
-    /// computed here; the caller builds the one report that is kept.
-    fn try_repairs(&self, bytes: &[u8], allowed: &[RepairKind]) -> Option<Repaired> {
-        let mut best: Option<Repaired> = None;
-        for mut plan in repair::plans_for(bytes, MAX_REPAIRS, allowed)
+    /// The checks of `bytes` as they stand.
+    fn reparse_checks(&self, bytes: &[u8]) -> Option<Vec<SigCheck>> {
+        let m = RawMessage::parse(bytes).ok()?;
+        Some(self.checker().check_all(&m))
+    }
+
+    /// Checks `bytes` repaired by `plan`; `None` if the result does not parse.
+    fn try_plan(&self, bytes: &[u8], plan: Vec<RepairKind>) -> Option<Variant> {
+        let fixed = repair::apply_all(bytes, &plan);
+        let fixed_msg = RawMessage::parse(&fixed).ok()?;
+        let checks = self.checker().check_all(&fixed_msg);
+        let verdict = crate::evidence::verdict_of(&fixed_msg, &checks);
+        Some(Variant {
+            plan,
+            checks,
+            verdict,
+        })
+    }
+
+    /// Tries the repair plans fewest-transformations first (at most
+    /// [`MAX_REPAIR_PLANS`]), until one verifies, adding each to `tried`.
+    fn try_repairs(&self, bytes: &[u8], allowed: &[RepairKind], tried: &mut Vec<Variant>) {
+        for plan in repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
             .take(MAX_REPAIR_PLANS)
         {
-            if best
-                .as_ref()
-                .is_some_and(|b| b.verdict == crate::Verdict::Verified)
-            {
+            if tried.iter().any(|v| v.verdict == crate::Verdict::Verified) {
                 break;
             }
-            if RepairKind::FinalNewline.applies(bytes) {
-                plan.insert(
-                    plan.len() - usize::from(plan.last() == Some(&RepairKind::CrlfLineEndings)),
-                    RepairKind::FinalNewline,
-                );
-            }
-            let fixed = repair::apply_all(bytes, &plan);
-            let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
+            tried.extend(self.try_plan(bytes, plan));
+        }
+    }
+
+    /// For each signature whose header signature verifies under one plan
+    /// and whose body hash matches under another, tries both plans together
+    /// (header and body are hashed apart, so the union keeps both parts).
+    fn try_unions(&self, bytes: &[u8], tried: &mut Vec<Variant>) {
+        let n = tried.first().map_or(0, |v| v.checks.len());
+        for i in 0..n {
+            let first = |part: fn(&SigCheck) -> bool| {
+                tried
+                    .iter()
+                    .filter(|v| v.checks.get(i).is_some_and(|c| c.is_maths() && part(c)))
+                    .min_by_key(|v| v.plan.len())
+                    .map(|v| v.plan.clone())
+            };
+            let (Some(h), Some(b)) = (
+                first(|c| c.header_valid == Some(true)),
+                first(|c| c.body_matches == Some(true)),
+            ) else {
                 continue;
             };
-            let checks = self.checker().check_all(&fixed_msg);
-            let verdict = crate::evidence::verdict_of(&fixed_msg, &checks);
-            if best.as_ref().is_none_or(|b| verdict < b.verdict) {
-                best = Some(Repaired {
-                    plan,
-                    bytes: fixed,
-                    checks,
-                    verdict,
-                });
+            let union: Vec<RepairKind> = RepairKind::ALL
+                .into_iter()
+                .filter(|k| h.contains(k) || b.contains(k))
+                .collect();
+            let both_mbox = union.contains(&RepairKind::MboxrdUnquote)
+                && union.contains(&RepairKind::MboxoUnquote);
+            if both_mbox || tried.iter().any(|v| v.plan == union) {
+                continue;
             }
+            tried.extend(self.try_plan(bytes, union));
         }
-        best
+    }
+}
+
+/// One copy of the message tried by the DKIM stage: the repairs applied
+/// (none: the bytes as given), the checks on the result, its verdict.
+struct Variant {
+    plan: Vec<RepairKind>,
+    checks: Vec<SigCheck>,
+    verdict: crate::Verdict,
+}
+
+impl Variant {
+    /// How many signature parts (header signature, body hash) verify.
+    fn parts(&self) -> usize {
+        self.checks
+            .iter()
+            .map(|c| {
+                usize::from(c.header_valid == Some(true))
+                    + usize::from(c.body_matches == Some(true))
+            })
+            .sum()
+    }
+
+    /// Best first: the verdict, then the most parts verified, then the
+    /// fewest repairs.
+    fn rank(&self) -> (crate::Verdict, std::cmp::Reverse<usize>, usize) {
+        (
+            self.verdict,
+            std::cmp::Reverse(self.parts()),
+            self.plan.len(),
+        )
+    }
+}
+
+/// The repairs worth trying for the `failing` signatures.
+fn allowed_repairs(failing: &[&SigCheck]) -> Vec<RepairKind> {
+    // A repair can only help the part that failed: when every failing
+    // signature's header signature verified, only body repairs matter;
+    // when every failing signature's body hash matched, only header ones.
+    let body_only = failing.iter().all(|c| c.header_valid == Some(true));
+    let headers_only = failing.iter().all(|c| c.body_matches == Some(true));
+    // Nor can a repair that relaxed canonicalization undoes anyway:
+    // trailing white space (relaxed body) and folding (relaxed headers) do
+    // not change what such a signature hashed.
+    let relaxed = |part: fn(&DkimSignature) -> Canon| {
+        failing
+            .iter()
+            .all(|c| c.sig.as_ref().is_ok_and(|s| part(s) == Canon::Relaxed))
+    };
+    let (relaxed_body, relaxed_headers) = (relaxed(|s| s.body_canon), relaxed(|s| s.header_canon));
+    RepairKind::ALL
+        .into_iter()
+        .filter(|k| !body_only || k.touches_body())
+        .filter(|k| !headers_only || k.touches_headers())
+        .filter(|k| !(relaxed_body && *k == RepairKind::TrailingWhitespace))
+        .filter(|k| !(relaxed_headers && *k == RepairKind::UnfoldHeaders))
+        .collect()
+}
+
+/// Gives each signature of the kept copy (`checks`) the best header result
+/// and the best body result any tried copy gave it, each on its own, and
+/// says in the signature's detail which repairs that part needed (with the
+/// SHA-256 of those bytes, from `sha_of`). `tried` is ordered fewest
+/// repairs first; only `pass`, `body_hash_mismatch` and `bad_signature`
+/// results are combined (the others do not rest on the bytes' hashes).
+fn best_parts(
+    checks: &mut [SigCheck],
+    tried: &[Variant],
+    sha_of: impl Fn(&[RepairKind]) -> String,
+) {
+    for (i, c) in checks.iter_mut().enumerate() {
+        if !c.is_maths() {
+            continue;
+        }
+        let other = |part: fn(&SigCheck) -> bool| {
+            tried.iter().find_map(|v| {
+                v.checks
+                    .get(i)
+                    .filter(|o| o.is_maths() && part(o))
+                    .map(|o| (o, &v.plan))
+            })
+        };
+        let mut notes = Vec::new();
+        if c.header_valid != Some(true)
+            && let Some((o, plan)) = other(|o| o.header_valid == Some(true))
+        {
+            c.header_valid = Some(true);
+            c.key.clone_from(&o.key);
+            c.keys_tried = o.keys_tried;
+            c.covered.clone_from(&o.covered);
+            notes.push(("header signature", plan));
+        }
+        if c.body_matches != Some(true)
+            && let Some((o, plan)) = other(|o| o.body_matches == Some(true))
+        {
+            c.body_matches = Some(true);
+            c.canonical_body_len = o.canonical_body_len;
+            notes.push(("body hash", plan));
+        }
+        if notes.is_empty() {
+            continue;
+        }
+        c.settle();
+        for (part, plan) in notes {
+            let how = if plan.is_empty() {
+                "as given".to_string()
+            } else {
+                format!(
+                    "repaired ({})",
+                    plan.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ")
+                )
+            };
+            c.detail.push_str(&format!(
+                "; the {part} verifies on the copy {how}, SHA-256 {}",
+                sha_of(plan)
+            ));
+        }
     }
 }
 
@@ -396,4 +536,82 @@ fn body_unavailable(report: &mut Report, why: &str) {
     report
         .findings
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dkim::signature::{SignatureError, SignatureHints};
+
+    fn check(index: usize, header: bool, body: bool) -> SigCheck {
+        let mut c = SigCheck {
+            index,
+            field: 0,
+            sig: Err(SignatureError::Malformed("test".into())),
+            hints: SignatureHints::default(),
+            result: SignatureResult::BadSignature,
+            detail: String::new(),
+            header_valid: Some(header),
+            body_matches: Some(body),
+            key: None,
+            keys_tried: 1,
+            candidates: Vec::new(),
+            key_rotated: None,
+            canonical_body_len: Some(1),
+            covered: Vec::new(),
+        };
+        c.settle();
+        c
+    }
+
+    fn variant(plan: Vec<RepairKind>, parts: &[(bool, bool)]) -> Variant {
+        Variant {
+            plan,
+            checks: parts
+                .iter()
+                .enumerate()
+                .map(|(i, (h, b))| check(i + 1, *h, *b))
+                .collect(),
+            verdict: crate::Verdict::Failed,
+        }
+    }
+
+    /// Two signatures wanting different repairs: the kept copy serves the
+    /// first; the second gets its body result from the copy that gave it,
+    /// and its detail names that copy.
+    #[test]
+    fn each_part_is_the_best_any_copy_gave() {
+        let mut kept = variant(
+            vec![RepairKind::DotUnstuff],
+            &[(true, true), (false, false)],
+        );
+        let tried = [
+            variant(vec![], &[(true, false), (false, false)]),
+            variant(
+                vec![RepairKind::MboxoUnquote],
+                &[(true, false), (false, true)],
+            ),
+        ];
+        best_parts(&mut kept.checks, &tried, |p| format!("sha-of-{}", p.len()));
+        assert_eq!(kept.checks[0].result, SignatureResult::Pass);
+        assert!(!kept.checks[0].detail.contains("copy"));
+        let c = &kept.checks[1];
+        assert_eq!((c.header_valid, c.body_matches), (Some(false), Some(true)));
+        assert_eq!(c.result, SignatureResult::BadSignature);
+        assert!(c.detail.contains("body hash matches"), "{}", c.detail);
+        assert!(
+            c.detail.contains(
+                "body hash verifies on the copy repaired (mboxo_unquote), SHA-256 sha-of-1"
+            ),
+            "{}",
+            c.detail
+        );
+        // ranking: verdict, then parts verified, then fewest repairs
+        assert!(tried[1].rank() < tried[0].rank());
+        let longer = variant(
+            vec![RepairKind::MboxoUnquote, RepairKind::DotUnstuff],
+            &[(true, false), (false, true)],
+        );
+        assert!(tried[1].rank() < longer.rank());
+    }
 }

@@ -40,7 +40,7 @@ fn kinds(r: &mailproof::Report) -> Vec<&str> {
 }
 
 #[test]
-fn lf_mbox_quoting_and_lost_final_newline_all_reported() {
+fn lf_mbox_quoting_reported_lost_final_newline_not() {
     let s = String::from_utf8(signed_simple()).unwrap();
     let saved = s
         .replace("\r\n", "\n")
@@ -49,28 +49,18 @@ fn lf_mbox_quoting_and_lost_final_newline_all_reported() {
         .to_string();
     let r = verifier(&standard_zone()).verify_bytes("saved.eml", saved.as_bytes());
     assert_eq!(r.verdict, Verdict::Verified, "{:#?}", r.signatures);
-    assert_eq!(
-        kinds(&r),
-        [
-            "mboxrd_unquote",
-            "final_newline_restored",
-            "crlf_line_endings"
-        ]
-    );
+    // the lost final newline changes no hash, so it is not a repair needed
+    assert_eq!(kinds(&r), ["mboxrd_unquote", "crlf_line_endings"]);
     let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
-    for c in [
-        "line_endings_repaired",
-        "mbox_quoting_repaired",
-        "final_newline_restored",
-    ] {
+    for c in ["line_endings_repaired", "mbox_quoting_repaired"] {
         assert!(codes.contains(&c), "{c} missing from {codes:?}");
     }
+    assert!(!codes.contains(&"final_newline_restored"), "{codes:?}");
     // the reported hash is the hash of the bytes that verified
     let fixed = mailproof::repair::apply_all(
         saved.as_bytes(),
         &[
             mailproof::repair::RepairKind::MboxrdUnquote,
-            mailproof::repair::RepairKind::FinalNewline,
             mailproof::repair::RepairKind::CrlfLineEndings,
         ],
     );
@@ -139,4 +129,95 @@ fn clean_failure_tries_nothing() {
     let r = verifier(&standard_zone()).verify_bytes("t", &msg);
     assert_eq!(r.verdict, Verdict::Failed);
     assert!(r.repairs.is_empty());
+}
+
+/// The signed test message with the Subject changed after signing.
+fn subject_changed(msg: &[u8]) -> String {
+    String::from_utf8(msg.to_vec())
+        .unwrap()
+        .replace("Subject: Minutes", "Subject: Agenda")
+}
+
+/// Issue 16 item 5: a failed header check does not stop the body check from
+/// using the repairs. For every body repair, a copy whose only change is
+/// the Subject reports the body hash as matching, with the repair named.
+#[test]
+fn body_result_uses_the_repairs_when_the_header_fails() {
+    let s = subject_changed(&signed_simple());
+    let cases: [(&str, String, &str); 4] = [
+        ("lf", s.replace("\r\n", "\n"), "crlf_line_endings"),
+        (
+            "mbox",
+            s.replace("\r\nFrom now", "\r\n>From now"),
+            "mboxrd_unquote",
+        ),
+        ("dot", s.replace("\r\n.. and", "\r\n... and"), "dot_unstuff"),
+        (
+            "lf+mbox",
+            s.replace("\r\n", "\n").replace("\nFrom now", "\n>From now"),
+            "mboxrd_unquote",
+        ),
+    ];
+    for (name, copy, kind) in cases {
+        let r = verifier(&standard_zone()).verify_bytes("t", copy.as_bytes());
+        assert_eq!(r.verdict, Verdict::Failed, "{name}");
+        let sig = &r.signatures[0];
+        assert_eq!(sig.header_signature_valid, Some(false), "{name}");
+        assert_eq!(sig.body_hash_matches, Some(true), "{name}: {}", sig.detail);
+        assert!(
+            sig.detail.contains("body hash matches"),
+            "{name}: {}",
+            sig.detail
+        );
+        assert!(kinds(&r).contains(&kind), "{name}: {:?}", kinds(&r));
+    }
+    // with CRLF line ends and nothing else changed, no repair is needed
+    let r = verifier(&standard_zone()).verify_bytes("t", s.as_bytes());
+    assert_eq!(r.signatures[0].body_hash_matches, Some(true));
+    assert!(r.repairs.is_empty(), "{:?}", kinds(&r));
+}
+
+/// The header result, likewise: a refolded header whose body was changed
+/// gives a valid header signature (after unfolding) beside the body result.
+#[test]
+fn header_result_uses_the_repairs_when_the_body_fails() {
+    let s = String::from_utf8(signed_simple()).unwrap();
+    let copy = s
+        .replace("subject line that", "subject line\r\n that")
+        .replace("budget is frozen", "budget is doubled");
+    let r = verifier(&standard_zone()).verify_bytes("t", copy.as_bytes());
+    assert_eq!(r.verdict, Verdict::HeadersVerified);
+    assert_eq!(r.signatures[0].header_signature_valid, Some(true));
+    assert_eq!(r.signatures[0].body_hash_matches, Some(false));
+    assert_eq!(kinds(&r), ["headers_unfolded"]);
+}
+
+/// Issue 16 item 8: a repair is reported only when the result would differ
+/// without it. A lost final newline never changes a DKIM hash.
+#[test]
+fn a_repair_that_changes_nothing_is_not_reported() {
+    let s = String::from_utf8(signed_simple()).unwrap();
+    for (name, copy, want) in [
+        ("crlf", s.trim_end_matches("\r\n").to_string(), vec![]),
+        (
+            "lf",
+            s.replace("\r\n", "\n").trim_end_matches('\n').to_string(),
+            vec!["crlf_line_endings"],
+        ),
+        (
+            "tampered",
+            subject_changed(s.trim_end_matches("\r\n").as_bytes()),
+            vec![],
+        ),
+    ] {
+        let r = verifier(&standard_zone()).verify_bytes("t", copy.as_bytes());
+        assert_eq!(kinds(&r), want, "{name}");
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.code == "final_newline_restored"),
+            "{name}: {:?}",
+            r.findings
+        );
+    }
 }

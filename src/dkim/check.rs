@@ -38,6 +38,63 @@ pub(crate) struct SigCheck {
     pub covered: Vec<usize>,
 }
 
+impl SigCheck {
+    /// Whether the result rests on the cryptography alone (`pass`,
+    /// `body_hash_mismatch`, `bad_signature`): the results a repair of the
+    /// bytes can change, part by part.
+    pub(crate) fn is_maths(&self) -> bool {
+        matches!(
+            self.result,
+            SignatureResult::Pass
+                | SignatureResult::BodyHashMismatch
+                | SignatureResult::BadSignature
+        )
+    }
+
+    /// Sets `result` and `detail` from `header_valid` and `body_matches`
+    /// for a signature whose key was usable (RFC 6376 6.1.3: header
+    /// signature and body hash judged separately). `body_hash_matches` and
+    /// `header_signature_valid` may come from different repairs of the
+    /// bytes (see `verify`), so each is worded on its own.
+    pub(crate) fn settle(&mut self) {
+        let body_ok = self.body_matches == Some(true);
+        (self.result, self.detail) = if self.header_valid == Some(true) {
+            if body_ok {
+                (
+                    SignatureResult::Pass,
+                    "header signature and body hash verify".into(),
+                )
+            } else {
+                (
+                    SignatureResult::BodyHashMismatch,
+                    "header signature verifies; the body hash does not match (body changed after signing)".into(),
+                )
+            }
+        } else {
+            let name = self.sig.as_ref().map_or_else(
+                |_| String::new(),
+                |s| format!(" ({})", keys::record_name(&s.domain, &s.selector)),
+            );
+            (
+                SignatureResult::BadSignature,
+                format!(
+                    "header signature does not verify with {}{name}; body hash {}",
+                    if self.keys_tried == 1 {
+                        "the key".to_string()
+                    } else {
+                        format!("any of {} keys", self.keys_tried)
+                    },
+                    if body_ok {
+                        "matches"
+                    } else {
+                        "does not match either"
+                    }
+                ),
+            )
+        };
+    }
+}
+
 /// Checks the key record's restrictions against the signature.
 pub(crate) fn usable<'k>(
     sig: &DkimSignature,
@@ -376,7 +433,6 @@ impl Checker<'_> {
                     .map(|_| (SignatureResult::BadSignature, String::new())),
             )
             .collect();
-        let body_ok = check.body_matches == Some(true);
         if let Some(why) = unusable_claims(&sig, canon_len) {
             if problems
                 .iter()
@@ -396,40 +452,13 @@ impl Checker<'_> {
             );
             return check;
         }
-        if check.header_valid == Some(true) {
-            (check.result, check.detail) = if body_ok {
-                (
-                    SignatureResult::Pass,
-                    "header signature and body hash verify".into(),
-                )
-            } else {
-                (
-                    SignatureResult::BodyHashMismatch,
-                    "header signature verifies; the body hash does not match (body changed after signing)".into(),
-                )
-            };
-            return check;
-        }
-        if problems
-            .iter()
-            .any(|(r, _)| *r == SignatureResult::BadSignature)
+        if check.header_valid == Some(true)
+            || problems
+                .iter()
+                .any(|(r, _)| *r == SignatureResult::BadSignature)
         {
-            check.header_valid = Some(false);
-            check.result = SignatureResult::BadSignature;
-            check.detail = format!(
-                "header signature does not verify with {} ({}); body hash {}",
-                if candidates.len() == 1 {
-                    "the key".to_string()
-                } else {
-                    format!("any of {} keys", candidates.len())
-                },
-                keys::record_name(&sig.domain, &sig.selector),
-                if body_ok {
-                    "matches"
-                } else {
-                    "does not match either"
-                }
-            );
+            check.header_valid = Some(check.header_valid == Some(true));
+            check.settle();
             return check;
         }
         // No usable key: report the most telling problem.

@@ -81,7 +81,7 @@ impl RepairKind {
             RepairKind::TrailingWhitespace => "spaces and tabs at the end of body lines removed",
             RepairKind::UnfoldHeaders => "folded header fields joined back onto one line",
             RepairKind::FinalNewline => {
-                "the missing final line end restored (this alone never changes a DKIM hash)"
+                "the missing final line end restored (needed only where the last line is a header field signed with simple canonicalization)"
             }
             RepairKind::CrlfLineEndings => {
                 "bare LF line endings converted to CRLF (as sent over SMTP)"
@@ -185,7 +185,9 @@ impl RepairKind {
 
 /// The repair plans worth trying for `bytes`: every combination of at most
 /// `max` applicable repairs (never both mbox variants), fewest first, each
-/// in application order.
+/// in application order. A plan is kept by the verifier only when no plan
+/// with fewer repairs gives the same result, so a repair that changes
+/// nothing (a restored final line end, almost always) is never reported.
 pub fn plans(bytes: &[u8], max: usize) -> Vec<Vec<RepairKind>> {
     plans_for(bytes, max, &RepairKind::ALL)
 }
@@ -195,7 +197,11 @@ pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<Re
     let found: Vec<RepairKind> = RepairKind::ALL
         .into_iter()
         .filter(|k| allowed.contains(k))
-        .filter(|k| *k != RepairKind::FinalNewline && k.applies(bytes))
+        // A restored final line end changes no body hash (RFC 6376 3.4.3,
+        // 3.4.4); it is worth trying only where the message ends in a
+        // header field.
+        .filter(|k| *k != RepairKind::FinalNewline || ends_in_header(bytes))
+        .filter(|k| k.applies(bytes))
         .collect();
     let mut out: Vec<Vec<RepairKind>> = Vec::new();
     let n = found.len();
@@ -221,16 +227,19 @@ pub fn plans_for(bytes: &[u8], max: usize, allowed: &[RepairKind]) -> Vec<Vec<Re
 }
 
 impl RepairKind {
-    /// Whether the repair changes the body (else only the header block).
+    /// Whether the repair can change a body hash. A restored final line
+    /// end cannot: both body canonicalizations end the body with one CRLF
+    /// whether or not it had one (RFC 6376 3.4.3, 3.4.4).
     pub fn touches_body(self) -> bool {
-        !matches!(self, RepairKind::UnfoldHeaders)
+        !matches!(self, RepairKind::UnfoldHeaders | RepairKind::FinalNewline)
     }
 
-    /// Whether the repair changes the header block.
+    /// Whether the repair can change a header hash (a restored final line
+    /// end only where the message has no body and ends in a header field).
     pub fn touches_headers(self) -> bool {
         matches!(
             self,
-            RepairKind::UnfoldHeaders | RepairKind::CrlfLineEndings
+            RepairKind::UnfoldHeaders | RepairKind::CrlfLineEndings | RepairKind::FinalNewline
         )
     }
 }
@@ -242,6 +251,11 @@ pub fn apply_all(bytes: &[u8], plan: &[RepairKind]) -> Vec<u8> {
         cur = k.apply(&cur);
     }
     cur
+}
+
+/// Whether the message has no empty line, so its last line is a header field.
+fn ends_in_header(bytes: &[u8]) -> bool {
+    !lines(bytes).any(|l| l == b"\n" || l == b"\r\n")
 }
 
 /// The body (after the first empty line), or an empty slice at the end.
