@@ -251,3 +251,27 @@ fn text_report_shows_coverage_and_timeline() {
         insta::assert_snapshot!("forensics_text", mailproof::render::text(&r));
     });
 }
+
+/// Outlook writes the final receiver's Authentication-Results twice (edge and
+/// mailbox server): one fact, so one finding per kind, whatever the kind.
+#[test]
+fn a_result_recorded_twice_is_one_finding() {
+    let ar =
+        "Authentication-Results: mx.example.net; dkim=pass header.d=example.com header.s=s2015\n";
+    let twice = format!("{ar}{ar}{GOOD_HOPS}");
+    for (msg, code) in [
+        (relayed(&twice), "receiver_agrees"),
+        (
+            replace(&relayed(&twice), "1,204,000", "9,204,000"),
+            "receiver_disagrees",
+        ),
+    ] {
+        let r = check(&msg);
+        assert_eq!(r.forensics.as_ref().unwrap().receiver_results.len(), 2);
+        let n = r.findings.iter().filter(|f| f.code == code).count();
+        assert_eq!(n, 1, "{code}: {:#?}", r.findings);
+        for (i, f) in r.findings.iter().enumerate() {
+            assert!(!r.findings[..i].contains(f), "duplicate {f:?}");
+        }
+    }
+}

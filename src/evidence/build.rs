@@ -89,6 +89,7 @@ pub(crate) fn build(
     ));
     let (verdict, decider) = verdict(&ctx);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    dedup_findings(&mut findings);
     let (proves, does_not_prove) = account(&ctx, verdict, decider);
     Report {
         schema_version: crate::SCHEMA_VERSION,
@@ -111,6 +112,20 @@ pub(crate) fn build(
         found_in: None,
         carries: Vec::new(),
     }
+}
+
+/// Keeps the first of findings that say the same thing (same code,
+/// severity, message and signature): two stages, or two header fields
+/// carrying one result (a receiver that writes its Authentication-Results
+/// twice), must not make one fact read as two.
+fn dedup_findings(findings: &mut Vec<Finding>) {
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        if !kept.contains(&f) {
+            kept.push(f);
+        }
+    }
+    *findings = kept;
 }
 
 fn is_weak(c: &SigCheck) -> bool {
