@@ -845,3 +845,45 @@ fn the_account_names_public_and_private_keys_literally() {
         simple.proves[1]
     );
 }
+
+/// DESIGN.md's `header_not_signed` names Content-Transfer-Encoding among the
+/// headers a reader depends on: present and unsigned, it is reported (and
+/// shown in the coverage map); signed, it is not.
+#[test]
+fn unsigned_content_transfer_encoding_is_header_not_signed() {
+    let with_cte = MESSAGE.replace(
+        "Content-Type: text/plain; charset=utf-8\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n",
+    );
+    let key = TestKey::load("rsa2048");
+    let unsigned = check(&sign(with_cte.as_bytes(), &key, &Sign::default()));
+    let f = unsigned
+        .findings
+        .iter()
+        .find(|f| f.code == "header_not_signed" && f.message.contains("Content-Transfer-Encoding"));
+    assert!(f.is_some(), "{:#?}", unsigned.findings);
+    let map = &unsigned.forensics.as_ref().unwrap().coverage.headers;
+    assert!(
+        map.iter()
+            .any(|h| h.name == "Content-Transfer-Encoding" && h.status == "not_covered"),
+        "{map:#?}"
+    );
+    let mut headers = ALL_HEADERS.to_vec();
+    headers.push("content-transfer-encoding");
+    let signed = check(&sign(
+        with_cte.as_bytes(),
+        &key,
+        &Sign {
+            headers,
+            ..Default::default()
+        },
+    ));
+    assert!(
+        !signed
+            .findings
+            .iter()
+            .any(|f| f.code == "header_not_signed"),
+        "{:#?}",
+        signed.findings
+    );
+}

@@ -13,7 +13,7 @@ use crate::report::{Finding, Severity, SignatureResult};
 use mail_parser::MimeHeaders;
 
 /// Headers a reader sees, in display order.
-pub const VISIBLE: [&str; 14] = [
+pub const VISIBLE: [&str; 15] = [
     "From",
     "Sender",
     "Reply-To",
@@ -23,6 +23,7 @@ pub const VISIBLE: [&str; 14] = [
     "Date",
     "Message-ID",
     "Content-Type",
+    "Content-Transfer-Encoding",
     "List-Id",
     "List-Unsubscribe",
     "List-Post",
@@ -30,7 +31,7 @@ pub const VISIBLE: [&str; 14] = [
     "List-Archive",
 ];
 /// Visible headers whose absence from the signature is a finding.
-const MUST_SIGN: [&str; 7] = [
+const MUST_SIGN: [&str; 8] = [
     "From",
     "To",
     "Cc",
@@ -38,6 +39,7 @@ const MUST_SIGN: [&str; 7] = [
     "Date",
     "Reply-To",
     "Content-Type",
+    "Content-Transfer-Encoding",
 ];
 /// Names that should occur once; an unsigned extra instance is suspicious.
 const SINGLE: [&str; 11] = [
