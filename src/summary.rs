@@ -50,9 +50,6 @@ pub struct EntryWindow {
     /// Earliest signing time (RFC 3339).
     #[serde(default)]
     pub not_before: Option<String>,
-    /// Where the lower bound comes from (`t=`, Date header).
-    #[serde(default)]
-    pub not_before_source: Option<String>,
     /// Latest signing time (RFC 3339).
     #[serde(default)]
     pub not_after: Option<String>,
@@ -70,10 +67,12 @@ impl Entry {
         if let Some(t) = s.signed_at.as_deref() {
             span.see(Some(t));
         } else if let Some(w) = &self.time_window
-            && !w
-                .not_before_source
-                .as_deref()
-                .is_some_and(|src| src.starts_with("t="))
+            // a lower bound equal to a signature's t= is that signature's
+            // (the window's "how" is prose for readers, not read here)
+            && !self
+                .signatures
+                .iter()
+                .any(|o| o.signed_at.is_some() && o.signed_at == w.not_before)
             && (w.not_before.is_some() || w.not_after.is_some())
         {
             span.see(w.not_before.as_deref());
@@ -158,7 +157,6 @@ impl From<&Report> for Entry {
                 .collect(),
             time_window: r.time_window.as_ref().map(|w| EntryWindow {
                 not_before: w.not_before.clone(),
-                not_before_source: w.not_before_source.clone(),
                 not_after: w.not_after.clone(),
             }),
         }
@@ -574,19 +572,21 @@ mod tests {
     #[test]
     fn signing_span_prefers_t_then_a_message_wide_window() {
         let mut e = entry("a", "verified", &[("x.com", "s1", "pass", None)]);
-        let window = |src: &str| EntryWindow {
+        let window = EntryWindow {
             not_before: Some("2015-06-01T12:00:00Z".into()),
-            not_before_source: Some(src.into()),
             not_after: Some("2015-06-02T00:00:00Z".into()),
         };
-        e.time_window = Some(window("Date header, covered by the signature"));
+        e.time_window = Some(window);
         let t = e.signing_span(&e.signatures[0]);
         assert_eq!(t.first, t.last, "t= is one moment");
         e.signatures[0].signed_at = None;
         let w = e.signing_span(&e.signatures[0]);
         assert_eq!(w.first.as_deref(), Some("2015-06-01T12:00:00Z"));
         assert_eq!(w.last.as_deref(), Some("2015-06-02T00:00:00Z"));
-        e.time_window = Some(window("t=, the signer's clock"));
+        // the window's lower bound is another signature's t=
+        let mut other = e.signatures[0].clone();
+        other.signed_at = Some("2015-06-01T12:00:00Z".into());
+        e.signatures.push(other);
         assert_eq!(e.signing_span(&e.signatures[0]), Span::default());
     }
 
