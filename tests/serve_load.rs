@@ -4,7 +4,7 @@
 //! limit, and clients that never finish their requests.
 #![cfg(feature = "serve")]
 
-use mailproof::serve::{BODY_IDLE_TIMEOUT, HEADER_TIMEOUT, Limits};
+use mailproof::serve::{BODY_IDLE_TIMEOUT, BODY_MIN_RATE, HEADER_TIMEOUT, Limits, WRITE_TIMEOUT};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -113,6 +113,11 @@ fn upload(addr: SocketAddr, files: &[(String, &[u8])]) -> Resp {
 /// `messages` files, each a message of `fields` Subject fields of
 /// `field_len` bytes. (A zip of them would be refused: they inflate more
 /// than the archive reader's 200 to 1.)
+fn coffee() -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(dir.join("fixtures/real-world/Meeting for coffee.eml")).unwrap()
+}
+
 fn header_bomb(messages: usize, fields: usize, field_len: usize) -> Vec<(String, Vec<u8>)> {
     let mut msg = Vec::with_capacity(fields * (field_len + 12));
     msg.extend_from_slice(b"From: a@example.com\r\n");
@@ -228,14 +233,19 @@ fn memory_stays_under_the_ceiling_and_busy_uploads_are_told_so() {
 }
 
 /// Reads until the server closes the connection; returns how long it took.
-fn time_to_close(mut s: TcpStream, limit: Duration) -> Duration {
+fn time_to_close(s: TcpStream, limit: Duration) -> Duration {
+    time_to_close_keeping(s, limit, &mut Vec::new())
+}
+
+/// [`time_to_close`], keeping what the server sent before closing.
+fn time_to_close_keeping(mut s: TcpStream, limit: Duration, kept: &mut Vec<u8>) -> Duration {
     let start = Instant::now();
     s.set_read_timeout(Some(limit)).unwrap();
     let mut buf = [0u8; 4096];
     loop {
         match s.read(&mut buf) {
             Ok(0) => return start.elapsed(),
-            Ok(_) => continue, // an error response before the close
+            Ok(n) => kept.extend_from_slice(&buf[..n]), // an error response before the close
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return start.elapsed(),
             Err(e) => panic!("still open after {:?}: {e}", start.elapsed()),
         }
@@ -244,7 +254,9 @@ fn time_to_close(mut s: TcpStream, limit: Duration) -> Duration {
 
 #[test]
 fn slow_clients_are_disconnected_within_the_stated_timeouts() {
-    let s = serve(&[]);
+    // Two slow uploads below hold two upload slots; the download case
+    // needs a third.
+    let s = serve(&["--max-concurrent-uploads", "3"]);
     let addr = s.addr;
     let slack = Duration::from_secs(5);
     let header_limit = HEADER_TIMEOUT + slack;
@@ -276,18 +288,133 @@ fn slow_clients_are_disconnected_within_the_stated_timeouts() {
             .as_bytes(),
         )
         .unwrap();
-        time_to_close(c, body_limit)
+        let mut answer = Vec::new();
+        let took = time_to_close_keeping(c, body_limit, &mut answer);
+        (took, String::from_utf8_lossy(&answer).into_owned())
+    });
+    // An upload body trickled one byte every 2 seconds: never idle for
+    // BODY_IDLE_TIMEOUT, far below BODY_MIN_RATE.
+    let trickle_step = Duration::from_secs(2);
+    let trickle_limit = BODY_IDLE_TIMEOUT + trickle_step + slack;
+    let trickled = std::thread::spawn(move || {
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(
+            format!(
+                "POST /api/verify HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut w = c.try_clone().unwrap();
+        std::thread::spawn(move || {
+            while w.write_all(b"a").is_ok() {
+                std::thread::sleep(trickle_step);
+            }
+        });
+        let mut answer = Vec::new();
+        let took = time_to_close_keeping(c, trickle_limit, &mut answer);
+        (took, String::from_utf8_lossy(&answer).into_owned())
+    });
+    // A client that asks for downloads and never reads them: many
+    // pipelined requests for a report, so that the responses fill both
+    // sockets' buffers and the server's write waits on the client.
+    let up = upload(addr, &[("coffee.eml".to_string(), &coffee()[..])]);
+    assert_eq!(up.status, 200, "{}", up.body);
+    let batch = up
+        .body
+        .split("\"batch\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let one = request(
+        addr,
+        "GET",
+        &format!("/b/{batch}/1/report.json?download=1"),
+        "text/plain",
+        b"",
+    );
+    assert_eq!(one.status, 200);
+    // 64 MB of responses, several times what the two sockets can buffer.
+    let count = (64 << 20) / one.body.len().max(1) + 1;
+    let unread_limit = WRITE_TIMEOUT + slack;
+    let unread = std::thread::spawn(move || {
+        let c = TcpStream::connect(addr).unwrap();
+        let mut w = c.try_clone().unwrap();
+        let req =
+            format!("GET /b/{batch}/1/report.json?download=1 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        std::thread::spawn(move || {
+            for _ in 0..count {
+                if w.write_all(req.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        // Not reading: wait past the write timeout, then drain what the
+        // buffers hold. A server that kept the connection would now send
+        // every response; one that closed it ends after the buffers.
+        std::thread::sleep(unread_limit);
+        let mut c = c;
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut got = 0usize;
+        let mut buf = vec![0u8; 1 << 16];
+        let ended = loop {
+            match c.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+                Err(_) => break false,
+            }
+        };
+        (ended, got, count * one.body.len())
     });
     for (what, t, limit) in [
         ("unfinished headers", partial, header_limit),
         ("silent connection", silent, header_limit),
         ("idle keep-alive", idle, header_limit),
-        ("stalled upload body", stalled, body_limit),
     ] {
         let took = t.join().unwrap();
         assert!(took <= limit, "{what}: closed after {took:?}");
         eprintln!("{what}: closed after {took:?}");
     }
+    let (took, answer) = stalled.join().unwrap();
+    assert!(
+        took <= body_limit,
+        "stalled upload body: closed after {took:?}"
+    );
+    assert!(
+        answer.contains(&format!(
+            "stopped arriving for {} seconds",
+            BODY_IDLE_TIMEOUT.as_secs()
+        )),
+        "the stalled upload is told why: {answer}"
+    );
+    eprintln!("stalled upload body: closed after {took:?}");
+    let (took, answer) = trickled.join().unwrap();
+    assert!(
+        took <= trickle_limit,
+        "trickled upload body: closed after {took:?}"
+    );
+    assert!(
+        answer.contains(&format!(
+            "slower than {} KiB per second",
+            BODY_MIN_RATE / 1024
+        )),
+        "the trickled upload is told why: {answer}"
+    );
+    eprintln!("trickled upload body: closed after {took:?}");
+    let (ended, got, all) = unread.join().unwrap();
+    assert!(
+        ended,
+        "unread downloads: connection still open after {unread_limit:?}"
+    );
+    assert!(
+        got < all / 2,
+        "unread downloads: {got} of {all} bytes sent, the connection was kept"
+    );
+    eprintln!("unread downloads: closed, {got} of {all} bytes had been buffered");
     // The server still serves.
     let r = request(addr, "GET", "/", "text/plain", b"");
     assert_eq!(r.status, 200);

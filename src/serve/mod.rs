@@ -17,8 +17,10 @@
 //! capped by bytes with the oldest dropped first, at most
 //! [`MAX_CONNECTIONS`] connections are served at once, and a client that
 //! does not finish its request headers within [`HEADER_TIMEOUT`] (also
-//! between requests on a kept-alive connection) or stalls its upload body
-//! for [`BODY_IDLE_TIMEOUT`] is disconnected.
+//! between requests on a kept-alive connection), stalls its upload body
+//! for [`BODY_IDLE_TIMEOUT`], trickles it slower than [`BODY_MIN_RATE`] on
+//! average once [`BODY_IDLE_TIMEOUT`] has passed, or stops reading a
+//! response for [`WRITE_TIMEOUT`] is disconnected.
 
 mod export;
 mod guard;
@@ -51,6 +53,20 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an upload body may go without a byte arriving before the
 /// request fails (tower-http's `RequestBodyTimeout`, reset on every frame).
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The slowest average an upload body may arrive at, in bytes per second,
+/// counted from the first read of the body and enforced once
+/// [`BODY_IDLE_TIMEOUT`] has passed. Without it a client sending one byte
+/// just inside the idle timeout would hold its connection for as long as
+/// it likes; with it, an upload of the default 64 MB cap may take at most
+/// about 68 minutes, and a trickle is cut after about 30 seconds.
+pub const BODY_MIN_RATE: u64 = 16 * 1024;
+
+/// How long a response write may wait for the client to read before the
+/// connection is closed (`tokio-io-timeout`'s write timeout on the socket):
+/// a client that asks for a download and never reads it does not keep its
+/// connection.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connections served at once; further clients wait in the listen queue.
 pub const MAX_CONNECTIONS: usize = 64;
@@ -167,7 +183,8 @@ impl Server {
     }
 
     /// Serves until the process ends: HTTP/1.1 through hyper, with
-    /// [`HEADER_TIMEOUT`] and at most [`MAX_CONNECTIONS`] connections at
+    /// [`HEADER_TIMEOUT`], [`BODY_IDLE_TIMEOUT`], [`BODY_MIN_RATE`],
+    /// [`WRITE_TIMEOUT`] and at most [`MAX_CONNECTIONS`] connections at
     /// once. Errors: none in practice (a failed accept is retried).
     pub async fn run(self) -> std::io::Result<()> {
         use hyper_util::rt::{TokioIo, TokioTimer};
@@ -176,6 +193,9 @@ impl Server {
             .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
                 BODY_IDLE_TIMEOUT,
             ))
+            .map_request(|req: axum::http::Request<_>| {
+                req.map(|body| axum::body::Body::new(MinRate::new(axum::body::Body::new(body))))
+            })
             .service(self.router);
         loop {
             let Ok(permit) = connections.clone().acquire_owned().await else {
@@ -190,11 +210,13 @@ impl Server {
                 }
             };
             let service = hyper_util::service::TowerToHyperService::new(service.clone());
+            let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+            stream.set_write_timeout(Some(WRITE_TIMEOUT));
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(Box::pin(stream)), service)
                     .await;
                 drop(permit);
             });
@@ -407,15 +429,27 @@ async fn verify(
     }
 }
 
-/// A body that failed to arrive: cut off, malformed, or stalled past
-/// [`BODY_IDLE_TIMEOUT`].
+/// A body that failed to arrive: cut off, malformed, stalled past
+/// [`BODY_IDLE_TIMEOUT`] or slower than [`BODY_MIN_RATE`].
 fn unreadable(e: axum::extract::multipart::MultipartError) -> Response {
+    // The cause is a few sources down: multer's "failed to read stream",
+    // then the body's own error.
+    let mut stalled = false;
+    let mut too_slow = false;
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        stalled |= cause.is::<tower_http::timeout::TimeoutError>();
+        too_slow |= cause.is::<TooSlow>();
+        source = cause.source();
+    }
     let text = e.body_text();
-    let why = if text.contains("timed out") || text.contains("TimeoutError") {
+    let why = if stalled {
         format!(
             "the upload stopped arriving for {} seconds",
             BODY_IDLE_TIMEOUT.as_secs()
         )
+    } else if too_slow {
+        TooSlow.to_string()
     } else {
         text
     };
@@ -551,4 +585,75 @@ async fn download(
         }
     }
     resp
+}
+
+/// An upload body that must keep an average of [`BODY_MIN_RATE`] bytes per
+/// second, counted from its first read, once [`BODY_IDLE_TIMEOUT`] has
+/// passed. Checked as each frame arrives; a body that sends nothing at all
+/// is the idle timeout's.
+struct MinRate {
+    inner: axum::body::Body,
+    started: Option<std::time::Instant>,
+    bytes: u64,
+}
+
+impl MinRate {
+    fn new(inner: axum::body::Body) -> MinRate {
+        MinRate {
+            inner,
+            started: None,
+            bytes: 0,
+        }
+    }
+}
+
+/// The error a too-slow upload body ends with.
+#[derive(Debug)]
+struct TooSlow;
+
+impl std::fmt::Display for TooSlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the upload arrived slower than {} KiB per second on average",
+            BODY_MIN_RATE / 1024
+        )
+    }
+}
+
+impl std::error::Error for TooSlow {}
+
+impl http_body::Body for MinRate {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        let started = *self.started.get_or_insert_with(std::time::Instant::now);
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        let Poll::Ready(Some(Ok(frame))) = polled else {
+            return polled.map(|f| f.map(|r| r.map_err(Into::into)));
+        };
+        if let Some(data) = frame.data_ref() {
+            self.bytes += data.len() as u64;
+        }
+        let elapsed = started.elapsed();
+        if elapsed > BODY_IDLE_TIMEOUT
+            && (self.bytes as f64) < BODY_MIN_RATE as f64 * elapsed.as_secs_f64()
+        {
+            return Poll::Ready(Some(Err(TooSlow.into())));
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
