@@ -21,6 +21,7 @@
 //! ```
 
 pub mod arc;
+mod authres;
 pub mod batch;
 mod clock;
 pub mod crypto;

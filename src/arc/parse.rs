@@ -6,7 +6,6 @@ use crate::dkim::signature::{Algorithm, Canon, DkimSignature};
 use crate::report::SignatureResult;
 use crate::report::arc::{AarDkim, AarReport, ArcSignatureReport};
 use crate::tags::{self, Tag};
-use crate::util::strip_comments;
 use base64::Engine;
 
 /// RFC 8617 5.1.1.1: at most 50 ARC sets.
@@ -198,57 +197,27 @@ pub(super) fn parse_arc_sig(
     Ok(sig)
 }
 
-/// Reads the instance, authserv-id and `dkim=` results of an AAR.
+/// Reads the authserv-id and `dkim=` results of an AAR
+/// ([`crate::authres::parse`]).
 pub(super) fn parse_aar(value: &[u8]) -> AarReport {
     let raw: String = String::from_utf8_lossy(value)
         .replace(['\r', '\n'], "")
         .trim()
         .to_string();
-    let text = strip_comments(&raw);
-    let mut parts = text.split(';').map(str::trim);
-    let first = parts.next().unwrap_or("");
-    let authserv_id = if first.starts_with("i=") {
-        parts.next()
-    } else {
-        Some(first)
-    }
-    .map(|s| s.split_whitespace().next().unwrap_or("").to_string())
-    .filter(|s| !s.is_empty());
-    let dkim = parts
-        .filter_map(|p| {
-            let rest = p.strip_prefix("dkim")?.trim_start().strip_prefix('=')?;
-            let mut words = rest.split_whitespace();
-            let result = words.next()?.to_ascii_lowercase();
-            let mut d = AarDkim {
-                result,
-                ..Default::default()
-            };
-            for w in words {
-                let Some((k, v)) = w.split_once('=') else {
-                    continue;
-                };
-                let v = v.trim_matches('"').to_string();
-                match k.to_ascii_lowercase().as_str() {
-                    "header.d" => d.domain = Some(crate::idn::to_ascii_lossy(&v)),
-                    "header.s" => d.selector = Some(v),
-                    "header.i" => d.identity = Some(v),
-                    _ => {}
-                }
-            }
-            if d.domain.is_none() {
-                d.domain = d
-                    .identity
-                    .as_deref()
-                    .and_then(|i| i.rsplit_once('@'))
-                    .map(|(_, dom)| crate::idn::to_ascii_lossy(dom));
-            }
-            Some(d)
-        })
-        .collect();
+    let read = crate::authres::parse(&raw, true);
     AarReport {
+        authserv_id: read.authserv_id,
+        dkim: read
+            .dkim
+            .into_iter()
+            .map(|d| AarDkim {
+                result: d.result,
+                domain: d.domain,
+                selector: d.selector,
+                identity: d.identity,
+            })
+            .collect(),
         raw,
-        authserv_id,
-        dkim,
     }
 }
 

@@ -15,7 +15,6 @@ use crate::message::RawMessage;
 use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity, SignatureResult};
 use crate::util::org_domain;
-use crate::util::strip_comments;
 
 /// Parses and compares every recorded `dkim=` result.
 pub(crate) fn build(
@@ -40,24 +39,10 @@ pub(crate) fn build(
         if !arc && !h.is("Authentication-Results") {
             continue;
         }
-        let text = strip_comments(&h.text());
-        let mut items = text.split(';').map(str::trim).filter(|s| !s.is_empty());
-        let mut first = items.next().unwrap_or_default();
-        if arc && first.starts_with("i=") {
-            first = items.next().unwrap_or_default();
-        }
-        let authserv_id = first
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let read = crate::authres::parse(&h.text(), arc);
+        let authserv_id = read.authserv_id.unwrap_or_default();
         let (trusted, trust) = trust(&authserv_id, i, arc, receiver_org.as_deref(), boundary);
-        for item in items {
-            let mut words = item.split_whitespace();
-            let Some(method) = words.next() else { continue };
-            let Some(result) = method.strip_prefix("dkim=") else {
-                continue;
-            };
+        for d in read.dkim {
             let mut r = ReceiverResult {
                 header: if arc {
                     "ARC-Authentication-Results"
@@ -68,29 +53,14 @@ pub(crate) fn build(
                 authserv_id: authserv_id.clone(),
                 trusted,
                 trust: trust.clone(),
-                result: result.to_ascii_lowercase(),
-                domain: None,
-                selector: None,
-                signature_prefix: None,
+                result: d.result,
+                domain: d.domain,
+                selector: d.selector,
+                signature_prefix: d.b_prefix,
                 our_signature: None,
                 comparison: "no_matching_signature".into(),
             };
-            for w in words {
-                let Some((k, v)) = w.split_once('=') else {
-                    continue;
-                };
-                let v = v.trim_matches('"');
-                match k.to_ascii_lowercase().as_str() {
-                    "header.d" => r.domain = Some(v.to_ascii_lowercase()),
-                    "header.i" if r.domain.is_none() => {
-                        r.domain = v.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase())
-                    }
-                    "header.s" => r.selector = Some(v.to_string()),
-                    "header.b" => r.signature_prefix = Some(v.to_string()),
-                    _ => {}
-                }
-            }
-            compare(&mut r, msg, checks);
+            compare(&mut r, checks);
             out.push(r);
         }
     }
@@ -135,15 +105,12 @@ fn trust(
     )
 }
 
-fn compare(r: &mut ReceiverResult, msg: &RawMessage<'_>, checks: &[SigCheck]) {
+fn compare(r: &mut ReceiverResult, checks: &[SigCheck]) {
     let matched = checks.iter().find(|c| {
         let Ok(s) = &c.sig else { return false };
         if let Some(p) = &r.signature_prefix {
-            let raw = crate::tags::parse(msg.headers[c.field].value).ok();
-            let b = raw
-                .as_ref()
-                .and_then(|t| crate::tags::get(t, "b"))
-                .map(|t| crate::tags::strip_ws(&t.value));
+            // `b=` as written, white space removed (RFC 6008 3).
+            let b = crate::tags::get(&s.tags, "b").map(|t| crate::tags::strip_ws(&t.value));
             return b.is_some_and(|b| b.starts_with(p.as_str()));
         }
         r.domain.as_deref() == Some(s.domain.as_str())
