@@ -176,3 +176,72 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_support::{check, message};
+
+    const ALL: &str = "from:to:subject:date";
+    const RECEIVED: &str =
+        "Received: from out.example.com by mx.example.net; Mon, 1 Jan 2024 00:00:05 +0000\r\n";
+
+    fn results(extra: &str, ours: SignatureResult) -> Vec<ReceiverResult> {
+        let bytes = message(&[("example.com", ALL)], "");
+        // The extra fields go above the signature, as receivers add them.
+        let bytes = [extra.as_bytes(), &bytes].concat();
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let checks = [check(&msg, 1, ours, None)];
+        build(&msg, &checks, &super::super::received::parse_all(&msg))
+    }
+
+    #[test]
+    fn the_final_receivers_result_is_trusted_and_compared() {
+        let ar = "Authentication-Results: mx.example.net; dkim=pass header.d=example.com header.s=sel header.b=AAAA\r\n";
+        let r = results(&format!("{ar}{RECEIVED}"), SignatureResult::Pass);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].trusted, "{}", r[0].trust);
+        assert_eq!(r[0].our_signature, Some(1));
+        assert_eq!(r[0].comparison, "agrees");
+        let r = results(&format!("{ar}{RECEIVED}"), SignatureResult::BadSignature);
+        assert_eq!(r[0].comparison, "disagrees");
+        let r = results(&format!("{ar}{RECEIVED}"), SignatureResult::NoKey);
+        assert_eq!(r[0].comparison, "unconfirmed");
+    }
+
+    #[test]
+    fn a_header_b_prefix_must_match_our_signatures_b() {
+        let ar = "Authentication-Results: mx.example.net; dkim=pass header.d=example.com header.b=ZZZZ\r\n";
+        let r = results(&format!("{ar}{RECEIVED}"), SignatureResult::Pass);
+        assert_eq!(r[0].our_signature, None);
+        assert_eq!(r[0].comparison, "no_matching_signature");
+    }
+
+    #[test]
+    fn results_written_by_others_are_not_trusted() {
+        // Another organization's authserv-id.
+        let ar = "Authentication-Results: relay.example.org; dkim=pass header.d=example.com\r\n";
+        let r = results(&format!("{ar}{RECEIVED}"), SignatureResult::Pass);
+        assert!(!r[0].trusted);
+        assert!(
+            r[0].trust.contains("not by the final receiver"),
+            "{}",
+            r[0].trust
+        );
+        // No Received field names a receiver.
+        let ar = "Authentication-Results: mx.example.net; dkim=pass header.d=example.com\r\n";
+        let r = results(ar, SignatureResult::Pass);
+        assert!(!r[0].trusted);
+        // Below a Received written outside the receiver's organization.
+        let outside = "Received: from a by relay.example.org; Mon, 1 Jan 2024 00:00:02 +0000\r\n";
+        let r = results(&format!("{RECEIVED}{outside}{ar}"), SignatureResult::Pass);
+        assert!(!r[0].trusted);
+        assert!(r[0].trust.contains("below a Received"), "{}", r[0].trust);
+        // An ARC copy is only as good as the chain.
+        let aar =
+            "ARC-Authentication-Results: i=1; mx.example.net; dkim=pass header.d=example.com\r\n";
+        let r = results(&format!("{aar}{RECEIVED}"), SignatureResult::Pass);
+        assert_eq!(r[0].header, "ARC-Authentication-Results");
+        assert!(!r[0].trusted);
+    }
+}

@@ -736,3 +736,112 @@ fn signer_alignment_finding(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         None,
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    //! The verdict table (DESIGN.md "Verdicts") on small signature checks:
+    //! results are set by hand, so each row is tested apart from the
+    //! cryptography.
+    use super::*;
+    use crate::evidence::test_support::{RSA512, check, message};
+
+    fn verdict_with(
+        bytes: &[u8],
+        results: &[(SignatureResult, Option<&str>)],
+    ) -> (Verdict, Option<usize>) {
+        let msg = RawMessage::parse(bytes).unwrap();
+        let checks: Vec<SigCheck> = results
+            .iter()
+            .enumerate()
+            .map(|(i, (r, k))| check(&msg, i + 1, *r, *k))
+            .collect();
+        assert_eq!(verdict_of(&msg, &checks), verdict(&ctx(&msg, &checks)).0);
+        verdict(&ctx(&msg, &checks))
+    }
+
+    fn ctx<'a, 'm>(msg: &'a RawMessage<'m>, checks: &'a [SigCheck]) -> Ctx<'a, 'm> {
+        Ctx {
+            msg,
+            checks,
+            from_domain: from_domain(msg),
+            authors: authors(msg),
+            now: 0,
+        }
+    }
+
+    const ALL: &str = "from:to:subject:date";
+
+    #[test]
+    fn each_result_gives_its_row_of_the_table() {
+        use SignatureResult::*;
+        let full = message(&[("example.com", ALL)], "");
+        for (result, want) in [
+            (Pass, Verdict::Verified),
+            (BodyHashMismatch, Verdict::HeadersVerified),
+            (BadSignature, Verdict::Failed),
+            (NoKey, Verdict::Unverifiable),
+            (KeyRevoked, Verdict::Unverifiable),
+            (Malformed, Verdict::Unverifiable),
+            (Temperror, Verdict::Unverifiable),
+            (Unsupported, Verdict::Unverifiable),
+        ] {
+            assert_eq!(verdict_with(&full, &[(result, None)]).0, want, "{result:?}");
+        }
+        assert_eq!(
+            verdict_with(&message(&[], ""), &[]),
+            (Verdict::Unsigned, None)
+        );
+    }
+
+    #[test]
+    fn a_pass_short_of_full_coverage_or_alignment_is_partial() {
+        let pass = [(SignatureResult::Pass, None)];
+        // Subject not signed.
+        let m = message(&[("example.com", "from:to:date")], "");
+        assert_eq!(verdict_with(&m, &pass).0, Verdict::PartiallyVerified);
+        // A second Subject the signature does not cover.
+        let m = message(&[("example.com", ALL)], "Subject: added\r\n");
+        assert_eq!(verdict_with(&m, &pass).0, Verdict::PartiallyVerified);
+        // Signed by another organization than the author's.
+        let m = message(&[("other.example", ALL)], "");
+        assert_eq!(verdict_with(&m, &pass).0, Verdict::PartiallyVerified);
+        // A subdomain of the author's organization is aligned.
+        let m = message(&[("mail.example.com", ALL)], "");
+        assert_eq!(verdict_with(&m, &pass).0, Verdict::Verified);
+    }
+
+    #[test]
+    fn a_key_too_small_for_proof_makes_a_valid_signature_weak() {
+        let m = message(&[("example.com", ALL)], "");
+        for r in [SignatureResult::Pass, SignatureResult::BodyHashMismatch] {
+            assert_eq!(
+                verdict_with(&m, &[(r, Some(RSA512))]).0,
+                Verdict::WeakSignature,
+                "{r:?}"
+            );
+        }
+        // A failed signature stays failed whatever its key.
+        assert_eq!(
+            verdict_with(&m, &[(SignatureResult::BadSignature, Some(RSA512))]).0,
+            Verdict::Failed
+        );
+    }
+
+    #[test]
+    fn the_best_signature_decides_and_the_first_of_equals() {
+        use SignatureResult::*;
+        let two = message(&[("other.example", ALL), ("example.com", ALL)], "");
+        assert_eq!(
+            verdict_with(&two, &[(BadSignature, None), (Pass, None)]),
+            (Verdict::Verified, Some(1))
+        );
+        assert_eq!(
+            verdict_with(&two, &[(Pass, None), (BodyHashMismatch, None)]),
+            (Verdict::PartiallyVerified, Some(0))
+        );
+        assert_eq!(
+            verdict_with(&two, &[(NoKey, None), (NoKey, None)]),
+            (Verdict::Unverifiable, Some(0))
+        );
+    }
+}

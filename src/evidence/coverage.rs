@@ -415,3 +415,65 @@ pub(crate) fn findings(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_support::{check, message};
+
+    fn coverage(extra: &str, h: &str, result: SignatureResult) -> Coverage {
+        let bytes = message(&[("example.com", h)], extra);
+        let msg = RawMessage::parse(&bytes).unwrap();
+        build(&msg, &[check(&msg, 1, result, None)])
+    }
+
+    fn status<'c>(c: &'c Coverage, name: &str, instance: usize) -> &'c str {
+        let h = c
+            .headers
+            .iter()
+            .find(|h| h.name == name && h.instance == instance);
+        h.map_or("absent", |h| h.status.as_str())
+    }
+
+    #[test]
+    fn each_visible_instance_gets_its_status() {
+        // The extra Subject sits above the original one, so h=subject
+        // (bottom-most first) covers the original only.
+        let c = coverage(
+            "Subject: added\r\n",
+            "from:subject:date",
+            SignatureResult::Pass,
+        );
+        assert_eq!(status(&c, "From", 1), "authenticated");
+        assert_eq!(status(&c, "Subject", 1), "added_after_signing");
+        assert_eq!(status(&c, "Subject", 2), "authenticated");
+        assert_eq!(status(&c, "To", 1), "not_covered");
+        assert_eq!(
+            c.headers
+                .iter()
+                .find(|h| h.name == "From")
+                .unwrap()
+                .signatures,
+            [1]
+        );
+    }
+
+    #[test]
+    fn the_body_status_follows_the_result() {
+        let all = "from:to:subject:date";
+        assert_eq!(
+            coverage("", all, SignatureResult::Pass).body.status,
+            "authenticated"
+        );
+        assert_eq!(
+            coverage("", all, SignatureResult::BodyHashMismatch)
+                .body
+                .status,
+            "changed"
+        );
+        let failed = coverage("", all, SignatureResult::BadSignature);
+        assert_eq!(failed.body.status, "not_authenticated");
+        // A signature that does not verify authenticates no header.
+        assert_eq!(status(&failed, "From", 1), "not_covered");
+    }
+}

@@ -91,3 +91,53 @@ pub(crate) fn finding(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Option<Findi
         None,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_support::{check, message};
+    use crate::report::SignatureResult;
+
+    fn finding_for(extra: &str, h: &str, result: SignatureResult) -> Option<Finding> {
+        let bytes = message(&[("example.com", h)], extra);
+        let msg = RawMessage::parse(&bytes).unwrap();
+        finding(&msg, &[check(&msg, 1, result, None)])
+    }
+
+    #[test]
+    fn a_clean_header_block_has_no_finding() {
+        assert!(finding_for("", "from", SignatureResult::Pass).is_none());
+    }
+
+    #[test]
+    fn severity_depends_on_whether_a_valid_signature_covers_the_line() {
+        let nul = "X-Odd: a\0b\r\n";
+        let covered = finding_for(nul, "from:x-odd", SignatureResult::Pass).unwrap();
+        assert_eq!(covered.code, "malformed_header_line");
+        assert_eq!(covered.severity, Severity::Info);
+        assert!(
+            covered.message.contains("signature 1 covers it"),
+            "{}",
+            covered.message
+        );
+        let unsigned = finding_for(nul, "from", SignatureResult::Pass).unwrap();
+        assert_eq!(unsigned.severity, Severity::Warning);
+        assert!(
+            unsigned.message.contains("no signature covers it"),
+            "{}",
+            unsigned.message
+        );
+        // A signature that failed covers nothing.
+        let failed = finding_for(nul, "from:x-odd", SignatureResult::BadSignature).unwrap();
+        assert_eq!(failed.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn stray_lines_are_quoted_and_long_lists_counted() {
+        let strays: String = (0..7).map(|i| format!("stray line {i}\r\n")).collect();
+        let f = finding_for(&strays, "from", SignatureResult::Pass).unwrap();
+        assert!(f.message.contains("\"stray line 0\""), "{}", f.message);
+        assert!(f.message.contains("and 2 more"), "{}", f.message);
+        assert_eq!(f.severity, Severity::Warning);
+    }
+}

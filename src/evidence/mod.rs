@@ -32,6 +32,8 @@ mod forensics;
 mod key_evidence;
 mod malformed;
 mod received;
+#[cfg(test)]
+mod test_support;
 mod time_window;
 mod timeline;
 

@@ -121,3 +121,73 @@ fn topmost_received(msg: &RawMessage<'_>) -> Option<i64> {
     let (_, date) = v.rsplit_once(';')?;
     mail_parser::DateTime::parse_rfc822(date.trim()).map(|d| d.to_timestamp())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_support::{check, message, message_at};
+    use crate::report::SignatureResult;
+
+    const JAN1: i64 = 1_704_067_200; // 2024-01-01T00:00:00Z, the Date header
+
+    #[test]
+    fn t_is_the_lower_bound_else_a_signed_date() {
+        let bytes = message_at(&[("example.com", "from:date")], Some(JAN1 - 60), "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let w = compute(
+            &msg,
+            &check(&msg, 1, SignatureResult::Pass, None),
+            JAN1 + 999,
+        )
+        .unwrap();
+        assert_eq!(w.not_before.as_deref(), Some("2023-12-31T23:59:00Z"));
+        let bytes = message(&[("example.com", "from:date")], "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let w = compute(
+            &msg,
+            &check(&msg, 1, SignatureResult::Pass, None),
+            JAN1 + 999,
+        )
+        .unwrap();
+        assert_eq!(w.not_before.as_deref(), Some("2024-01-01T00:00:00Z"));
+        assert!(
+            w.not_before_source
+                .unwrap()
+                .starts_with("Date header, covered")
+        );
+        // An unsigned Date is used, and said to be unsigned.
+        let bytes = message(&[("example.com", "from")], "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let w = compute(
+            &msg,
+            &check(&msg, 1, SignatureResult::Pass, None),
+            JAN1 + 999,
+        )
+        .unwrap();
+        assert_eq!(w.not_before.as_deref(), Some("2024-01-01T00:00:00Z"));
+        assert!(w.not_before_source.unwrap().contains("not covered"));
+    }
+
+    #[test]
+    fn no_window_without_a_valid_header_signature() {
+        let bytes = message_at(&[("example.com", "from:date")], Some(JAN1), "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        for r in [SignatureResult::BadSignature, SignatureResult::NoKey] {
+            assert!(
+                compute(&msg, &check(&msg, 1, r, None), JAN1).is_none(),
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_t_after_the_verification_time_is_named_past_a_days_slack() {
+        let bytes = message_at(&[("example.com", "from")], Some(JAN1), "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let c = check(&msg, 1, SignatureResult::Pass, None);
+        assert!(after_verification(&c, JAN1 - 3600).is_none());
+        let f = after_verification(&c, JAN1 - 2 * 86_400).unwrap();
+        assert_eq!(f.code, "timestamp_after_verification_time");
+        assert!(f.message.contains("2024-01-01T00:00:00Z"), "{}", f.message);
+    }
+}

@@ -231,3 +231,67 @@ fn date_zone(msg: &RawMessage<'_>) -> Option<(i32, String)> {
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_support::{check, message_at};
+    use crate::report::SignatureResult;
+
+    const JAN1: i64 = 1_704_067_200; // the test message's Date
+
+    /// Codes of the findings for a message with `received` on top (top-most
+    /// first) and one signature with `t`.
+    fn codes(received: &[&str], t: Option<i64>) -> Vec<String> {
+        let top: String = received
+            .iter()
+            .map(|r| format!("Received: {r}\r\n"))
+            .collect();
+        let bytes = [
+            top.as_bytes(),
+            &message_at(&[("example.com", "from:date")], t, ""),
+        ]
+        .concat();
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let checks = [check(&msg, 1, SignatureResult::Pass, None)];
+        let hops = super::super::received::parse_all(&msg);
+        let mut out = Vec::new();
+        findings(&msg, &checks, &hops, &mut out);
+        out.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn entries_are_in_time_order_with_their_signed_flag() {
+        let bytes = [
+            &b"Received: from a by mx.example.net; Mon, 1 Jan 2024 00:00:30 +0000\r\n"[..],
+            &message_at(&[("example.com", "from:date")], Some(JAN1 - 5), ""),
+        ]
+        .concat();
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let checks = [check(&msg, 1, SignatureResult::Pass, None)];
+        let hops = super::super::received::parse_all(&msg);
+        let t = build(&msg, &checks, &hops);
+        let got: Vec<(i64, bool)> = t.iter().map(|e| (e.unix - JAN1, e.signed)).collect();
+        assert_eq!(got, [(-5, true), (0, true), (30, false)], "{t:?}");
+        assert!(t[0].source.contains("t="), "{}", t[0].source);
+        assert!(t[1].source.starts_with("Date header"), "{}", t[1].source);
+    }
+
+    #[test]
+    fn each_disagreement_is_named() {
+        let mx = "from b by mx.example.net; Mon, 1 Jan 2024 00:01:00 +0000";
+        let relay_late = "from a by relay.example.com; Mon, 1 Jan 2024 01:00:00 +0000";
+        let relay_ok = "from a by relay.example.com; Mon, 1 Jan 2024 00:00:30 +0000";
+        assert!(codes(&[mx, relay_ok], Some(JAN1)).is_empty());
+        // The lower (earlier) hop is an hour after the upper one.
+        assert!(codes(&[mx, relay_late], Some(JAN1)).contains(&"received_out_of_order".into()));
+        // Two days between hops.
+        let mx_late = "from b by mx.example.net; Wed, 3 Jan 2024 00:01:00 +0000";
+        assert!(codes(&[mx_late, relay_ok], Some(JAN1)).contains(&"slow_hop".into()));
+        // t= an hour after the server above the signature received it.
+        assert!(codes(&[mx], Some(JAN1 + 3600)).contains(&"signed_after_receipt".into()));
+        // No t=, and a Date two days before the first hop.
+        assert!(codes(&[mx_late], None).contains(&"date_mismatch".into()));
+        assert!(!codes(&[mx], None).contains(&"date_mismatch".into()));
+    }
+}
