@@ -686,3 +686,87 @@ fn damaged_containers_give_records_not_panics() {
         }
     }
 }
+
+/// Runs `verify` in `fixtures/outlook` (so that sources are bare names).
+fn in_outlook_fixtures(args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
+    mailproof(args, &fixture("outlook"))
+}
+
+/// A real PST whose 6 received messages are kept at the top of the folder
+/// tree, not in a sub-folder (fixtures/outlook/MANIFEST.md): each is read,
+/// none is lost, and they are named by the top folder's own name.
+#[test]
+fn pst_items_at_the_top_of_the_folder_tree_are_read() {
+    let (_, recs, err) = in_outlook_fixtures(&["testPST.pst"]);
+    let top = "testPST.pst#Début du fichier de données Outlook";
+    let want: Vec<String> = (1..=6).map(|n| format!("{top}/{n}")).collect();
+    assert_eq!(sources(&recs), want, "{err}");
+    // all six were received by mail: none is an error, four carry a
+    // DKIM-Signature in their transport headers
+    assert!(recs.iter().all(|r| r["verdict"] != "error"), "{recs:?}");
+    let signed = recs
+        .iter()
+        .filter(|r| !r["signatures"].as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(signed, 4);
+    // the name is accepted back as an input
+    let (_, one, _) = in_outlook_fixtures(&[&format!("{top}/6")]);
+    assert_eq!(sources(&one), [format!("{top}/6")]);
+}
+
+/// A real Outlook PST of 2016 (fixtures/outlook/MANIFEST.md): 41 received
+/// messages in two folders, 39 with a DKIM-Signature in their transport
+/// headers; the one signed by github.com verifies with the built-in
+/// archive, at most `headers_verified`, and says why in plain words.
+#[test]
+fn a_real_pst_with_dkim_signed_messages_gives_one_record_each() {
+    let (status, recs, err) = in_outlook_fixtures(&["inbox-2016.pst"]);
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(recs.len(), 41, "{:?}", sources(&recs));
+    let names = sources(&recs);
+    let unique: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), 41, "names are unique: {names:?}");
+    let count = |f: &str, v: &str| {
+        recs.iter()
+            .filter(|r| r["source"].as_str().unwrap().contains(f) && r["verdict"] == v)
+            .count()
+    };
+    assert_eq!(count("#Caixa de Entrada/", "unverifiable"), 30);
+    assert_eq!(count("#Caixa de Entrada/", "unsigned"), 2);
+    assert_eq!(count("#Caixa de Entrada/", "headers_verified"), 1);
+    assert_eq!(count("#ERROS APIV2/", "unverifiable"), 8);
+    let gh = recs
+        .iter()
+        .find(|r| r["verdict"] == "headers_verified")
+        .unwrap();
+    assert_eq!(gh["source"], "inbox-2016.pst#Caixa de Entrada/33");
+    let sig = &gh["signatures"][0];
+    assert_eq!(sig["domain"], "github.com");
+    assert_eq!(sig["header_signature_valid"], true);
+    // the body was not compared: not "changed", but unavailable
+    assert!(sig["body_hash_matches"].is_null(), "{sig}");
+    let summary = gh["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("body cannot be checked") && summary.contains("Outlook keeps the headers"),
+        "{summary}"
+    );
+    assert!(
+        gh["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "body_not_available"
+                && f["message"].as_str().unwrap().contains(".eml")),
+        "{gh}"
+    );
+    // shards split the items and cover each once
+    let mut seen = Vec::new();
+    for k in ["1/3", "2/3", "3/3"] {
+        let (_, part, _) = in_outlook_fixtures(&["--shard", k, "inbox-2016.pst"]);
+        seen.extend(sources(&part));
+    }
+    seen.sort();
+    let mut all = names.clone();
+    all.sort();
+    assert_eq!(seen, all);
+}

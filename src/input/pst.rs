@@ -1,7 +1,12 @@
 //! Outlook PST and OST files (MS-PST), read with Microsoft's `outlook-pst`
-//! crate: every message of every folder, named `dump.pst#Folder/Sub/N` (N
-//! the 1-based position in the folder's contents table; `/`, `#` and `%` in
-//! a folder name written `%2F`, `%23`, `%25`).
+//! crate: every message of every folder of the mailbox's folder tree (the
+//! IPM subtree, MS-PST 2.4.3: what Outlook shows; Outlook's own folders
+//! outside it, such as free/busy data and search folders, are not read),
+//! named `dump.pst#Folder/Sub/N` (N the 1-based position in the folder's
+//! contents table; `/`, `#` and `%` in a folder name written `%2F`, `%23`,
+//! `%25`; a name a sibling folder already has gets ` (2)`, ` (3)`, …).
+//! Items kept at the top of the tree are named by the top folder's own
+//! name, as Outlook shows it: `dump.pst#Top of Personal Folders/N`.
 //!
 //! Like a `.msg` ([`super::msg`]), a PST item keeps the received header
 //! block (PR_TRANSPORT_MESSAGE_HEADERS, 0x007D) but not the body bytes, so
@@ -35,6 +40,8 @@ pub const CHANNEL: usize = 4;
 
 /// PR_TRANSPORT_MESSAGE_HEADERS.
 const TRANSPORT_HEADERS: u16 = 0x007D;
+/// The name of the top of the folder tree when the file gives none.
+const TOP: &str = "Top of Personal Folders";
 /// Most folder levels walked.
 const MAX_FOLDER_DEPTH: usize = 64;
 
@@ -101,8 +108,23 @@ fn walk_store(
         send,
         stopped: false,
     };
-    for (name, folder) in w.sub_folders(&root) {
-        w.folder(&escape(&name), folder, 1);
+    // Items kept at the top of the folder tree (Outlook shows them under
+    // the data file's own name) come first, named by that folder's name
+    // like any other folder, then the sub-folders.
+    let top = root
+        .properties()
+        .display_name()
+        .unwrap_or_else(|_| TOP.to_string());
+    let subs = w.sub_folders(&root);
+    let mut names = unique(
+        std::iter::once(top.as_str())
+            .chain(subs.iter().map(|(n, _)| n.as_str()))
+            .collect(),
+    );
+    let top = names.remove(0);
+    w.contents(&top, &root);
+    for (name, (_, folder)) in names.into_iter().zip(subs) {
+        w.folder(&name, folder, 1);
     }
     Ok(())
 }
@@ -156,25 +178,30 @@ impl Walker<'_> {
 
     /// The messages of `folder` (named `path`), then its sub-folders.
     fn folder(&mut self, path: &str, folder: Rc<dyn Folder>, depth: usize) {
-        if self.stopped {
+        self.contents(path, &folder);
+        if self.stopped || depth >= MAX_FOLDER_DEPTH {
             return;
         }
-        if let Some(table) = folder.contents_table() {
-            for (n, row) in table.rows_matrix().enumerate() {
-                if self.stopped {
-                    return;
-                }
-                let source = format!("{}#{path}/{}", self.source, n + 1);
-                let node = NodeId::from(u32::from(row.id()));
-                let item = self.message(source, node);
-                self.emit(item);
+        let subs = self.sub_folders(&folder);
+        let names = unique(subs.iter().map(|(n, _)| n.as_str()).collect());
+        for (name, (_, sub)) in names.into_iter().zip(subs) {
+            self.folder(&format!("{path}/{name}"), sub, depth + 1);
+        }
+    }
+
+    /// The messages of `folder` (named `path`), not its sub-folders.
+    fn contents(&mut self, path: &str, folder: &Rc<dyn Folder>) {
+        let Some(table) = folder.contents_table() else {
+            return;
+        };
+        for (n, row) in table.rows_matrix().enumerate() {
+            if self.stopped {
+                return;
             }
-        }
-        if depth >= MAX_FOLDER_DEPTH {
-            return;
-        }
-        for (name, sub) in self.sub_folders(&folder) {
-            self.folder(&format!("{path}/{}", escape(&name)), sub, depth + 1);
+            let source = format!("{}#{path}/{}", self.source, n + 1);
+            let node = NodeId::from(u32::from(row.id()));
+            let item = self.message(source, node);
+            self.emit(item);
         }
     }
 
@@ -217,9 +244,61 @@ impl Walker<'_> {
     }
 }
 
+/// Sibling folder names as source name segments ([`escape`]d), made
+/// unique so that every item has a name of its own (`--resume` and
+/// `dump.pst#Folder/N` inputs find items by name): a name already taken
+/// by an earlier sibling gets ` (2)`, ` (3)`, … (the first free one).
+fn unique(names: Vec<&str>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|n| {
+            let base = escape(n);
+            let mut name = base.clone();
+            let mut k = 1;
+            while !taken.insert(name.clone()) {
+                k += 1;
+                name = format!("{base} ({k})");
+            }
+            name
+        })
+        .collect()
+}
+
 /// A folder name as one segment of a source name.
 fn escape(name: &str) -> String {
     name.replace('%', "%25")
         .replace('/', "%2F")
         .replace('#', "%23")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sibling_names_are_escaped_and_made_unique() {
+        assert_eq!(
+            unique(vec![
+                "Top",
+                "Inbox",
+                "Inbox",
+                "Inbox",
+                "a/b#c%",
+                "a%2Fb%23c%25"
+            ]),
+            [
+                "Top",
+                "Inbox",
+                "Inbox (2)",
+                "Inbox (3)",
+                "a%2Fb%23c%25",
+                "a%252Fb%2523c%2525"
+            ]
+        );
+        // a real folder named like a renamed duplicate keeps names unique
+        let names = unique(vec!["Inbox", "Inbox", "Inbox (2)"]);
+        let set: std::collections::HashSet<_> = names.iter().collect();
+        assert_eq!(set.len(), 3, "{names:?}");
+    }
 }
