@@ -500,6 +500,11 @@ fn body_unavailable(report: &mut Report, why: &str) {
     use crate::Verdict;
     use crate::report::{Finding, Severity};
     report.verdict = report.verdict.max(Verdict::HeadersVerified);
+    if let Some(f) = &mut report.forensics
+        && f.coverage.body.status == "changed"
+    {
+        f.coverage.body.status = "not_available".into();
+    }
     for s in &mut report.signatures {
         if s.result == SignatureResult::BodyHashMismatch {
             s.body_hash_matches = None;

@@ -759,6 +759,39 @@ fn a_real_pst_with_dkim_signed_messages_gives_one_record_each() {
                 && f["message"].as_str().unwrap().contains(".eml")),
         "{gh}"
     );
+    // every output format says the body was not checked, never "changed"
+    for (format, headline, body) in [
+        (
+            "text",
+            "HEADERS VERIFIED, BODY NOT CHECKED",
+            "not checked: this copy does not keep",
+        ),
+        (
+            "markdown",
+            "**Headers verified, body not checked**",
+            "Not checked",
+        ),
+        (
+            "html",
+            ">Headers verified, body not checked<",
+            ">Not checked<",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+            .args(["verify", "--format", format])
+            .arg("inbox-2016.pst#Caixa de Entrada/33")
+            .current_dir(fixture("outlook"))
+            .output()
+            .unwrap();
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(page.contains(headline), "{format}: {page}");
+        assert!(page.contains(body), "{format}: {page}");
+        assert!(
+            !page.to_lowercase().contains("body changed"),
+            "{format}: {page}"
+        );
+        assert!(!page.contains("CHANGED after signing"), "{format}: {page}");
+    }
     // shards split the items and cover each once
     let mut seen = Vec::new();
     for k in ["1/3", "2/3", "3/3"] {

@@ -371,7 +371,7 @@ fn contents_open(o: &mut String, shown: usize, total: usize) {
 
 /// The contents row of message `n` (1-based).
 pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
-    let (label, _, _) = publish::verdict_words(r.verdict);
+    let label = r.label();
     let tone = publish::report_tone(r);
     let subject = r
         .message
@@ -421,7 +421,7 @@ fn badge(label: &str, tone: Tone) -> String {
 }
 
 fn banner(o: &mut String, r: &Report) {
-    let (label, _, _) = publish::verdict_words(r.verdict);
+    let label = r.label();
     let tone = publish::report_tone(r);
     let _ = writeln!(
         o,
@@ -518,7 +518,7 @@ fn signatures(o: &mut String, r: &Report) {
         plural(r.signatures.len())
     );
     for s in &r.signatures {
-        let (label, tone) = publish::result_words(s.result);
+        let (label, tone) = publish::signature_words(s);
         let method = [s.algorithm.as_deref(), s.canonicalization.as_deref()]
             .into_iter()
             .flatten()

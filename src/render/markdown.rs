@@ -207,7 +207,7 @@ fn contents_open(o: &mut String, shown: usize, total: usize) {
 
 /// The contents row of message `n` (1-based).
 pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
-    let (label, _, _) = publish::verdict_words(r.verdict);
+    let label = r.label();
     let subject = r
         .message
         .as_ref()
@@ -273,7 +273,7 @@ fn when(o: &mut String, r: &Report) {
 }
 
 fn banner(o: &mut String, r: &Report) {
-    let (label, _, _) = publish::verdict_words(r.verdict);
+    let label = r.label();
     let _ = writeln!(
         o,
         "> **{}** (`{}`)\n>\n> {}",
@@ -335,7 +335,7 @@ fn signatures(o: &mut String, r: &Report) {
         plural(r.signatures.len())
     );
     for s in &r.signatures {
-        let (label, _) = publish::result_words(s.result);
+        let (label, _) = publish::signature_words(s);
         let method = [s.algorithm.as_deref(), s.canonicalization.as_deref()]
             .into_iter()
             .flatten()

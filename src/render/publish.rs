@@ -83,6 +83,17 @@ fn summary_sentence(r: &Report) -> String {
     }
 }
 
+/// A signature's result in words, and its tone: [`result_words`], except
+/// that a body hash never compared (the input kept no body, see
+/// [`crate::Verifier::verify_headers_only`]) reads "Headers valid, body not
+/// checked".
+pub(crate) fn signature_words(s: &crate::report::SignatureReport) -> (&'static str, Tone) {
+    if s.result == SignatureResult::BodyHashMismatch && s.body_hash_matches.is_none() {
+        return ("Headers valid, body not checked", Tone::Caution);
+    }
+    result_words(s.result)
+}
+
 /// A signature result in words, and its tone.
 pub(crate) fn result_words(r: SignatureResult) -> (&'static str, Tone) {
     match r {
@@ -120,6 +131,8 @@ pub(crate) enum Coverage {
     NotCovered,
     AddedAfterSigning,
     ChangedAfterSigning,
+    /// The input kept no body to compare (an Outlook `.msg` or PST item).
+    NotChecked,
     NotPresent,
 }
 
@@ -151,6 +164,11 @@ impl Coverage {
                 "Changed after signing",
                 Tone::Bad,
                 "it does not match what was signed",
+            ),
+            Coverage::NotChecked => (
+                "Not checked",
+                Tone::Caution,
+                "this copy does not keep the body bytes that were signed, so it could not be compared",
             ),
             Coverage::NotPresent => ("Not present", Tone::Neutral, "the message has none"),
         }
@@ -238,6 +256,8 @@ fn body_coverage(r: &Report, valid: &[&SignatureReport]) -> Coverage {
     }
     if partly {
         Coverage::PartlyAuthenticated
+    } else if r.body_not_available() {
+        Coverage::NotChecked
     } else if valid
         .iter()
         .any(|s| s.result == SignatureResult::BodyHashMismatch)

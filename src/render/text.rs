@@ -9,12 +9,7 @@ use std::fmt::Write;
 /// Renders one report as text.
 pub fn text(r: &Report) -> String {
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{}: {}",
-        esc(&r.source),
-        r.verdict.label().to_uppercase()
-    );
+    let _ = writeln!(o, "{}: {}", esc(&r.source), r.label().to_uppercase());
     let _ = writeln!(o, "  {}", esc(&r.summary));
     if let Some(outer) = &r.found_in {
         let _ = writeln!(
@@ -228,6 +223,9 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
             b.signature.unwrap_or(0)
         ),
         "changed" => "CHANGED after signing (body hash does not match)".to_string(),
+        "not_available" => {
+            "not checked: this copy does not keep the body bytes that were signed".to_string()
+        }
         _ => "not authenticated".to_string(),
     };
     let _ = writeln!(o, "  {:<16} {body}", "Body");

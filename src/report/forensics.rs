@@ -47,7 +47,8 @@ pub struct HeaderCoverage {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BodyCoverage {
     /// `authenticated`, `partially_authenticated` (an `l=` limit), `changed`
-    /// (body hash mismatch) or `not_authenticated`.
+    /// (body hash mismatch), `not_available` (the input kept no body to
+    /// compare: an Outlook `.msg` or PST item) or `not_authenticated`.
     pub status: String,
     /// The signature that decides this status (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]

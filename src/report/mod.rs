@@ -493,6 +493,25 @@ pub struct Carried {
 }
 
 impl Report {
+    /// The report's verdict in words for readers: [`Verdict::label`], except
+    /// that a `headers_verified` report whose body the input format did not
+    /// keep (finding `body_not_available`: an Outlook `.msg` or PST item, a
+    /// bounce's header copy) reads "Headers verified, body not checked", as
+    /// its body was never compared and must not read as changed.
+    pub fn label(&self) -> &'static str {
+        if self.verdict == Verdict::HeadersVerified && self.body_not_available() {
+            "Headers verified, body not checked"
+        } else {
+            self.verdict.label()
+        }
+    }
+
+    /// Whether the input kept no body to check (finding
+    /// `body_not_available`, see [`crate::Verifier::verify_headers_only`]).
+    pub fn body_not_available(&self) -> bool {
+        self.findings.iter().any(|f| f.code == "body_not_available")
+    }
+
     /// Whether a partially verified message has a critical finding (a From
     /// or other visible header added above the signed one, an ambiguous MIME
     /// reading): what a reader sees is not what was signed, and every

@@ -511,7 +511,7 @@ fn row(n: usize, r: &Report) -> Row {
         source: visible(&r.source),
         verdict: r.verdict,
         rank: r.verdict.worst_first_rank(),
-        label: r.verdict.label(),
+        label: r.label(),
         meaning: r.verdict.meaning(),
         critical: r.partial_with_critical_finding(),
         summary: visible(&r.summary),

@@ -89,7 +89,7 @@ pub fn render_all(reports: &[Report]) {
         );
         let line = render::jsonl_line(r);
         assert!(!line.contains('\n'), "a JSONL record over several lines");
-        let verdict = r.verdict.label().to_uppercase();
+        let verdict = r.label().to_uppercase();
         assert!(
             render::text(r).contains(&verdict),
             "text without the verdict"
