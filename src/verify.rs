@@ -491,6 +491,10 @@ fn best_parts(
     }
 }
 
+/// Why a header signature of a copy that kept only the headers can fail
+/// although the message was not altered.
+const REWRITTEN: &str = "This copy keeps the headers as the receiving mail server stored them, and Microsoft Exchange and Office 365 rewrite some signed headers on the way into a mailbox (angle brackets added around a bare address, quotes added around a MIME parameter such as charset), which breaks the signature as well: do not conclude that the message was altered from this copy alone.";
+
 /// What to ask a source for when the body cannot be checked.
 const ASK_FOR_EML: &str = "ask the source for the original message as an .eml file (in Outlook on the web: \"Download\"; in Gmail: \"Download message\"; in Apple Mail: File > Save As > Raw Message Source), which keeps the body bytes the signature covers";
 
@@ -529,6 +533,21 @@ fn body_unavailable(report: &mut Report, why: &str) {
         0,
         format!("The body: {why}, so whether it is what was signed cannot be checked. To check it, {ASK_FOR_EML}."),
     );
+    if report.verdict == Verdict::Failed {
+        // Seen in real PSTs: Office 365 stored `To: <a@b>` for a bare
+        // address and `charset="ISO-8859-1"` for `charset=ISO-8859-1`;
+        // with both undone, gmail.com's header signature verifies.
+        report.summary.push_str(&format!(" {REWRITTEN}"));
+        report.findings.insert(
+            0,
+            Finding {
+                code: "headers_may_be_rewritten".into(),
+                severity: Severity::Warning,
+                message: format!("{REWRITTEN} To check, {ASK_FOR_EML}."),
+                signature: None,
+            },
+        );
+    }
     report.findings.insert(
         0,
         Finding {

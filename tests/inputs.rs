@@ -803,3 +803,52 @@ fn a_real_pst_with_dkim_signed_messages_gives_one_record_each() {
     all.sort();
     assert_eq!(seen, all);
 }
+
+/// Office 365 rewrote two signed headers of a real message of testPST.pst
+/// when it stored it (fixtures/outlook/MANIFEST.md): the `failed` report
+/// says a server may have rewritten them, and with both rewrites undone
+/// gmail.com's header signature verifies.
+#[test]
+fn a_pst_item_whose_headers_exchange_rewrote_says_so() {
+    let top = "testPST.pst#Début du fichier de données Outlook";
+    let (_, recs, _) = in_outlook_fixtures(&[&format!("{top}/1")]);
+    let r = &recs[0];
+    assert_eq!(r["verdict"], "failed", "{r}");
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "headers_may_be_rewritten"),
+        "{r}"
+    );
+    assert!(r["summary"].as_str().unwrap().contains("Exchange"), "{r}");
+    // the stored header block, read through the library
+    let mut items =
+        mailproof::input::pst::PstItems::open(fixture("outlook/testPST.pst"), "t".into(), 1 << 20);
+    let stored = String::from_utf8(items.next_item().unwrap().bytes.unwrap()).unwrap();
+    let to = "\r\nTo: <users@opennlp.apache.org>\r\n";
+    let charset = "charset=\"ISO-8859-1\"";
+    assert!(stored.contains(to) && stored.contains(charset));
+    let undone = stored
+        .replace(to, "\r\nTo: users@opennlp.apache.org\r\n")
+        .replace(charset, "charset=ISO-8859-1");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, head) in [("stored.eml", &stored), ("undone.eml", &undone)] {
+        std::fs::write(
+            dir.path().join(name),
+            format!("{}\r\n\r\n", head.trim_end()),
+        )
+        .unwrap();
+    }
+    let (_, recs, _) = mailproof(&["stored.eml", "undone.eml"], dir.path());
+    let valid: Vec<&serde_json::Value> = recs
+        .iter()
+        .map(|r| &r["signatures"][0]["header_signature_valid"])
+        .collect();
+    assert_eq!(
+        valid,
+        [&serde_json::json!(false), &serde_json::json!(true)],
+        "{recs:?}"
+    );
+}
