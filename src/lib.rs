@@ -45,7 +45,9 @@ mod verify;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use dkim::{canon, repair, signature};
 pub use limits::Limits;
-pub use report::{Finding, Report, Severity, SignatureReport, SignatureResult, Verdict};
+pub use report::{
+    Finding, Report, ResultReason, Severity, SignatureReport, SignatureResult, Verdict,
+};
 pub use util::parse_date;
 pub use verify::{Verifier, VerifierBuilder};
 

@@ -574,6 +574,7 @@ mod tests {
             sig: Err(SignatureError::Malformed("test".into())),
             hints: SignatureHints::default(),
             result: SignatureResult::BadSignature,
+            reason: None,
             detail: String::new(),
             header_valid: Some(header),
             body_matches: Some(body),

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use mailproof::keys::KeyArchive;
-use mailproof::{FixedClock, Limits, SignatureResult, Verdict, Verifier};
+use mailproof::{FixedClock, Limits, ResultReason, SignatureResult, Verdict, Verifier};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,7 @@ fn signatures_over_the_caps_are_malformed_naming_the_cap() {
     let r = v.verify_bytes("m.eml", &msg);
     assert_eq!(r.signatures.len(), 3, "no signature is skipped silently");
     assert_eq!(r.signatures[2].result, SignatureResult::Malformed);
+    assert_eq!(r.signatures[2].reason, Some(ResultReason::MaxSignatures));
     assert!(
         r.signatures[2].detail.contains("--max-signatures"),
         "{}",
@@ -94,6 +95,7 @@ fn signatures_over_the_caps_are_malformed_naming_the_cap() {
     let r = v.verify_bytes("m.eml", &msg);
     assert_eq!(r.signatures[0].result, SignatureResult::Pass);
     assert_eq!(r.signatures[1].result, SignatureResult::Malformed);
+    assert_eq!(r.signatures[1].reason, Some(ResultReason::MaxBodyHashes));
     assert!(
         r.signatures[1].detail.contains("--max-body-hashes"),
         "{}",
@@ -106,6 +108,7 @@ fn signatures_over_the_caps_are_malformed_naming_the_cap() {
     let r = v.verify_bytes("m.eml", &signed(&Sign::default()));
     assert_eq!(r.verdict, Verdict::Unverifiable);
     assert_eq!(r.signatures[0].result, SignatureResult::Malformed);
+    assert_eq!(r.signatures[0].reason, Some(ResultReason::MaxKeyBits));
     assert!(
         r.signatures[0].detail.contains("--max-key-bits"),
         "{}",

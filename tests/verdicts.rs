@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mailproof::signature::Canon;
-use mailproof::{Report, SignatureResult, Verdict};
+use mailproof::{Report, ResultReason, SignatureResult, Verdict};
 
 fn check(bytes: &[u8]) -> Report {
     verifier(&standard_zone()).verify_bytes("test.eml", bytes)
@@ -440,8 +440,19 @@ fn key_record_restrictions() {
         "{}",
         r.signatures[0].detail
     );
+    assert_eq!(
+        r.signatures[0].reason,
+        Some(ResultReason::KeyHashNotAllowed)
+    );
     let r = verifier(&with("s=other;")).verify_bytes("t", &msg);
     assert_eq!(r.signatures[0].result, SignatureResult::Malformed);
+    assert_eq!(r.signatures[0].reason, Some(ResultReason::KeyNotForEmail));
+    let r = verifier(&with("g=bob;")).verify_bytes("t", &msg);
+    assert_eq!(r.signatures[0].result, SignatureResult::Malformed);
+    assert_eq!(r.signatures[0].reason, Some(ResultReason::KeyGranularity));
+    // The reason is in the JSON for scripts, snake_case.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["signatures"][0]["reason"], "key_granularity");
     let sub = signed(&Sign {
         identity: Some("alice@news.example.com"),
         ..Default::default()
@@ -449,8 +460,16 @@ fn key_record_restrictions() {
     let r = verifier(&with("t=s;")).verify_bytes("t", &sub);
     assert_eq!(r.signatures[0].result, SignatureResult::Malformed);
     assert!(r.signatures[0].detail.contains("t=s"));
+    assert_eq!(
+        r.signatures[0].reason,
+        Some(ResultReason::KeySubdomainForbidden)
+    );
     let r = verifier(&with("t=y;")).verify_bytes("t", &msg);
     assert_eq!(r.verdict, Verdict::Verified);
+    // A result that says why by itself carries no reason.
+    assert_eq!(r.signatures[0].reason, None);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["signatures"][0].get("reason").is_none());
     assert!(codes(&r).contains(&"key_testing_mode"));
 }
 

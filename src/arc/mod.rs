@@ -21,14 +21,14 @@ mod parse;
 pub(crate) use corroboration::corroboration;
 use parse::{Kind, MAX_INSTANCE, aar_instance, parse_aar, parse_arc_sig, sig_hints, sig_instance};
 
-use crate::dkim::check::{BodyCache, KeyPolicy, header_hash, verify_with_keys};
+use crate::dkim::check::{BodyCache, Judgement, KeyPolicy, header_hash, verify_with_keys};
 use crate::dkim::repair::RepairKind;
 use crate::dkim::signature::{Canon, DkimSignature};
 use crate::keys::{self, ArchivedKey, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::report::arc::{ArcReport, ArcResult, ArcSetReport, ArcSignatureReport};
-use crate::report::{Repair, SignatureResult};
+use crate::report::{Repair, ResultReason, SignatureResult};
 use crate::tags;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -278,23 +278,26 @@ impl Chain<'_, '_, '_> {
         let mut rep = sig_hints(h.value);
         let sig = match parse_arc_sig(h.value, Kind::Ams) {
             Ok(s) => s,
-            Err((r, why)) => {
-                rep.result = Some(r);
-                rep.detail = why;
+            Err(j) => {
+                judge(&mut rep, j);
                 return rep;
             }
         };
         let (digest, _) = header_hash(self.msg, field, &sig);
         let (bh, _) = self.bodies.get(self.msg.body(), &sig);
-        let (result, detail, key) = self.crypto(&sig, &digest);
+        let (j, key) = self.crypto(&sig, &digest);
         rep.key = key.as_deref().and_then(ArchivedKey::report);
-        (rep.result, rep.detail) = match result {
-            SignatureResult::Pass if bh != sig.body_hash => (
-                Some(SignatureResult::BodyHashMismatch),
-                "the signature verifies but the body hash does not match".into(),
-            ),
-            r => (Some(r), detail),
-        };
+        if j.result == SignatureResult::Pass && bh != sig.body_hash {
+            judge(
+                &mut rep,
+                Judgement::plain(
+                    SignatureResult::BodyHashMismatch,
+                    "the signature verifies but the body hash does not match".into(),
+                ),
+            );
+        } else {
+            judge(&mut rep, j);
+        }
         rep
     }
 
@@ -307,9 +310,8 @@ impl Chain<'_, '_, '_> {
         let mut rep = sig_hints(h.value);
         let sig = match parse_arc_sig(h.value, Kind::Seal) {
             Ok(s) => s,
-            Err((r, why)) => {
-                rep.result = Some(r);
-                rep.detail = why;
+            Err(j) => {
+                judge(&mut rep, j);
                 return rep;
             }
         };
@@ -326,53 +328,58 @@ impl Chain<'_, '_, '_> {
             .unwrap_or(0..0);
         crate::dkim::canon::signature_header(Canon::Relaxed, &h, b_span, &mut data);
         let digest = crate::crypto::hash(sig.algorithm.hash(), &data);
-        let (result, detail, key) = self.crypto(&sig, &digest);
+        let (j, key) = self.crypto(&sig, &digest);
         rep.key = key.as_deref().and_then(ArchivedKey::report);
-        rep.result = Some(result);
-        rep.detail = detail;
+        judge(&mut rep, j);
         rep
     }
 
     /// Looks up the keys and checks the signature over `digest`.
-    fn crypto(
-        &self,
-        sig: &DkimSignature,
-        digest: &[u8],
-    ) -> (SignatureResult, String, Option<Arc<ArchivedKey>>) {
+    fn crypto(&self, sig: &DkimSignature, digest: &[u8]) -> (Judgement, Option<Arc<ArchivedKey>>) {
         let name = keys::record_name(&sig.domain, &sig.selector);
         let found = self.resolver.candidates(&sig.domain, &sig.selector);
         if found.keys.is_empty() {
-            return match found.temperror {
-                Some(w) => (
+            let j = match found.temperror {
+                Some(w) => Judgement::plain(
                     SignatureResult::Temperror,
                     format!("key lookup failed temporarily: {w}"),
-                    None,
                 ),
-                None => (
+                None => Judgement::plain(
                     SignatureResult::NoKey,
                     format!("no key for {name} in any source"),
-                    None,
                 ),
             };
+            return (j, None);
         }
         let outcome = verify_with_keys(sig, &found.keys, digest, &self.policy);
         if let Some(k) = outcome.verified {
             return (
-                SignatureResult::Pass,
-                format!("verifies with {name}"),
+                Judgement::plain(SignatureResult::Pass, format!("verifies with {name}")),
                 Some(k),
             );
         }
         if let Some(k) = outcome.failed.last() {
             return (
-                SignatureResult::BadSignature,
-                format!("does not verify with {name}"),
+                Judgement::plain(
+                    SignatureResult::BadSignature,
+                    format!("does not verify with {name}"),
+                ),
                 Some(k.clone()),
             );
         }
         match outcome.problems.into_iter().next() {
-            Some((r, why, k)) => (r, why, Some(k)),
-            None => (SignatureResult::NoKey, "no usable key".into(), None),
+            Some((j, k)) => (j, Some(k)),
+            None => (
+                Judgement::malformed(ResultReason::NoUsableKey, "no usable key".into()),
+                None,
+            ),
         }
     }
+}
+
+/// Sets an ARC signature report's result, reason and detail from `j`.
+fn judge(rep: &mut ArcSignatureReport, j: Judgement) {
+    rep.result = Some(j.result);
+    rep.reason = j.reason;
+    rep.detail = j.detail;
 }

@@ -2,9 +2,10 @@
 //! ARC-Message-Signature into the shape the DKIM helpers check, and
 //! ARC-Authentication-Results.
 
+use crate::dkim::check::Judgement;
 use crate::dkim::signature::{Algorithm, Canon, DkimSignature};
-use crate::report::SignatureResult;
 use crate::report::arc::{AarDkim, AarReport, ArcSignatureReport};
+use crate::report::{ResultReason, SignatureResult};
 use crate::tags::{self, Tag};
 use base64::Engine;
 
@@ -96,11 +97,8 @@ pub(super) fn b64(v: &str, tag: &str) -> Result<Vec<u8>, String> {
 /// Parses an ARC-Seal or ARC-Message-Signature into the shape the shared
 /// DKIM helpers use (the identity is the bare domain: ARC's `i=` is the
 /// instance, not an agent identifier).
-pub(super) fn parse_arc_sig(
-    value: &[u8],
-    kind: Kind,
-) -> Result<DkimSignature, (SignatureResult, String)> {
-    let bad = |w: String| (SignatureResult::Malformed, w);
+pub(super) fn parse_arc_sig(value: &[u8], kind: Kind) -> Result<DkimSignature, Judgement> {
+    let bad = |w: String| Judgement::malformed(ResultReason::SignatureSyntax, w);
     let tags = strict_tags(value).map_err(bad)?;
     let req = |name: &str| {
         tags::get(&tags, name)
@@ -111,8 +109,9 @@ pub(super) fn parse_arc_sig(
         "rsa-sha256" => Algorithm::RsaSha256,
         "ed25519-sha256" => Algorithm::Ed25519Sha256,
         other => {
-            return Err((
+            return Err(Judgement::new(
                 SignatureResult::Unsupported,
+                ResultReason::SignatureUnsupported,
                 format!("algorithm a={other:?} (ARC uses rsa-sha256; RFC 8301 forbids sha1)"),
             ));
         }

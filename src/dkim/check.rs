@@ -10,7 +10,7 @@ use crate::crypto::Hasher;
 use crate::keys::{self, ArchivedKey, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
-use crate::report::SignatureResult;
+use crate::report::{ResultReason, SignatureResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ pub(crate) struct SigCheck {
     pub sig: Result<DkimSignature, SignatureError>,
     pub hints: SignatureHints,
     pub result: SignatureResult,
+    /// Why, when `result` is `malformed` or `unsupported`.
+    pub reason: Option<ResultReason>,
     pub detail: String,
     pub header_valid: Option<bool>,
     pub body_matches: Option<bool>,
@@ -39,6 +41,13 @@ pub(crate) struct SigCheck {
 }
 
 impl SigCheck {
+    /// Sets `result`, `reason` and `detail` from `j`.
+    pub(crate) fn judge(&mut self, j: Judgement) {
+        self.result = j.result;
+        self.reason = j.reason;
+        self.detail = j.detail;
+    }
+
     /// Whether the result rests on the cryptography alone (`pass`,
     /// `body_hash_mismatch`, `bad_signature`): the results a repair of the
     /// bytes can change, part by part.
@@ -95,21 +104,76 @@ impl SigCheck {
     }
 }
 
+/// A result that is not the maths' alone: the result, its typed reason
+/// (for `malformed` and `unsupported`) and the evidence in words.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Judgement {
+    pub result: SignatureResult,
+    pub reason: Option<ResultReason>,
+    pub detail: String,
+}
+
+impl Judgement {
+    /// `result` for `reason`, with `detail`.
+    pub(crate) fn new(result: SignatureResult, reason: ResultReason, detail: String) -> Self {
+        Judgement {
+            result,
+            reason: Some(reason),
+            detail,
+        }
+    }
+
+    /// A result that says why by itself (`no_key`, `key_revoked`,
+    /// `temperror`, and the maths' results).
+    pub(crate) fn plain(result: SignatureResult, detail: String) -> Self {
+        Judgement {
+            result,
+            reason: None,
+            detail,
+        }
+    }
+
+    /// `malformed` for `reason`.
+    pub(crate) fn malformed(reason: ResultReason, detail: String) -> Self {
+        Judgement::new(SignatureResult::Malformed, reason, detail)
+    }
+}
+
+impl From<&SignatureError> for Judgement {
+    fn from(e: &SignatureError) -> Self {
+        match e {
+            SignatureError::Malformed(_) => {
+                Judgement::malformed(ResultReason::SignatureSyntax, e.to_string())
+            }
+            SignatureError::Unsupported(_) => Judgement::new(
+                SignatureResult::Unsupported,
+                ResultReason::SignatureUnsupported,
+                e.to_string(),
+            ),
+        }
+    }
+}
+
 /// Checks the key record's restrictions against the signature.
 pub(crate) fn usable<'k>(
     sig: &DkimSignature,
     key: &'k ArchivedKey,
-) -> Result<&'k crate::crypto::PublicKey, (SignatureResult, String)> {
+) -> Result<&'k crate::crypto::PublicKey, Judgement> {
     let rec = key.parsed.as_ref().map_err(|e| {
-        let r = match e {
-            keys::RecordError::KeyType(_) => SignatureResult::Unsupported,
-            _ => SignatureResult::Malformed,
-        };
-        (r, format!("key record unusable: {e}"))
+        let detail = format!("key record unusable: {e}");
+        match e {
+            keys::RecordError::KeyType(_) => Judgement::new(
+                SignatureResult::Unsupported,
+                ResultReason::KeyTypeMismatch,
+                detail,
+            ),
+            _ => Judgement::malformed(ResultReason::KeyRecordSyntax, detail),
+        }
     })?;
     if rec.key_type != sig.algorithm.key_type() {
-        return Err((
+        return Err(Judgement::new(
             SignatureResult::Unsupported,
+            ResultReason::KeyTypeMismatch,
             format!(
                 "key type k={} does not match a={}",
                 rec.key_type,
@@ -118,7 +182,7 @@ pub(crate) fn usable<'k>(
         ));
     }
     let Some(pk) = rec.key.as_ref() else {
-        return Err((
+        return Err(Judgement::plain(
             SignatureResult::KeyRevoked,
             "the key record has an empty p= (key revoked)".into(),
         ));
@@ -126,8 +190,8 @@ pub(crate) fn usable<'k>(
     if let Some(h) = &rec.hashes
         && !h.iter().any(|x| x == sig.algorithm.hash().name())
     {
-        return Err((
-            SignatureResult::Malformed,
+        return Err(Judgement::malformed(
+            ResultReason::KeyHashNotAllowed,
             format!(
                 "key record h={} does not allow {}",
                 h.join(":"),
@@ -136,14 +200,14 @@ pub(crate) fn usable<'k>(
         ));
     }
     if !rec.services.iter().any(|s| s == "*" || s == "email") {
-        return Err((
-            SignatureResult::Malformed,
+        return Err(Judgement::malformed(
+            ResultReason::KeyNotForEmail,
             format!("key record s={} is not for email", rec.services.join(":")),
         ));
     }
     if rec.has_flag("s") && sig.identity_domain() != sig.domain {
-        return Err((
-            SignatureResult::Malformed,
+        return Err(Judgement::malformed(
+            ResultReason::KeySubdomainForbidden,
             format!(
                 "key record t=s forbids the subdomain identity i={} for d={}",
                 sig.identity, sig.domain
@@ -152,8 +216,8 @@ pub(crate) fn usable<'k>(
     }
     let local = sig.identity.rsplit_once('@').map_or("", |(l, _)| l);
     if !rec.allows_local_part(local) {
-        return Err((
-            SignatureResult::Malformed,
+        return Err(Judgement::malformed(
+            ResultReason::KeyGranularity,
             format!(
                 "key record g={} does not allow the identity i={} (RFC 4871 granularity: the domain restricted this key to other senders)",
                 rec.granularity.as_deref().unwrap_or(""),
@@ -250,9 +314,8 @@ pub(crate) struct KeyOutcome {
     pub verified: Option<Arc<ArchivedKey>>,
     /// Usable keys whose maths did not verify, in candidate order.
     pub failed: Vec<Arc<ArchivedKey>>,
-    /// Keys that could not be used, with the result and reason, in
-    /// candidate order.
-    pub problems: Vec<(SignatureResult, String, Arc<ArchivedKey>)>,
+    /// Keys that could not be used, with why, in candidate order.
+    pub problems: Vec<(Judgement, Arc<ArchivedKey>)>,
 }
 
 /// Tries every candidate key on `digest` (the one key-verification loop of
@@ -266,23 +329,28 @@ pub(crate) fn verify_with_keys(
     let mut out = KeyOutcome::default();
     for key in candidates {
         match usable(sig, key) {
-            Err((r, why)) => out.problems.push((r, why, key.clone())),
+            Err(j) => out.problems.push((j, key.clone())),
             Ok(pk) if pk.key_type() == "rsa" && pk.bits < policy.min_rsa_bits => {
                 out.problems.push((
-                    SignatureResult::Unsupported,
-                    format!(
-                        "RSA key of {} bits is below the {} bits RFC 8301 requires",
-                        pk.bits, policy.min_rsa_bits
+                    Judgement::new(
+                        SignatureResult::Unsupported,
+                        ResultReason::KeyTooSmall,
+                        format!(
+                            "RSA key of {} bits is below the {} bits RFC 8301 requires",
+                            pk.bits, policy.min_rsa_bits
+                        ),
                     ),
                     key.clone(),
                 ));
             }
             Ok(pk) if pk.key_type() == "rsa" && pk.bits > policy.max_rsa_bits => {
                 out.problems.push((
-                    SignatureResult::Malformed,
-                    format!(
-                        "RSA key of {} bits is over the max-key-bits cap of {} (raise it with --max-key-bits)",
-                        pk.bits, policy.max_rsa_bits
+                    Judgement::malformed(
+                        ResultReason::MaxKeyBits,
+                        format!(
+                            "RSA key of {} bits is over the max-key-bits cap of {} (raise it with --max-key-bits)",
+                            pk.bits, policy.max_rsa_bits
+                        ),
                     ),
                     key.clone(),
                 ));
@@ -337,6 +405,7 @@ impl Checker<'_> {
             sig: DkimSignature::parse(value),
             hints: super::signature::hints(value),
             result: SignatureResult::Malformed,
+            reason: None,
             detail: String::new(),
             header_valid: None,
             body_matches: None,
@@ -353,34 +422,30 @@ impl Checker<'_> {
                 self.limits.max_signatures
             );
             check.sig = Err(SignatureError::Malformed(why.clone()));
-            check.detail = why;
+            check.judge(Judgement::malformed(ResultReason::MaxSignatures, why));
             return check;
         }
         let sig = match &check.sig {
             Ok(s) => s.clone(),
             Err(e) => {
-                check.result = match e {
-                    SignatureError::Malformed(_) => SignatureResult::Malformed,
-                    SignatureError::Unsupported(_) => SignatureResult::Unsupported,
-                };
-                check.detail = e.to_string();
+                let j = Judgement::from(e);
+                check.judge(j);
                 return check;
             }
         };
         if !msg.fields("From").any(|f| f.text().contains('@')) {
-            check.result = SignatureResult::Malformed;
-            check.detail = if msg.count("From") == 0 {
+            check.judge(Judgement::malformed(ResultReason::NoAuthor, if msg.count("From") == 0 {
                 "the message has no From header field, which every signature must cover (RFC 6376 5.4)".into()
             } else {
                 "the From header field holds no mailbox address (RFC 5322 3.6.2), so there is no author for the signature to vouch for".into()
-            };
+            }));
             return check;
         }
         if !bodies.has(&sig) && bodies.len() >= self.limits.max_body_hashes {
-            check.detail = format!(
+            check.judge(Judgement::malformed(ResultReason::MaxBodyHashes, format!(
                 "not checked: this signature needs a body hash (l=, c=, a= combination) beyond the max-body-hashes cap of {} different ones per message (raise it with --max-body-hashes)",
                 self.limits.max_body_hashes
-            );
+            )));
             return check;
         }
         // Body hash: always computed, whatever the key lookup says.
@@ -422,40 +487,42 @@ impl Checker<'_> {
         } else if let Some(k) = outcome.failed.first() {
             check.key = Some(k.clone());
         }
-        let problems: Vec<(SignatureResult, String)> = outcome
+        let problems: Vec<Judgement> = outcome
             .problems
             .iter()
-            .map(|(r, why, _)| (*r, why.clone()))
+            .map(|(j, _)| j.clone())
             .chain(
                 outcome
                     .failed
                     .iter()
-                    .map(|_| (SignatureResult::BadSignature, String::new())),
+                    .map(|_| Judgement::plain(SignatureResult::BadSignature, String::new())),
             )
             .collect();
         if let Some(why) = unusable_claims(&sig, canon_len) {
             if problems
                 .iter()
-                .any(|(r, _)| *r == SignatureResult::BadSignature)
+                .any(|j| j.result == SignatureResult::BadSignature)
                 && check.header_valid.is_none()
             {
                 check.header_valid = Some(false);
             }
-            check.result = SignatureResult::Malformed;
-            check.detail = format!(
-                "{why}; header signature {}",
-                if check.header_valid == Some(true) {
-                    "verifies"
-                } else {
-                    "does not verify"
-                }
-            );
+            check.judge(Judgement::malformed(
+                ResultReason::BodyShorterThanLength,
+                format!(
+                    "{why}; header signature {}",
+                    if check.header_valid == Some(true) {
+                        "verifies"
+                    } else {
+                        "does not verify"
+                    }
+                ),
+            ));
             return check;
         }
         if check.header_valid == Some(true)
             || problems
                 .iter()
-                .any(|(r, _)| *r == SignatureResult::BadSignature)
+                .any(|j| j.result == SignatureResult::BadSignature)
         {
             check.header_valid = Some(check.header_valid == Some(true));
             check.settle();
@@ -467,13 +534,14 @@ impl Checker<'_> {
             SignatureResult::Unsupported,
             SignatureResult::Malformed,
         ];
-        let (result, detail) = order
+        let j = order
             .iter()
-            .find_map(|r| problems.iter().find(|(p, _)| p == r))
+            .find_map(|r| problems.iter().find(|j| j.result == *r))
             .cloned()
-            .unwrap_or((SignatureResult::Malformed, "no usable key".into()));
-        check.result = result;
-        check.detail = detail;
+            .unwrap_or_else(|| {
+                Judgement::malformed(ResultReason::NoUsableKey, "no usable key".into())
+            });
+        check.judge(j);
         check
     }
 }

@@ -13,7 +13,7 @@ use super::received::is_domain_name;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, ReceiverResult};
-use crate::report::{Finding, Severity, SignatureResult};
+use crate::report::{Finding, Severity};
 use crate::util::org_domain;
 
 /// Parses and compares every recorded `dkim=` result.
@@ -118,14 +118,11 @@ fn compare(r: &mut ReceiverResult, checks: &[SigCheck]) {
     });
     let Some(c) = matched else { return };
     r.our_signature = Some(c.index);
-    let ours = match c.result {
-        SignatureResult::Pass => "pass",
-        SignatureResult::BodyHashMismatch | SignatureResult::BadSignature => "fail",
-        _ => {
-            r.comparison = "unconfirmed".into();
-            return;
-        }
-    };
+    let ours = c.result.rfc8601();
+    if !matches!(ours, "pass" | "fail") {
+        r.comparison = "unconfirmed".into();
+        return;
+    }
     let theirs = if r.result == "pass" { "pass" } else { "fail" };
     r.comparison = if ours == theirs {
         "agrees"
@@ -181,6 +178,7 @@ pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::evidence::test_support::{check, message};
+    use crate::report::SignatureResult;
 
     const ALL: &str = "from:to:subject:date";
     const RECEIVED: &str =

@@ -439,6 +439,7 @@ fn signature_report(c: &SigCheck) -> SignatureReport {
             .or_else(|| c.hints.algorithm.clone()),
         canonicalization: sig.map(|s| format!("{}/{}", s.header_canon.name(), s.body_canon.name())),
         result: c.result,
+        reason: c.reason,
         detail: c.detail.clone(),
         header_signature_valid: c.header_valid,
         body_hash_matches: c.body_matches,

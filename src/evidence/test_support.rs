@@ -70,6 +70,7 @@ pub(crate) fn check(
         hints: crate::dkim::signature::hints(value),
         sig: Ok(sig),
         result,
+        reason: None,
         detail: String::new(),
         header_valid: Some(result.header_valid()),
         body_matches: Some(result == SignatureResult::Pass),

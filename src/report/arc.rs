@@ -1,6 +1,6 @@
 //! The ARC chain as a report states it (RFC 8617 vocabulary).
 
-use super::{KeyReport, SignatureResult};
+use super::{KeyReport, ResultReason, SignatureResult};
 use serde::Serialize;
 
 /// The chain validation status (RFC 8617 `cv`), as we computed it.
@@ -78,6 +78,10 @@ pub struct ArcSignatureReport {
     pub algorithm: Option<String>,
     /// Outcome, when checked.
     pub result: Option<SignatureResult>,
+    /// Why, when `result` is `malformed` or `unsupported`; absent
+    /// otherwise (see [`ResultReason`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ResultReason>,
     /// Why, in words.
     pub detail: String,
     /// The key that verified, or the first candidate.

@@ -177,12 +177,98 @@ impl SignatureResult {
         }
     }
 
+    /// The `dkim=` result a receiver would record for it (RFC 8601 2.7.1):
+    /// `pass`; `fail` for a signature that does not verify, header or
+    /// body; `temperror`; `neutral` for what this verifier cannot process
+    /// (`unsupported`); `permerror` for the rest (no key, revoked key,
+    /// malformed signature or key record: RFC 6376 PERMFAIL).
+    pub fn rfc8601(self) -> &'static str {
+        match self {
+            SignatureResult::Pass => "pass",
+            SignatureResult::BodyHashMismatch | SignatureResult::BadSignature => "fail",
+            SignatureResult::Temperror => "temperror",
+            SignatureResult::Unsupported => "neutral",
+            SignatureResult::NoKey | SignatureResult::KeyRevoked | SignatureResult::Malformed => {
+                "permerror"
+            }
+        }
+    }
+
     /// Whether the header signature verified (pass or body hash mismatch).
     pub fn header_valid(self) -> bool {
         matches!(
             self,
             SignatureResult::Pass | SignatureResult::BodyHashMismatch
         )
+    }
+}
+
+/// Why a signature's result is `malformed` or `unsupported`: those results
+/// fold several causes, and scripts should not have to read `detail`'s
+/// prose to tell a broken signature from a cap or a key record's policy.
+/// Serialized as the signature's `reason` (snake_case), set only with
+/// those two results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultReason {
+    /// The DKIM-Signature (or ARC) field cannot be read: a tag is missing,
+    /// repeated or invalid (RFC 6376 3.5, 6.1.1; RFC 8617 4.1).
+    SignatureSyntax,
+    /// An algorithm, canonicalization or version this verifier does not
+    /// implement (RFC 6376 6.1.1; RFC 8301, RFC 8463).
+    SignatureUnsupported,
+    /// The message has no From field, or none with an address, so no author
+    /// for the signature to vouch for (RFC 6376 5.4, RFC 5322 3.6.2).
+    NoAuthor,
+    /// `l=` is longer than the body: the body was cut after signing, so
+    /// no length of it is signed as claimed (RFC 6376 3.5).
+    BodyShorterThanLength,
+    /// Not checked: over the `--max-signatures` cap.
+    MaxSignatures,
+    /// Not checked: a body hash over the `--max-body-hashes` cap.
+    MaxBodyHashes,
+    /// The key is larger than the `--max-key-bits` cap.
+    MaxKeyBits,
+    /// The RSA key is smaller than the minimum in force (RFC 8301 3.2).
+    KeyTooSmall,
+    /// The key record cannot be read (RFC 6376 3.6.1).
+    KeyRecordSyntax,
+    /// The key record's `k=` is a key type this verifier does not
+    /// implement, or does not match the signature's `a=`.
+    KeyTypeMismatch,
+    /// The key record's `h=` does not allow the signature's hash.
+    KeyHashNotAllowed,
+    /// The key record's `s=` does not include email.
+    KeyNotForEmail,
+    /// The key record's `t=s` forbids a subdomain in `i=` (RFC 6376 3.6.1).
+    KeySubdomainForbidden,
+    /// The key record's `g=` does not allow the `i=` local part (RFC 4871
+    /// 3.6.1).
+    KeyGranularity,
+    /// No candidate key could be used and none says why.
+    NoUsableKey,
+}
+
+impl ResultReason {
+    /// The JSON string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultReason::SignatureSyntax => "signature_syntax",
+            ResultReason::SignatureUnsupported => "signature_unsupported",
+            ResultReason::NoAuthor => "no_author",
+            ResultReason::BodyShorterThanLength => "body_shorter_than_length",
+            ResultReason::MaxSignatures => "max_signatures",
+            ResultReason::MaxBodyHashes => "max_body_hashes",
+            ResultReason::MaxKeyBits => "max_key_bits",
+            ResultReason::KeyTooSmall => "key_too_small",
+            ResultReason::KeyRecordSyntax => "key_record_syntax",
+            ResultReason::KeyTypeMismatch => "key_type_mismatch",
+            ResultReason::KeyHashNotAllowed => "key_hash_not_allowed",
+            ResultReason::KeyNotForEmail => "key_not_for_email",
+            ResultReason::KeySubdomainForbidden => "key_subdomain_forbidden",
+            ResultReason::KeyGranularity => "key_granularity",
+            ResultReason::NoUsableKey => "no_usable_key",
+        }
     }
 }
 
@@ -309,6 +395,10 @@ pub struct SignatureReport {
     pub canonicalization: Option<String>,
     /// The outcome.
     pub result: SignatureResult,
+    /// Why, when `result` is `malformed` or `unsupported` (which fold
+    /// several causes); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ResultReason>,
     /// Why, in words.
     pub detail: String,
     /// Whether the header signature verified (checked even when the body did not).
@@ -551,5 +641,40 @@ impl Report {
     /// Whether a finding with this code is present.
     pub fn has_finding(&self, code: &str) -> bool {
         self.findings.iter().any(|f| f.code == code)
+    }
+}
+
+#[cfg(test)]
+mod result_name_tests {
+    use super::SignatureResult::*;
+
+    #[test]
+    fn each_result_has_its_rfc8601_dkim_result() {
+        let names: Vec<&str> = [
+            Pass,
+            BodyHashMismatch,
+            BadSignature,
+            NoKey,
+            KeyRevoked,
+            Malformed,
+            Temperror,
+            Unsupported,
+        ]
+        .iter()
+        .map(|r| r.rfc8601())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "pass",
+                "fail",
+                "fail",
+                "permerror",
+                "permerror",
+                "permerror",
+                "temperror",
+                "neutral"
+            ]
+        );
     }
 }
