@@ -240,3 +240,74 @@ fn reports_round_trip_through_json() {
         );
     }
 }
+
+/// Keys the archive holds only as recovered from two real posts
+/// (archive/sources/recovered-mailing-lists.zone): a verdict that rests on
+/// one says so (`key_recovered`), and the fixture that tests the key is a
+/// third post, not one the key was recovered from.
+#[test]
+fn recovered_keys_are_reported_as_recovered_and_tested_on_a_third_message() {
+    let archive = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/archive/builtin.jsonl"
+    ))
+    .unwrap();
+    let v = builtin_only();
+    let mut recovered = Vec::new();
+    for m in manifest() {
+        let record: serde_json::Value = archive
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|r| {
+                r["domain"] == m.domain.as_str()
+                    && r["selector"] == m.selector.as_str()
+                    && r["sha256"] == m.key_sha256.as_str()
+            })
+            .unwrap_or_else(|| panic!("{}: key not in the built-in archive", m.file));
+        let sources = record["sources"].as_array().unwrap();
+        let from: Vec<&str> = sources
+            .iter()
+            .filter(|s| {
+                s["origin"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("recovered from the RSA signatures of two real messages")
+            })
+            .map(|s| s["message_sha256"].as_str().unwrap())
+            .collect();
+        if from.is_empty() {
+            continue;
+        }
+        recovered.push(format!("{}/{}", m.domain, m.selector));
+        assert_eq!(from.len(), 2, "{}: recovered from {from:?}", m.file);
+        let bytes = std::fs::read(common::fixture(&format!("real-world/{}", m.file))).unwrap();
+        let r = v.verify_bytes(&m.file, &bytes);
+        assert!(
+            !from.contains(&r.input_sha256.as_str()),
+            "{}: the fixture is one of the messages its key was recovered from",
+            m.file
+        );
+        assert!(
+            r.findings.iter().any(|f| f.code == "key_recovered"),
+            "{}: {:#?}",
+            m.file,
+            r.findings
+        );
+    }
+    for provider in [
+        "aol.com/a2048",
+        "verizon.net/a2048",
+        "gmx.net/badeba3b8450",
+        "gmx.de/s31663417",
+        "web.de/s29768273",
+        "yandex.ru/mail",
+        "zoho.com/zm2022",
+        "gmail.com/20251104",
+        "proton.me/protonmail",
+    ] {
+        assert!(
+            recovered.iter().any(|r| r == provider),
+            "{provider}: no fixture tests its recovered key ({recovered:?})"
+        );
+    }
+}
