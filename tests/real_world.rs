@@ -304,6 +304,12 @@ fn recovered_keys_are_reported_as_recovered_and_tested_on_a_third_message() {
         "zoho.com/zm2022",
         "gmail.com/20251104",
         "proton.me/protonmail",
+        "gmx.com/s31663417",
+        "web.de/dbaedf251592",
+        "mail.ru/mail3",
+        "inbox.ru/mail",
+        "me.com/1a1hai",
+        "mandrillapp.com/mandrill",
     ] {
         assert!(
             recovered.iter().any(|r| r == provider),
