@@ -71,6 +71,9 @@ pub struct RawMessage<'a> {
     pub malformed_fields: Vec<usize>,
     /// Offset just past a leading mbox `From ` postmark line, when present.
     pub postmark_len: usize,
+    /// The `boundary` parameters of the MIME parts, once asked for
+    /// ([`RawMessage::mime_boundaries`]).
+    boundaries: std::sync::OnceLock<Vec<Vec<u8>>>,
 }
 
 /// Why bytes could not be read as a message.
@@ -175,6 +178,25 @@ impl<'a> RawMessage<'a> {
             stray_lines,
             malformed_fields,
             postmark_len,
+            boundaries: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The `boundary` parameter of every MIME part's Content-Type (RFC
+    /// 2046 5.1.1), top first, as mail-parser reads the structure: the
+    /// message is parsed (every part decoded) on the first call only.
+    pub fn mime_boundaries(&self) -> &[Vec<u8>] {
+        self.boundaries.get_or_init(|| {
+            use mail_parser::MimeHeaders;
+            let Some(parsed) = mail_parser::MessageParser::new().parse(self.bytes) else {
+                return Vec::new();
+            };
+            parsed
+                .parts
+                .iter()
+                .filter_map(|p| p.content_type()?.attribute("boundary"))
+                .map(|b| b.as_bytes().to_vec())
+                .collect()
         })
     }
 

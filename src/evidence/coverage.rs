@@ -121,24 +121,52 @@ pub(crate) fn mime_ambiguity(msg: &RawMessage<'_>, unsigned: &[&str]) -> Option<
             declared.push(b.into_bytes());
         }
     }
-    if let Some(parsed) = mail_parser::MessageParser::new().parse(msg.bytes) {
-        for p in &parsed.parts {
-            if let Some(b) = p.content_type().and_then(|ct| ct.attribute("boundary")) {
-                declared.push(b.as_bytes().to_vec());
-            }
-        }
-    }
-    let lines: Vec<&[u8]> = msg
-        .body()
-        .split(|b| *b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .collect();
-    let mut closed: Vec<&[u8]> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.strip_prefix(b"--") else {
-            continue;
+    // The boundaries the MIME parts declare take a parse of the whole
+    // message, which decodes every part. More declared boundaries can only
+    // remove a delimiter ambiguity (a line that is undeclared, or hidden
+    // after a close delimiter, with the fewer is one with the more, or
+    // the first such line already was), so the parse is needed only when
+    // the header fields' own boundaries leave one; it is made once per
+    // message (`RawMessage::mime_boundaries`).
+    delimiter_ambiguity(msg.body(), &declared)?;
+    declared.extend(msg.mime_boundaries().iter().cloned());
+    delimiter_ambiguity(msg.body(), &declared)
+}
+
+/// The first `--B` line of `body` (B a valid boundary) that is followed by
+/// a `Content-` header line and is either not a delimiter of a `declared`
+/// boundary or one after that boundary's close delimiter (see
+/// [`mime_ambiguity`]), described.
+fn delimiter_ambiguity(body: &[u8], declared: &[Vec<u8>]) -> Option<String> {
+    // the line at `at`, without its line end (LF or CRLF), and where the
+    // next line starts (`None` after the last line)
+    let line_at = |at: usize| -> (&[u8], Option<usize>) {
+        let (end, next) = match memchr::memchr(b'\n', &body[at..]) {
+            Some(k) => (at + k, Some(at + k + 1)),
+            None => (body.len(), None),
         };
-        let rest = trim_end_ws(rest);
+        let l = &body[at..end];
+        (l.strip_suffix(b"\r").unwrap_or(l), next)
+    };
+    let mut closed: Vec<&[u8]> = Vec::new();
+    let mut pos = 0;
+    loop {
+        // the next line starting `--`
+        let start = if body[pos..].starts_with(b"--") {
+            pos
+        } else {
+            match memchr::memmem::find(&body[pos..], b"\n--") {
+                Some(k) => pos + k + 1,
+                None => return None,
+            }
+        };
+        let (line, next) = line_at(start);
+        let Some(next) = next else {
+            // the last line: no header line follows it
+            return None;
+        };
+        pos = next;
+        let rest = trim_end_ws(&line[2..]);
         let (token, close) = match rest.strip_suffix(b"--") {
             Some(t) if declared.iter().any(|d| d == t) => (t, true),
             _ => (rest, false),
@@ -155,12 +183,16 @@ pub(crate) fn mime_ambiguity(msg: &RawMessage<'_>, unsigned: &[&str]) -> Option<
         if is_declared && !hidden_after_close {
             continue;
         }
-        let Some(header) = lines.get(i + 1).filter(|l| starts_content_header(l)) else {
+        let (header, after) = line_at(next);
+        if !starts_content_header(header) {
             continue;
-        };
-        let shown: String = lines
-            .iter()
-            .skip(i + 2)
+        }
+        let i = memchr::memchr_iter(b'\n', &body[..start]).count();
+        let shown: String = after
+            .map(|a| &body[a..])
+            .unwrap_or_default()
+            .split(|b| *b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
             .skip_while(|l| !l.is_empty())
             .skip(1)
             .find(|l| !l.is_empty())
@@ -179,7 +211,6 @@ pub(crate) fn mime_ambiguity(msg: &RawMessage<'_>, unsigned: &[&str]) -> Option<
             )
         });
     }
-    None
 }
 
 fn trim_end_ws(b: &[u8]) -> &[u8] {
