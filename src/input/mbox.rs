@@ -1,9 +1,11 @@
 //! Streaming mbox splitter (mboxo, mboxrd, and mboxes with CRLF endings).
 //!
 //! An mbox is a sequence of messages, each introduced by a `From ` postmark
-//! line. The splitter reads one line at a time from any [`BufRead`], so a
-//! mailbox of many gigabytes is never held whole: at most one message (plus
-//! the line being read) is in memory.
+//! line. The splitter reads blocks of [`BLOCK`] bytes from any [`BufRead`]
+//! and jumps from one line starting `From ` to the next, so a mailbox of
+//! many gigabytes is never held whole: at most one message (plus a block,
+//! or the postmark line being read) is in memory, and a message over the
+//! size limit is dropped as it is read.
 //!
 //! It changes no byte of a message. `>From ` quoting is left in place and
 //! line endings are not touched: undoing them is the verifier's documented
@@ -17,7 +19,7 @@
 //! a `HH:MM` time); an unquoted `From ` inside a paragraph of a body (a
 //! careless mboxo writer) therefore stays in its message.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 /// One message of an mbox, with the framing around it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,15 +76,32 @@ pub fn starts_like_mbox(prefix: &[u8]) -> bool {
 }
 
 /// Iterator over the messages of an mbox read from `R`.
+///
+/// The input is read in blocks of [`BLOCK`] bytes into one buffer; the
+/// lines of a message are not copied one by one: the splitter jumps with
+/// `memmem` from one line starting `From ` to the next, and each message
+/// is copied once, whole, out of the buffer. The rules are those of a
+/// line-by-line reading (see the module documentation, and the reference
+/// splitter the tests compare against).
 pub struct MboxReader<R> {
     reader: R,
     limit: usize,
     /// The postmark line that starts the next message, once read.
     next_postmark: Option<Vec<u8>>,
     index: usize,
-    line: Vec<u8>,
+    /// Bytes read and not yet handed out are `buf[lo..filled]`.
+    buf: Vec<u8>,
+    lo: usize,
+    filled: usize,
+    /// How many bytes one read asks for (at least).
+    block: usize,
+    /// The input is exhausted.
+    eof: bool,
     done: bool,
 }
+
+/// Bytes asked for by one read of the mailbox.
+pub const BLOCK: usize = 256 << 10;
 
 impl<R: BufRead> MboxReader<R> {
     /// A splitter over `reader`, which should be positioned at a `From ` line
@@ -98,52 +117,178 @@ impl<R: BufRead> MboxReader<R> {
             limit,
             next_postmark: None,
             index: 0,
-            line: Vec::with_capacity(256),
+            buf: Vec::new(),
+            lo: 0,
+            filled: 0,
+            block: BLOCK,
+            eof: false,
             done: false,
+        }
+    }
+
+    /// Reads more of the input after `buf[..filled]`, first moving the
+    /// unconsumed bytes to the front when that makes room. Returns false
+    /// at the end of the input.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.buf.len() - self.filled < self.block {
+            if self.lo > 0 {
+                self.buf.copy_within(self.lo..self.filled, 0);
+                self.filled -= self.lo;
+                self.lo = 0;
+            }
+            if self.buf.len() - self.filled < self.block {
+                let len = (self.filled + self.block).max(self.buf.len() * 2);
+                self.buf.resize(len, 0);
+            }
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Gives back the memory of a buffer grown for a large message.
+    fn shrink(&mut self) {
+        if self.buf.len() > 8 * self.block && self.filled - self.lo <= self.block {
+            self.buf.copy_within(self.lo..self.filled, 0);
+            self.filled -= self.lo;
+            self.lo = 0;
+            self.buf.truncate(2 * self.block);
+            self.buf.shrink_to_fit();
         }
     }
 
     fn read_entry(&mut self) -> Result<Option<MboxEntry>, MboxError> {
         let mut postmark = self.next_postmark.take().unwrap_or_default();
-        let mut message: Vec<u8> = Vec::new();
+        // A line longer than this is cut (not held): its message is too
+        // large anyway.
+        let cap = self.limit.max(MAX_LINE).saturating_add(1);
+        // The message so far is `buf[lo..lo + mlen]`; `lo + mlen` is the
+        // start of the next line (unless `mid_line`). A message over the
+        // limit is dropped as it is read (`mlen` stays 0).
+        let mut mlen = 0usize;
         let mut too_large = false;
         let mut first = true;
-        loop {
-            let (n, cut) = self.read_line()?;
-            if n == 0 {
-                self.done = true;
-                break;
-            }
-            if cut {
-                // a line over the limit: its message is too large
-                first = false;
-                too_large = true;
-                message.clear();
-                message.shrink_to(64 << 10);
+        // `lo` is inside a cut line, whose rest is skipped unread into memory
+        let mut mid_line = false;
+        // the first `clean` bytes of the line at `lo + mlen` hold no line
+        // end (searched already, before more was read)
+        let mut clean = 0usize;
+        let message = loop {
+            if mid_line {
+                match memchr::memchr(b'\n', &self.buf[self.lo..self.filled]) {
+                    Some(i) => {
+                        self.lo += i + 1;
+                        mid_line = false;
+                    }
+                    None => {
+                        self.lo = self.filled;
+                        if !self.fill()? {
+                            self.done = true;
+                            break Vec::new();
+                        }
+                    }
+                }
                 continue;
             }
-            if self.index == 0 && first && postmark.is_empty() && message.is_empty() {
-                first = false;
-                if self.line.starts_with(b"From ") {
-                    postmark = std::mem::take(&mut self.line);
+            let at = self.lo + mlen;
+            let avail = self.filled - at;
+            let nl = memchr::memchr(b'\n', &self.buf[at..self.filled.min(at + 5)]);
+            if avail < 5 && nl.is_none() && !self.eof {
+                self.fill()?;
+                continue;
+            }
+            if avail == 0 {
+                self.done = true;
+                let m = self.buf[self.lo..at].to_vec();
+                self.lo = at;
+                break m;
+            }
+            if self.buf[at..self.filled].starts_with(b"From ") {
+                // the whole line is needed to tell a postmark
+                let len = match memchr::memchr(b'\n', &self.buf[at + clean..self.filled])
+                    .map(|i| i + clean)
+                {
+                    Some(i) if i < cap => Some(i + 1),
+                    Some(_) => None,
+                    None if self.eof => (avail < cap).then_some(avail),
+                    None if avail >= cap => None,
+                    None => {
+                        clean = avail;
+                        self.fill()?;
+                        continue;
+                    }
+                };
+                clean = 0;
+                let Some(len) = len else {
+                    // cut: the message is too large
+                    first = false;
+                    too_large = true;
+                    mlen = 0;
+                    self.lo = at;
+                    mid_line = true;
+                    continue;
+                };
+                let line = &self.buf[at..at + len];
+                if self.index == 0 && first && postmark.is_empty() && mlen == 0 {
+                    first = false;
+                    postmark = line.to_vec();
+                    self.lo = at + len;
                     continue;
                 }
-            }
-            first = false;
-            if self.line.starts_with(b"From ") && is_separator(&message, &self.line) {
-                self.next_postmark = Some(std::mem::take(&mut self.line));
-                break;
-            }
-            if message.len() + self.line.len() > self.limit {
-                too_large = true;
-                message.clear();
-                message.shrink_to(64 << 10);
+                first = false;
+                if is_separator(&self.buf[self.lo..at], line) {
+                    self.next_postmark = Some(line.to_vec());
+                    let m = self.buf[self.lo..at].to_vec();
+                    self.lo = at + len;
+                    break m;
+                }
+                self.take_lines(at, len, &mut mlen, &mut too_large);
                 continue;
             }
-            if !too_large {
-                message.extend_from_slice(&self.line);
+            first = false;
+            // Whole lines up to the next line starting `From `, or up to
+            // the last line end read: none of them starts a message.
+            let region = &self.buf[at..self.filled];
+            let len = match memchr::memmem::find(&region[clean..], b"\nFrom ") {
+                Some(i) => Some(clean + i + 1),
+                None => memchr::memrchr(b'\n', &region[clean..])
+                    .map(|i| clean + i + 1)
+                    .or(self.eof.then_some(region.len())),
+            };
+            if len.is_some() {
+                clean = 0;
             }
-        }
+            match len {
+                Some(len) => self.take_lines(at, len, &mut mlen, &mut too_large),
+                None if too_large || mlen + region.len() > self.limit => {
+                    // a line that makes the message too large: not held
+                    too_large = true;
+                    mlen = 0;
+                    clean = 0;
+                    self.lo = self.filled;
+                    mid_line = true;
+                }
+                None => {
+                    clean = region.len();
+                    self.fill()?;
+                }
+            }
+        };
+        self.shrink();
         if postmark.is_empty() && message.is_empty() && !too_large {
             return Ok(None);
         }
@@ -154,6 +299,7 @@ impl<R: BufRead> MboxReader<R> {
                 limit: self.limit,
             });
         }
+        let mut message = message;
         let gap = split_gap(&mut message);
         Ok(Some(MboxEntry {
             index: self.index,
@@ -163,36 +309,18 @@ impl<R: BufRead> MboxReader<R> {
         }))
     }
 
-    /// Reads the next line into `self.line`, keeping at most
-    /// [`MAX_LINE`] or `limit + 1` bytes of it, whichever is more, and
-    /// dropping the rest unread into memory, so that a line without end (a
-    /// damaged or hostile file) cannot fill memory: such a line makes its
-    /// message too large anyway. Returns the bytes kept (0 at the end of
-    /// the input) and whether the line was cut.
-    fn read_line(&mut self) -> std::io::Result<(usize, bool)> {
-        self.line.clear();
-        let cap = self.limit.max(MAX_LINE).saturating_add(1);
-        let n = (&mut self.reader)
-            .take(cap as u64)
-            .read_until(b'\n', &mut self.line)?;
-        if n < cap || self.line.ends_with(b"\n") {
-            return Ok((n, false));
+    /// Adds the whole lines `buf[at..at + len]` to the message, or drops
+    /// them (and the message) once it is over the limit. A line over the
+    /// line cap is over the limit too (the cap is above the limit).
+    fn take_lines(&mut self, at: usize, len: usize, mlen: &mut usize, too_large: &mut bool) {
+        if !*too_large && *mlen + len > self.limit {
+            *too_large = true;
+            *mlen = 0;
         }
-        loop {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
-                return Ok((n, true));
-            }
-            match memchr::memchr(b'\n', buf) {
-                Some(i) => {
-                    self.reader.consume(i + 1);
-                    return Ok((n, true));
-                }
-                None => {
-                    let len = buf.len();
-                    self.reader.consume(len);
-                }
-            }
+        if *too_large {
+            self.lo = at + len;
+        } else {
+            *mlen += len;
         }
     }
 
@@ -266,6 +394,140 @@ fn split_gap(message: &mut Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read as _;
+
+    /// The line-by-line splitter this one replaced (read with `read_until`,
+    /// one line at a time): the definition the block splitter must match.
+    fn reference(input: &[u8], limit: usize) -> Vec<Result<MboxEntry, usize>> {
+        let mut reader = input;
+        let (mut out, mut index, mut next_postmark, mut done) = (Vec::new(), 0, None, false);
+        let cap = limit.max(MAX_LINE).saturating_add(1);
+        let mut read_line = |line: &mut Vec<u8>| -> (usize, bool) {
+            line.clear();
+            let n = (&mut reader)
+                .take(cap as u64)
+                .read_until(b'\n', line)
+                .unwrap();
+            if n < cap || line.ends_with(b"\n") {
+                return (n, false);
+            }
+            match memchr::memchr(b'\n', reader) {
+                Some(i) => reader = &reader[i + 1..],
+                None => reader = &reader[reader.len()..],
+            }
+            (n, true)
+        };
+        while !(done && next_postmark.is_none()) {
+            let mut postmark: Vec<u8> = next_postmark.take().unwrap_or_default();
+            let mut message: Vec<u8> = Vec::new();
+            let (mut too_large, mut first) = (false, true);
+            let mut line = Vec::new();
+            loop {
+                let (n, cut) = read_line(&mut line);
+                if n == 0 {
+                    done = true;
+                    break;
+                }
+                if cut {
+                    first = false;
+                    too_large = true;
+                    message.clear();
+                    continue;
+                }
+                if index == 0 && first && postmark.is_empty() && message.is_empty() {
+                    first = false;
+                    if line.starts_with(b"From ") {
+                        postmark = std::mem::take(&mut line);
+                        continue;
+                    }
+                }
+                first = false;
+                if line.starts_with(b"From ") && is_separator(&message, &line) {
+                    next_postmark = Some(std::mem::take(&mut line));
+                    break;
+                }
+                if message.len() + line.len() > limit {
+                    too_large = true;
+                    message.clear();
+                    continue;
+                }
+                if !too_large {
+                    message.extend_from_slice(&line);
+                }
+            }
+            if postmark.is_empty() && message.is_empty() && !too_large {
+                break;
+            }
+            index += 1;
+            if too_large {
+                out.push(Err(index));
+                continue;
+            }
+            let gap = split_gap(&mut message);
+            out.push(Ok(MboxEntry {
+                index,
+                postmark,
+                message,
+                gap,
+            }));
+        }
+        out
+    }
+
+    /// The block splitter against the line-by-line reference, on generated
+    /// mailboxes (postmarks, `From ` lines in bodies, CRLF and LF, long
+    /// lines, missing final line ends), with small limits and blocks so
+    /// that lines and postmarks straddle the reads.
+    #[test]
+    fn agrees_with_the_line_by_line_reference() {
+        let pieces: [&[u8]; 14] = [
+            b"From a@b Mon Jan  1 00:00:00 2001\n",
+            b"From a@b Mon Jan  1 00:00:00 2001\r\n",
+            b"From here on\n",
+            b"From ",
+            b"Fro",
+            b"m x\n",
+            b"A: 1\n",
+            b"B: 2\r\n",
+            b"\n",
+            b"\r\n",
+            b">From x\n",
+            b"body line of some length, more than a few bytes\n",
+            b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            b"\nFrom z Tue Jan  2 10:11:12 2002\n",
+        ];
+        let mut rng = crate::util::TestRng(7);
+        for n in 0..4000 {
+            let mut m: Vec<u8> = (0..n % 29)
+                .flat_map(|_| rng.pick(&pieces).to_vec())
+                .collect();
+            if n % 97 == 0 {
+                // a line longer than the line cap
+                m.extend(std::iter::repeat_n(b'y', MAX_LINE + 3));
+                m.extend_from_slice(b"\nFrom b Mon Jan  1 00:00:00 2001\nC: 3\n\nz\n");
+            }
+            for limit in [10, 40, 200, 1 << 20] {
+                let want = reference(&m, limit);
+                for block in [1, 3, 7, 64, BLOCK] {
+                    let mut r = MboxReader::with_limit(&m[..], limit);
+                    r.block = block;
+                    let got: Vec<Result<MboxEntry, usize>> = r
+                        .map(|e| match e {
+                            Ok(e) => Ok(e),
+                            Err(MboxError::TooLarge { index, .. }) => Err(index),
+                            Err(e) => panic!("{e}"),
+                        })
+                        .collect();
+                    assert_eq!(
+                        got,
+                        want,
+                        "limit {limit} block {block} input {:?}",
+                        String::from_utf8_lossy(&m)
+                    );
+                }
+            }
+        }
+    }
 
     fn split(b: &[u8]) -> Vec<MboxEntry> {
         MboxReader::new(b).map(|e| e.unwrap()).collect()
@@ -337,7 +599,7 @@ mod tests {
         );
         let mut r = MboxReader::with_limit(endless, 4096);
         assert!(matches!(r.next(), Some(Err(MboxError::TooLarge { .. }))));
-        assert!(r.line.capacity() < 1 << 20, "the line was held whole");
+        assert!(r.buf.capacity() < 1 << 20, "the line was held whole");
         assert!(r.next().is_none());
     }
 }
