@@ -196,7 +196,31 @@ impl Verifier {
             Err(e) => return Report::error(source, bytes, e.to_string()),
         };
         let now = self.clock.now();
-        let dkim = self.verify_dkim(&msg);
+        // A copy with only bare LF line ends (an mbox, a file saved on a
+        // Unix system) was signed in its CRLF form, as sent over SMTP (RFC
+        // 6376 5.3): its CRLF copy is checked first. When that copy
+        // verifies and the copy as saved cannot do as well, the copy as
+        // saved is not checked at all (see `crlf_decides`), and the CRLF
+        // copy, parsed once, goes on to the later stages.
+        let mut crlf = None;
+        if only_bare_lf(bytes) {
+            let fixed = crate::message::lf_to_crlf(bytes);
+            if let Ok(fixed_msg) = RawMessage::parse(&fixed) {
+                let v = self.check_parsed(&fixed_msg, vec![RepairKind::CrlfLineEndings]);
+                if crlf_decides(&msg, &v) {
+                    let kind = RepairKind::CrlfLineEndings;
+                    let repairs = vec![Repair {
+                        kind: kind.code().into(),
+                        description: kind.description().into(),
+                        verified_sha256: crate::util::sha256_hex(&fixed),
+                    }];
+                    return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now);
+                }
+                drop(fixed_msg);
+                crlf = Some((v, fixed));
+            }
+        }
+        let dkim = self.verify_dkim(&msg, crlf);
         // Every later stage reads the byte variant the signatures were
         // judged on (the original, or the repaired copy).
         let repaired = dkim
@@ -204,10 +228,23 @@ impl Verifier {
             .as_deref()
             .map(|b| RawMessage::parse(b).expect("parsed when tried"));
         let variant = repaired.as_ref().unwrap_or(&msg);
-        let mut repairs = dkim.repairs;
+        self.finish(source, bytes, variant, &dkim.checks, dkim.repairs, now)
+    }
+
+    /// The stages after DKIM: ARC on the byte variant the signatures were
+    /// judged on, then the evidence and the report.
+    fn finish(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        variant: &RawMessage<'_>,
+        checks: &[SigCheck],
+        mut repairs: Vec<Repair>,
+        now: i64,
+    ) -> Report {
         let arc =
             crate::arc::check_with_repair(&self.resolver, &self.limits, variant, &mut repairs);
-        crate::evidence::build(source, bytes, variant, &dkim.checks, repairs, arc, now)
+        crate::evidence::build(source, bytes, variant, checks, repairs, arc, now)
     }
 
     /// Verifies a header block whose body the input format did not keep
@@ -242,7 +279,10 @@ impl Verifier {
     /// fewest repairs: a repair is applied only when the result would
     /// differ without it. Each signature's header and body results are then
     /// the best any repair gave, each on its own (see [`best_parts`]).
-    fn verify_dkim(&self, msg: &RawMessage<'_>) -> DkimStage {
+    ///
+    /// `crlf`: the CRLF copy of a copy with bare LF line ends, already
+    /// checked (as the repair plan it is), with its bytes.
+    fn verify_dkim(&self, msg: &RawMessage<'_>, crlf: Option<(Variant, Vec<u8>)>) -> DkimStage {
         let bytes = msg.bytes;
         let checks = self.checker().check_all(msg);
         let verdict = crate::evidence::verdict_of(msg, &checks);
@@ -270,14 +310,18 @@ impl Verifier {
             checks,
             verdict,
         }];
-        self.try_repairs(bytes, &allowed, &mut tried);
+        let (crlf, crlf_bytes) = crlf.unzip();
+        self.try_repairs(bytes, &allowed, &mut tried, crlf);
         self.try_unions(bytes, &mut tried);
         tried.sort_by_key(|v| v.plan.len());
         let best = (0..tried.len())
             .min_by_key(|&i| tried[i].rank())
             .unwrap_or(0);
         let mut chosen = tried.remove(best);
-        let fixed = (!chosen.plan.is_empty()).then(|| repair::apply_all(bytes, &chosen.plan));
+        let fixed = match crlf_bytes {
+            Some(b) if chosen.plan == [RepairKind::CrlfLineEndings] => Some(b),
+            _ => (!chosen.plan.is_empty()).then(|| repair::apply_all(bytes, &chosen.plan)),
+        };
         let judged = fixed.as_deref().unwrap_or(bytes);
         best_parts(&mut chosen.checks, &tried, |plan| {
             crate::util::sha256_hex(&repair::apply_all(bytes, plan))
@@ -316,20 +360,37 @@ impl Verifier {
 
     /// Checks `bytes` repaired by `plan`; `None` if the result does not parse.
     fn try_plan(&self, bytes: &[u8], plan: Vec<RepairKind>) -> Option<Variant> {
-        let fixed = repair::apply_all(bytes, &plan);
-        let fixed_msg = RawMessage::parse(&fixed).ok()?;
-        let checks = self.checker().check_all(&fixed_msg);
-        let verdict = crate::evidence::verdict_of(&fixed_msg, &checks);
-        Some(Variant {
+        self.check_variant(&repair::apply_all(bytes, &plan), plan)
+    }
+
+    /// Checks `fixed`, the bytes repaired by `plan`; `None` if they do not
+    /// parse.
+    fn check_variant(&self, fixed: &[u8], plan: Vec<RepairKind>) -> Option<Variant> {
+        let fixed_msg = RawMessage::parse(fixed).ok()?;
+        Some(self.check_parsed(&fixed_msg, plan))
+    }
+
+    /// Checks `fixed_msg`, the message repaired by `plan`.
+    fn check_parsed(&self, fixed_msg: &RawMessage<'_>, plan: Vec<RepairKind>) -> Variant {
+        let checks = self.checker().check_all(fixed_msg);
+        let verdict = crate::evidence::verdict_of(fixed_msg, &checks);
+        Variant {
             plan,
             checks,
             verdict,
-        })
+        }
     }
 
     /// Tries the repair plans fewest-transformations first (at most
     /// [`MAX_REPAIR_PLANS`]), until one verifies, adding each to `tried`.
-    fn try_repairs(&self, bytes: &[u8], allowed: &[RepairKind], tried: &mut Vec<Variant>) {
+    /// `done` is a plan already checked (its result is taken, not redone).
+    fn try_repairs(
+        &self,
+        bytes: &[u8],
+        allowed: &[RepairKind],
+        tried: &mut Vec<Variant>,
+        mut done: Option<Variant>,
+    ) {
         for plan in repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
             .take(MAX_REPAIR_PLANS)
@@ -337,7 +398,10 @@ impl Verifier {
             if tried.iter().any(|v| v.verdict == crate::Verdict::Verified) {
                 break;
             }
-            tried.extend(self.try_plan(bytes, plan));
+            match done.take_if(|v| v.plan == plan) {
+                Some(v) => tried.push(v),
+                None => tried.extend(self.try_plan(bytes, plan)),
+            }
         }
     }
 
@@ -403,6 +467,63 @@ impl Variant {
             self.plan.len(),
         )
     }
+}
+
+/// Whether every line end of `bytes` is a bare LF (there is one, and no
+/// CRLF).
+fn only_bare_lf(bytes: &[u8]) -> bool {
+    memchr::memchr(b'\n', bytes).is_some() && memchr::memmem::find(bytes, b"\r\n").is_none()
+}
+
+/// Whether the CRLF copy `crlf` of a message with only bare LF line ends
+/// (`msg`, as saved) is the copy the repair search would keep, without
+/// checking the copy as saved: the CRLF copy verifies, and the copy as
+/// saved verifies fewer signature parts even at best, and no signature
+/// whole (so it cannot be `verified` as saved).
+///
+/// At best, the copy as saved gets the CRLF copy's result for every part
+/// whose hashed bytes do not change with the line ends: a header signature
+/// with relaxed canonicalization (RFC 6376 3.4.2 removes the line ends),
+/// or with simple canonicalization over fields without a line end; a body
+/// hash over a body without a line end. Every other part hashes bare LF
+/// where the signer hashed CRLF, so it fails. Only plain results count
+/// (no `l=`, every signature's key found and usable), so that nothing but
+/// the hashes differs between the copies. With fewer parts and a verdict
+/// no better than `verified`, the copy as saved ranks below the CRLF copy
+/// ([`Variant::rank`]), and it verifies no part the CRLF copy does not,
+/// so the search would keep the CRLF copy and take nothing from the copy
+/// as saved: the outcome is the search's.
+fn crlf_decides(msg: &RawMessage<'_>, crlf: &Variant) -> bool {
+    if crlf.verdict != crate::Verdict::Verified {
+        return false;
+    }
+    let plain =
+        |c: &SigCheck| c.is_maths() && c.sig.as_ref().is_ok_and(|s| s.body_length.is_none());
+    if !crlf.checks.iter().all(plain) {
+        return false;
+    }
+    let body_has_eol = memchr::memchr(b'\n', msg.body()).is_some();
+    let has_eol = |i: usize| {
+        msg.headers
+            .get(i)
+            .is_some_and(|h| memchr::memchr(b'\n', h.raw).is_some())
+    };
+    let mut as_saved_at_best = 0;
+    for c in &crlf.checks {
+        let Ok(sig) = &c.sig else { return false };
+        let field = msg.headers.get(c.field).map_or(&b""[..], |h| h.raw);
+        let field = field.strip_suffix(b"\n").unwrap_or(field);
+        let header_same = sig.header_canon == Canon::Relaxed
+            || (!c.covered.iter().any(|&i| has_eol(i)) && memchr::memchr(b'\n', field).is_none());
+        let header = header_same && c.header_valid == Some(true);
+        let body = !body_has_eol && c.body_matches == Some(true);
+        if header && body {
+            // it may pass as saved, and the copy as saved verify with it
+            return false;
+        }
+        as_saved_at_best += usize::from(header) + usize::from(body);
+    }
+    crlf.parts() > as_saved_at_best
 }
 
 /// The repairs worth trying for the `failing` signatures.

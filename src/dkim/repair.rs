@@ -246,8 +246,11 @@ impl RepairKind {
 
 /// Applies a plan in order.
 pub fn apply_all(bytes: &[u8], plan: &[RepairKind]) -> Vec<u8> {
-    let mut cur = bytes.to_vec();
-    for k in plan {
+    let Some((first, rest)) = plan.split_first() else {
+        return bytes.to_vec();
+    };
+    let mut cur = first.apply(bytes);
+    for k in rest {
         cur = k.apply(&cur);
     }
     cur
