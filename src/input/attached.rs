@@ -27,11 +27,7 @@ pub const HEADERS_ONLY_WHY: &str = "this part (text/rfc822-headers, as in a deli
 /// The messages directly inside `bytes`, in the order of their parts.
 /// Bytes that are not MIME give none.
 pub fn extract(bytes: &[u8]) -> Vec<Attached> {
-    // Cheap test first, in any letter case: no "822" (message/rfc822,
-    // text/rfc822-headers), "global" (message/global) or "digest"
-    // (multipart/digest) anywhere, nothing to parse.
-    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    if !has(b"822") && !has(b"lobal") && !has(b"LOBAL") && !has(b"igest") && !has(b"IGEST") {
+    if !may_carry(bytes) {
         return Vec::new();
     }
     let Some(msg) = MessageParser::default().parse(bytes) else {
@@ -80,6 +76,34 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
     out
 }
 
+/// Cheap test before a MIME parse (which decodes every part): whether a
+/// Content-Type field could name a carried message, i.e. whether "822"
+/// (message/rfc822, text/rfc822-headers), "global" (message/global) or
+/// "digest" (multipart/digest) occurs on a line that can belong to a
+/// Content-Type field: one starting with the field name, or a folded
+/// continuation line (starting with white space). Occurrences elsewhere
+/// (inside a base64 attachment, where "822" turns up by chance) need no
+/// parse. Linear in the input: each line is looked at once.
+fn may_carry(bytes: &[u8]) -> bool {
+    const NEEDLES: [&[u8]; 5] = [b"822", b"lobal", b"LOBAL", b"igest", b"IGEST"];
+    NEEDLES.iter().any(|needle| {
+        // the line of the last occurrence looked at: [start, end)
+        let (mut start, mut end) = (0, 0);
+        memchr::memmem::find_iter(bytes, needle).any(|at| {
+            if at < end {
+                return false; // same line, already judged
+            }
+            start = memchr::memrchr(b'\n', &bytes[end..at]).map_or(end, |i| end + i + 1);
+            end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
+            let line = &bytes[start..end];
+            matches!(line.first(), Some(b' ' | b'\t'))
+                || line
+                    .get(..12)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(b"content-type"))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +118,35 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert!(!got[0].headers_only);
         assert_eq!(String::from_utf8_lossy(&got[0].bytes), inner);
+    }
+
+    /// The cheap test lets through what a parse would find (a folded
+    /// Content-Type included) and skips "822" inside an attachment.
+    #[test]
+    fn carried_messages_are_found_behind_folded_labels_and_not_in_base64() {
+        let inner = "From: a@example.com\r\nSubject: hi\r\n\r\nbody line\r\n";
+        let outer = format!(
+            "From: b@example.org\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD822lobalIGESTREVG\r\n--XX\r\nContent-Type:\r\n message/rfc822\r\n\r\n{inner}\r\n--XX--\r\n"
+        );
+        assert!(may_carry(outer.as_bytes()));
+        let got = extract(outer.as_bytes());
+        assert_eq!(got.len(), 1);
+        assert_eq!(String::from_utf8_lossy(&got[0].bytes), inner);
+        let only_base64 = outer.replace(
+            "Content-Type:\r\n message/rfc822",
+            "Content-Type: text/plain",
+        );
+        assert!(!may_carry(only_base64.as_bytes()));
+        assert!(extract(only_base64.as_bytes()).is_empty());
+        // what the parse finds in every case the test skips
+        for m in [outer.as_str(), &only_base64] {
+            let parsed = MessageParser::default().parse(m.as_bytes()).unwrap();
+            let carries = parsed
+                .parts
+                .iter()
+                .any(|p| matches!(p.body, PartType::Message(_)));
+            assert_eq!(carries, may_carry(m.as_bytes()));
+        }
     }
 
     #[test]
