@@ -474,7 +474,7 @@ mod tests {
         out
     }
 
-    /// The block splitter against the line-by-line reference, on generated
+    /// The block splitter against the line-by-line reference, on 1,500 generated
     /// mailboxes (postmarks, `From ` lines in bodies, CRLF and LF, long
     /// lines, missing final line ends), with small limits and blocks so
     /// that lines and postmarks straddle the reads.
@@ -497,7 +497,7 @@ mod tests {
             b"\nFrom z Tue Jan  2 10:11:12 2002\n",
         ];
         let mut rng = crate::util::TestRng(7);
-        for n in 0..4000 {
+        for n in 0..1500 {
             let mut m: Vec<u8> = (0..n % 29)
                 .flat_map(|_| rng.pick(&pieces).to_vec())
                 .collect();
@@ -508,7 +508,7 @@ mod tests {
             }
             for limit in [10, 40, 200, 1 << 20] {
                 let want = reference(&m, limit);
-                for block in [1, 3, 7, 64, BLOCK] {
+                for block in [1, 7, 64, BLOCK] {
                     let mut r = MboxReader::with_limit(&m[..], limit);
                     r.block = block;
                     let got: Vec<Result<MboxEntry, usize>> = r
