@@ -16,6 +16,9 @@
 #
 # mailproof runs the full forensic report: every record written as JSONL
 # (flushed per line) to a file, plus the summary, as a user would run it.
+# cpu_s is the median user + system CPU time (GNU time) and cpu_vs_ma the
+# mail-auth loop's CPU time over it: on a loaded shared machine the wall
+# time mostly measures the scheduler, the CPU time the work.
 # Its verdicts are checked per signature against expected.tsv (pass -> pass,
 # anything else -> fail). The corpus.mbox run is checked the same way, its
 # N-th message against the N-th .eml twin, and its peak RSS is reported.
@@ -60,7 +63,8 @@ for run in $(seq "$RUNS"); do
         /usr/bin/time -v -o "$OUT/$tool.time" ${CMD[$tool]} > "$OUT/$tool.stdout" 2> "$OUT/$tool.err" || true
         t1=$(date +%s%N)
         rss=$(awk -F': ' '/Maximum resident/ {print int($2/1024)}' "$OUT/$tool.time")
-        echo -e "$tool\t$run\t$(( (t1 - t0) / 1000 ))\t$rss" >> "$OUT/raw.tsv"
+        cpu=$(awk -F': ' '/(User|System) time/ {s += $2} END {printf "%.2f", s}' "$OUT/$tool.time")
+        echo -e "$tool\t$run\t$(( (t1 - t0) / 1000 ))\t$rss\t$cpu" >> "$OUT/raw.tsv"
     done
 done
 
@@ -75,7 +79,7 @@ check() {  # $1 tool -> "mismatches=..."
 
 echo "corpus: $CORPUS ($N messages, $(awk "BEGIN {printf \"%.1f\", $BYTES/1e6}") MB), jobs: $JOBS, runs: $RUNS (median)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf '%-16s %9s %10s %9s %9s %12s %12s  %s\n' tool seconds msg/s MB/s RSS_MB vs_mail-auth vs_opendkim verdicts
+printf '%-16s %9s %10s %9s %9s %12s %12s %8s %8s  %s\n' tool seconds msg/s MB/s RSS_MB vs_mail-auth vs_opendkim cpu_s cpu_vs_ma verdicts
 med() { grep -P "^$1\t" "$OUT/raw.tsv" | cut -f"$2" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A RATE
 for tool in $TOOLS; do
@@ -83,11 +87,12 @@ for tool in $TOOLS; do
     RATE[$tool]=$(awk "BEGIN {print $N / ($us / 1e6)}")
 done
 for tool in $TOOLS; do
-    us=$(med "$tool" 3); rss=$(med "$tool" 4)
-    vs_ma=-; vs_od=-
+    us=$(med "$tool" 3); rss=$(med "$tool" 4); cpu=$(med "$tool" 5)
+    vs_ma=-; vs_od=-; cpu_ma=-
     [ -n "${RATE[mail-auth-loop]:-}" ] && vs_ma=$(awk "BEGIN {printf \"%.2fx\", ${RATE[$tool]} / ${RATE[mail-auth-loop]}}")
     [ -n "${RATE[opendkim]:-}" ] && vs_od=$(awk "BEGIN {printf \"%.2fx\", ${RATE[$tool]} / ${RATE[opendkim]}}")
-    printf '%-16s %9.3f %10.0f %9.1f %9s %12s %12s  %s\n' "$tool" "$(awk "BEGIN {print $us/1e6}")" \
-        "${RATE[$tool]}" "$(awk "BEGIN {print $BYTES / 1e6 / ($us / 1e6)}")" "$rss" "$vs_ma" "$vs_od" "$(check "$tool")"
+    [ -n "${RATE[mail-auth-loop]:-}" ] && cpu_ma=$(awk "BEGIN {printf \"%.2fx\", $(med mail-auth-loop 5) / $cpu}")
+    printf '%-16s %9.3f %10.0f %9.1f %9s %12s %12s %8s %8s  %s\n' "$tool" "$(awk "BEGIN {print $us/1e6}")" \
+        "${RATE[$tool]}" "$(awk "BEGIN {print $BYTES / 1e6 / ($us / 1e6)}")" "$rss" "$vs_ma" "$vs_od" "$cpu" "$cpu_ma" "$(check "$tool")"
 done
 echo "records and timings: $OUT"
