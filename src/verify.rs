@@ -636,6 +636,42 @@ fn body_unavailable(report: &mut Report, why: &str) {
             s.detail = format!("header signature valid; body hash not checked: {why}");
         }
     }
+    // A receiver's dkim=pass covered the body too; with the body not
+    // checked here, our header-only result neither agrees nor disagrees
+    // with it, and nothing says the message changed after receipt.
+    let unchecked: Vec<usize> = report
+        .signatures
+        .iter()
+        .filter(|s| s.header_signature_valid == Some(true) && s.body_hash_matches.is_none())
+        .map(|s| s.index)
+        .collect();
+    if let Some(f) = &mut report.forensics {
+        for r in &mut f.receiver_results {
+            let Some(i) = r.our_signature.filter(|i| unchecked.contains(i)) else {
+                continue;
+            };
+            if r.comparison != "disagrees" || r.result != "pass" {
+                continue;
+            }
+            r.comparison = "unconfirmed".into();
+            if !r.trusted {
+                continue;
+            }
+            report
+                .findings
+                .retain(|f| !(f.code == "receiver_disagrees" && f.signature == Some(i)));
+            report.findings.push(Finding {
+                code: "receiver_unconfirmed".into(),
+                severity: Severity::Info,
+                message: format!(
+                    "{} recorded dkim=pass for {} on arrival; signature {i}'s header signature verifies here, but its body cannot be checked from this copy ({why}), so the receiver's pass for the body is its word, not proof",
+                    r.authserv_id,
+                    r.domain.as_deref().unwrap_or("?")
+                ),
+                signature: Some(i),
+            });
+        }
+    }
     if report.verdict == Verdict::HeadersVerified {
         let signer = report
             .signatures
@@ -658,7 +694,16 @@ fn body_unavailable(report: &mut Report, why: &str) {
         // Seen in real PSTs: Office 365 stored `To: <a@b>` for a bare
         // address and `charset="ISO-8859-1"` for `charset=ISO-8859-1`;
         // with both undone, gmail.com's header signature verifies.
-        report.summary.push_str(&format!(" {REWRITTEN}"));
+        // Lead with what is known of this copy, not with "altered or
+        // forged", which the rewrite alone also explains.
+        let signer = report
+            .signatures
+            .iter()
+            .find_map(|s| s.domain.clone())
+            .unwrap_or_else(|| "the signer".into());
+        report.summary = format!(
+            "Failed as stored: a public key of {signer} was found, and the signature does not match the headers as this copy stores them. {REWRITTEN}"
+        );
         report.findings.insert(
             0,
             Finding {

@@ -410,6 +410,17 @@ fn outlook_msg_gives_headers_verified_and_says_why() {
         not.starts_with("The body:") && not.contains(".eml"),
         "{not}"
     );
+    // Google's dkim=pass on arrival covered the body, which this copy
+    // lacks: neither agreement nor a claim that the message changed.
+    let codes: Vec<&str> = top["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"receiver_disagrees"), "{codes:?}");
+    assert!(codes.contains(&"receiver_unconfirmed"), "{codes:?}");
+    assert!(!top.to_string().contains("changed after it was received"));
     // the embedded Outlook message: headers only too
     assert_eq!(recs[1]["verdict"], "headers_verified");
     // the attached .eml keeps its MIME bytes: fully verified
@@ -431,6 +442,12 @@ fn a_msg_with_altered_headers_fails() {
     .unwrap();
     let (_, recs, _) = mailproof(&["x.msg"], dir.path());
     assert_eq!(recs[0]["verdict"], "failed", "{}", recs[0]);
+    // The headline leads with what is known of a stored copy, and never
+    // opens with "altered or forged", which a server's rewrite also explains.
+    let summary = recs[0]["summary"].as_str().unwrap();
+    assert!(summary.starts_with("Failed as stored:"), "{summary}");
+    assert!(!summary.contains("or the signature is forged"), "{summary}");
+    assert!(summary.contains("do not conclude"), "{summary}");
 }
 
 fn hex_sha256(b: &[u8]) -> String {

@@ -136,7 +136,54 @@ fn recovers_from_sha256_and_sha1(name: &str, exponent: u32) {
                 .iter()
                 .any(|l| l.starts_with("That example.com signed it"))
         );
+        // The headline a reader sees first says the same, never that the
+        // domain signed it.
+        assert!(
+            !report.summary.contains("the sender's own domain, signed"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.starts_with(
+                "Verified: the signature claiming example.com verifies with a key recomputed"
+            ),
+            "{}",
+            report.summary
+        );
+        assert!(report.summary.contains("not that it was example.com"));
     }
+    // The same key also in a published source: it vouches for the
+    // recovered one (info, and the ordinary sentences).
+    let both = Verifier::builder()
+        .builtin_archive(false)
+        .key_source(r.key_source())
+        .key_source(
+            mailproof::keys::KeyArchive::load_str(
+                "published.zone",
+                &zone_line("gone2015", "example.com", &key),
+            )
+            .unwrap(),
+        )
+        .clock(FixedClock(NOW))
+        .build();
+    let report = both.verify_bytes(msgs[0].0, &msgs[0].1);
+    assert_eq!(report.verdict, Verdict::Verified);
+    if report.has_finding("key_recovered") {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.code == "key_recovered")
+            .unwrap();
+        assert_eq!(f.severity, mailproof::Severity::Info, "{}", f.message);
+    }
+    assert!(
+        report
+            .summary
+            .starts_with("Verified: example.com, the sender's own domain, signed"),
+        "{}",
+        report.summary
+    );
+    assert!(report.proves[0].starts_with("These headers were signed with the private key matching the public key that example.com published"), "{}", report.proves[0]);
 }
 
 #[test]

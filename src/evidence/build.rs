@@ -348,6 +348,27 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether `c` verified with a recovered key that nothing published vouches
+/// for: no other candidate of its selector with the same fingerprint comes
+/// from an archive, DNS or a key file, and no other signature of the
+/// message verified with a published key.
+fn recovered_unvouched(ctx: &Ctx<'_, '_>, c: &SigCheck) -> bool {
+    let Some(k) = c.key.as_ref().filter(|k| k.provenance.is_recovered()) else {
+        return false;
+    };
+    let published_twin = c
+        .candidates
+        .iter()
+        .any(|o| !o.provenance.is_recovered() && o.sha256().is_some() && o.sha256() == k.sha256());
+    let other_published = ctx.checks.iter().any(|o| {
+        o.result.header_valid()
+            && o.key
+                .as_ref()
+                .is_some_and(|ok| !ok.provenance.is_recovered())
+    });
+    !published_twin && !other_published
+}
+
 /// A signature verified with a key recomputed from the leak's own
 /// signatures: consistent with one signer, not tied to the domain.
 fn key_recovered_finding(
@@ -356,12 +377,7 @@ fn key_recovered_finding(
     sig: &crate::dkim::signature::DkimSignature,
     k: &crate::keys::ArchivedKey,
 ) -> Finding {
-    let vouched = ctx.checks.iter().any(|o| {
-        o.result.header_valid()
-            && o.key
-                .as_ref()
-                .is_some_and(|ok| !ok.provenance.is_recovered())
-    });
+    let vouched = !recovered_unvouched(ctx, c);
     Finding::new(
         "key_recovered",
         if vouched {
@@ -460,6 +476,22 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
         .and_then(|i| ctx.checks[i].sig.as_ref().ok())
         .map(|s| s.domain.clone())
         .unwrap_or_default();
+    if let Some(c) = decider.map(|i| &ctx.checks[i])
+        && c.result.header_valid()
+        && recovered_unvouched(ctx, c)
+    {
+        // The key is exact but tied to the domain by nothing published:
+        // the headline must not name the domain as the signer.
+        let what = match v {
+            Verdict::Verified => format!("the signature covers {}", covered_phrase(ctx)),
+            Verdict::HeadersVerified => "the body does not match the signature".into(),
+            _ => "it does not cover everything a reader sees (see findings)".into(),
+        };
+        return format!(
+            "{}: the signature claiming {d} verifies with a key recomputed from the messages' own signatures, which no archive or DNS record ties to {d} yet; this shows the messages share one signer, not that it was {d}; {what}.",
+            v.label()
+        );
+    }
     match v {
         Verdict::Verified => format!(
             "Verified: {d}, the sender's own domain, signed this message, and the signature covers {}.",
@@ -555,7 +587,7 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
             .iter()
             .map(|i| String::from_utf8_lossy(ctx.msg.headers[*i].name).into_owned())
             .collect();
-        let recovered = c.key.as_ref().is_some_and(|k| k.provenance.is_recovered());
+        let recovered = recovered_unvouched(ctx, c);
         proves.push(if recovered {
             format!(
                 "These headers were signed with one private key, whose public key was recomputed from the signatures themselves and has not (yet) been found published by {} (selector {}): {}.",

@@ -55,13 +55,23 @@ impl Resolver {
                         } else {
                             archived.push(fp);
                         }
-                        let dup = k.sha256().is_some()
-                            && out
-                                .keys
+                        let dup = k.sha256().and(
+                            out.keys
                                 .iter()
-                                .any(|o| o.sha256() == k.sha256() && o.record == k.record);
-                        if !dup {
-                            out.keys.push(k);
+                                .position(|o| o.sha256() == k.sha256() && o.record == k.record),
+                        );
+                        match dup {
+                            None => out.keys.push(k),
+                            // The same key published by some source is
+                            // stronger evidence than its recovery from the
+                            // messages: credit the published one.
+                            Some(i)
+                                if out.keys[i].provenance.is_recovered()
+                                    && !k.provenance.is_recovered() =>
+                            {
+                                out.keys[i] = k
+                            }
+                            Some(_) => {}
                         }
                     }
                 }
