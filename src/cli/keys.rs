@@ -33,7 +33,8 @@ pub enum KeysCommand {
     /// the public key archive holds), with their evidence.
     Fetch(FetchArgs),
     /// Recover RSA signing keys from the signatures of the messages
-    /// themselves, for selectors that no archive holds.
+    /// themselves, for every selector they use, archived or not (`verify
+    /// --recover` recovers only those no key source holds).
     Recover(super::recover::RecoverArgs),
 }
 
