@@ -90,6 +90,70 @@ fn consistent_chain_has_no_timeline_findings() {
     assert!(t.iter().any(|e| e.source.starts_with("signature 1 t=")));
 }
 
+/// Every ARC-Seal with a readable `t=` is on the timeline, also the seals
+/// the chain check rejects (`;;`, a non-numeric instance, a set over the
+/// cap); a seal whose tag list cannot be read at all, or without `t=`, is
+/// not.
+#[test]
+fn arc_seal_times_are_listed_even_from_a_broken_chain() {
+    let seals = "ARC-Seal: i=2; a=rsa-sha256; cv=pass; d=relay.example; s=s; t=1433160010; b=AAAA\n\
+                 ARC-Seal: i=1;; a=rsa-sha256; cv=none; d=relay.example; s=s; t=1433160008; b=AAAA\n\
+                 ARC-Seal: i=x; t=1433160007\n\
+                 ARC-Seal: i=3; t= +1433160009\n\
+                 ARC-Seal: garbage t=1433160006\n\
+                 ARC-Seal: i=4; cv=pass\n";
+    let listed = |r: &Report| -> Vec<(String, String)> {
+        r.forensics
+            .as_ref()
+            .unwrap()
+            .timeline
+            .iter()
+            .filter(|e| e.source.starts_with("ARC-Seal"))
+            .map(|e| (e.source.clone(), e.time.clone()))
+            .collect()
+    };
+    let want = [
+        (
+            "ARC-Seal i=x t= (sealer's clock)".to_string(),
+            "2015-06-01T12:00:07Z".to_string(),
+        ),
+        (
+            "ARC-Seal i=1 t= (sealer's clock)".to_string(),
+            "2015-06-01T12:00:08Z".to_string(),
+        ),
+        (
+            "ARC-Seal i=3 t= (sealer's clock)".to_string(),
+            "2015-06-01T12:00:09Z".to_string(),
+        ),
+        (
+            "ARC-Seal i=2 t= (sealer's clock)".to_string(),
+            "2015-06-01T12:00:10Z".to_string(),
+        ),
+    ];
+    let r = check(&relayed(&format!("{seals}{GOOD_HOPS}")));
+    assert_eq!(r.arc.result, mailproof::report::arc::ArcResult::Fail);
+    assert_eq!(listed(&r), want);
+    // Over the max-arc-sets cap the chain is not checked; its seals are
+    // still listed.
+    let two = "ARC-Seal: i=2; cv=pass; t=1433160010\nARC-Seal: i=1; cv=none; t=1433160008\n";
+    let capped = mailproof::Verifier::builder()
+        .builtin_archive(false)
+        .key_source(mailproof::keys::KeyArchive::load_str("test.zone", &standard_zone()).unwrap())
+        .clock(mailproof::FixedClock(NOW))
+        .limits(mailproof::Limits {
+            max_arc_sets: 1,
+            ..Default::default()
+        })
+        .build()
+        .verify_bytes("t.eml", &relayed(&format!("{two}{GOOD_HOPS}")));
+    assert!(
+        capped.arc.detail.contains("max-arc-sets"),
+        "{}",
+        capped.arc.detail
+    );
+    assert_eq!(listed(&capped), [want[1].clone(), want[3].clone()]);
+}
+
 #[test]
 fn hops_going_backwards() {
     let hops = "Received: from a.example.net by mx2.example.net; Mon, 01 Jun 2015 11:00:00 +0000\nReceived: from mail.example.com by mx1.example.net; Mon, 01 Jun 2015 12:00:05 +0000\n";

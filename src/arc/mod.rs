@@ -19,7 +19,11 @@ mod corroboration;
 mod parse;
 
 pub(crate) use corroboration::corroboration;
-use parse::{Kind, MAX_INSTANCE, aar_instance, parse_aar, parse_arc_sig, sig_hints, sig_instance};
+pub(crate) use parse::SealStamp;
+use parse::{
+    Kind, MAX_INSTANCE, aar_instance, parse_aar, parse_arc_sig, sig_hints, sig_instance,
+    strict_tags,
+};
 
 use crate::dkim::check::{BodyCache, Judgement, KeyPolicy, header_hash, verify_with_keys};
 use crate::dkim::repair::RepairKind;
@@ -29,12 +33,24 @@ use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::report::arc::{ArcReport, ArcResult, ArcSetReport, ArcSignatureReport};
 use crate::report::{Repair, ResultReason, SignatureResult};
-use crate::tags;
+use crate::tags::{self, Tag};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// RFC 8301: verifiers must not accept RSA keys under 1024 bits.
 const MIN_RSA_BITS: usize = 1024;
+
+/// What the ARC stage hands on to the evidence stage: the chain as the
+/// report states it, and what the stage read of the message's ARC-Seal
+/// fields (also of those the chain check rejects), so that no later stage
+/// parses an ARC field again.
+#[derive(Debug, Default)]
+pub(crate) struct ArcStage {
+    /// The chain (RFC 8617 5.2), for the report's `arc`.
+    pub report: ArcReport,
+    /// Every ARC-Seal field whose tag list can be read, in field order.
+    pub seals: Vec<SealStamp>,
+}
 
 /// The fields of one instance, as indices into the message's headers.
 #[derive(Default)]
@@ -47,26 +63,28 @@ struct SetFields {
 /// Validates the ARC chain of `msg` (RFC 8617 5.2) and, when it fails on a
 /// copy with bare LF line ends, on the copy converted to CRLF: a pass there
 /// is kept and the conversion appended to `repairs`, marked as applying to
-/// the ARC chain.
+/// the ARC chain. The seals handed on are those of `msg` (the conversion
+/// changes no instance or `t=` of a chain that passes).
 pub(crate) fn check_with_repair(
     resolver: &Resolver,
     limits: &Limits,
     msg: &RawMessage<'_>,
     repairs: &mut Vec<Repair>,
-) -> ArcReport {
-    let arc = check(resolver, limits, msg);
-    if arc.result != ArcResult::Fail || !crate::message::has_bare_lf(msg.bytes) {
+) -> ArcStage {
+    let mut arc = check(resolver, limits, msg);
+    if arc.report.result != ArcResult::Fail || !crate::message::has_bare_lf(msg.bytes) {
         return arc;
     }
     let fixed = crate::message::lf_to_crlf(msg.bytes);
     let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
         return arc;
     };
-    let mut repaired = check(resolver, limits, &fixed_msg);
+    let repaired = check(resolver, limits, &fixed_msg).report;
     if repaired.result != ArcResult::Pass {
         return arc;
     }
-    repaired
+    arc.report = repaired;
+    arc.report
         .detail
         .push_str(" (after converting bare LF line ends to CRLF)");
     let kind = RepairKind::CrlfLineEndings;
@@ -75,11 +93,12 @@ pub(crate) fn check_with_repair(
         description: format!("{} (for the ARC chain)", kind.description()),
         verified_sha256: crate::util::sha256_hex(&fixed),
     });
-    repaired
+    arc
 }
 
-/// Validates the ARC chain of `msg`.
-pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) -> ArcReport {
+/// Validates the ARC chain of `msg`. Each ARC-Seal and
+/// ARC-Message-Signature tag list is parsed once, here.
+pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) -> ArcStage {
     let fields: Vec<(usize, Kind)> = msg
         .headers
         .iter()
@@ -97,16 +116,30 @@ pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) 
             Some((i, kind))
         })
         .collect();
+    let mut stage = ArcStage::default();
     if fields.is_empty() {
-        return ArcReport::default();
+        return stage;
     }
     let mut sets: BTreeMap<u32, SetFields> = BTreeMap::new();
+    let mut sig_tags: BTreeMap<usize, Vec<Tag>> = BTreeMap::new();
     let mut problems = Vec::new();
     for (i, kind) in fields {
         let field = &msg.headers[i];
         let inst = match kind {
             Kind::Aar => aar_instance(field.value),
-            _ => sig_instance(field.value),
+            Kind::Seal | Kind::Ams => {
+                let read = tags::parse(field.value);
+                if kind == Kind::Seal
+                    && let Ok(t) = &read
+                {
+                    stage.seals.push(SealStamp::of(t));
+                }
+                strict_tags(field.value, read).and_then(|t| {
+                    let n = sig_instance(&t)?;
+                    sig_tags.insert(i, t);
+                    Ok(n)
+                })
+            }
         };
         match inst {
             Ok(n) => {
@@ -127,38 +160,11 @@ pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) 
             max_rsa_bits: limits.key_bits(),
         },
         msg,
+        sig_tags,
         bodies: BodyCache::default(),
     };
-    let mut report = ArcReport {
-        result: ArcResult::Fail,
-        detail: String::new(),
-        sets: sets.iter().map(|(n, f)| chain.describe(*n, f)).collect(),
-    };
-    if let Some(p) = problems.first() {
-        report.detail = format!("broken chain: {p}");
-        return report;
-    }
-    if sets.len() > limits.max_arc_sets as usize {
-        report.detail = format!(
-            "not checked: {} ARC sets, over the max-arc-sets cap of {} (raise it with --max-arc-sets)",
-            sets.len(),
-            limits.max_arc_sets
-        );
-        return report;
-    }
-    if let Err(e) = structure(&sets) {
-        report.detail = format!("broken chain: {e}");
-        return report;
-    }
-    report.detail = chain.validate(&sets, &mut report.sets);
-    if report.detail.is_empty() {
-        report.result = ArcResult::Pass;
-        report.detail = format!(
-            "{} ARC set(s); every seal and the newest message signature verify",
-            sets.len()
-        );
-    }
-    report
+    stage.report = chain.report(&sets, &problems, limits);
+    stage
 }
 
 /// Instances 1..=N, each with exactly one AS, AMS and AAR.
@@ -192,18 +198,63 @@ struct Chain<'v, 'a, 'm> {
     resolver: &'v Resolver,
     policy: KeyPolicy,
     msg: &'a RawMessage<'m>,
+    /// The tag list of every ARC-Seal and ARC-Message-Signature with an
+    /// instance, by field index (read once, in [`check`]).
+    sig_tags: BTreeMap<usize, Vec<Tag>>,
     bodies: BodyCache,
 }
 
 impl Chain<'_, '_, '_> {
+    /// The chain's report, from its sets and the `problems` found reading
+    /// the fields' instances.
+    fn report(
+        &mut self,
+        sets: &BTreeMap<u32, SetFields>,
+        problems: &[String],
+        limits: &Limits,
+    ) -> ArcReport {
+        let mut report = ArcReport {
+            result: ArcResult::Fail,
+            detail: String::new(),
+            sets: sets.iter().map(|(n, f)| self.describe(*n, f)).collect(),
+        };
+        if let Some(p) = problems.first() {
+            report.detail = format!("broken chain: {p}");
+            return report;
+        }
+        if sets.len() > limits.max_arc_sets as usize {
+            report.detail = format!(
+                "not checked: {} ARC sets, over the max-arc-sets cap of {} (raise it with --max-arc-sets)",
+                sets.len(),
+                limits.max_arc_sets
+            );
+            return report;
+        }
+        if let Err(e) = structure(sets) {
+            report.detail = format!("broken chain: {e}");
+            return report;
+        }
+        report.detail = self.validate(sets, &mut report.sets);
+        if report.detail.is_empty() {
+            report.result = ArcResult::Pass;
+            report.detail = format!(
+                "{} ARC set(s); every seal and the newest message signature verify",
+                sets.len()
+            );
+        }
+        report
+    }
+
     /// What can be read of one set, before any check.
     fn describe(&mut self, n: u32, f: &SetFields) -> ArcSetReport {
         let first = |l: &Vec<usize>| l.first().map(|i| &self.msg.headers[*i]);
         let seal = first(&f.seal).map(|h| sig_hints(h.value));
         let ams = first(&f.ams).map(|h| sig_hints(h.value));
-        let cv = first(&f.seal)
-            .and_then(|h| tags::parse(h.value).ok())
-            .and_then(|t| tags::get(&t, "cv").map(|c| c.value.clone()));
+        let cv = f
+            .seal
+            .first()
+            .and_then(|i| self.sig_tags.get(i))
+            .and_then(|t| tags::get(t, "cv").map(|c| c.value.clone()));
         let seal = seal.unwrap_or_default();
         ArcSetReport {
             instance: n,
@@ -276,7 +327,7 @@ impl Chain<'_, '_, '_> {
     fn check_ams(&mut self, field: usize) -> ArcSignatureReport {
         let h = self.msg.headers[field];
         let mut rep = sig_hints(h.value);
-        let sig = match parse_arc_sig(h.value, Kind::Ams) {
+        let sig = match parse_arc_sig(self.tags_of(field), Kind::Ams) {
             Ok(s) => s,
             Err(j) => {
                 judge(&mut rep, j);
@@ -308,7 +359,7 @@ impl Chain<'_, '_, '_> {
         };
         let h = self.msg.headers[seal];
         let mut rep = sig_hints(h.value);
-        let sig = match parse_arc_sig(h.value, Kind::Seal) {
+        let sig = match parse_arc_sig(self.tags_of(seal), Kind::Seal) {
             Ok(s) => s,
             Err(j) => {
                 judge(&mut rep, j);
@@ -332,6 +383,11 @@ impl Chain<'_, '_, '_> {
         rep.key = key.as_deref().and_then(ArchivedKey::report);
         judge(&mut rep, j);
         rep
+    }
+
+    /// The tag list of the ARC-Seal or ARC-Message-Signature at `field`.
+    fn tags_of(&self, field: usize) -> Vec<Tag> {
+        self.sig_tags.get(&field).cloned().unwrap_or_default()
     }
 
     /// Looks up the keys and checks the signature over `digest`.

@@ -6,7 +6,7 @@ use crate::dkim::check::Judgement;
 use crate::dkim::signature::{Algorithm, Canon, DkimSignature};
 use crate::report::arc::{AarDkim, AarReport, ArcSignatureReport};
 use crate::report::{ResultReason, SignatureResult};
-use crate::tags::{self, Tag};
+use crate::tags::{self, Tag, TagError};
 use base64::Engine;
 
 /// RFC 8617 5.1.1.1: at most 50 ARC sets.
@@ -31,16 +31,42 @@ pub(super) fn sig_hints(value: &[u8]) -> ArcSignatureReport {
     }
 }
 
-/// A tag list in which every element but a trailing one is a tag
-/// (RFC 6376 3.2: `;;` is not allowed).
-pub(super) fn strict_tags(value: &[u8]) -> Result<Vec<Tag>, String> {
-    let tags = tags::parse(value).map_err(|e| e.to_string())?;
+/// `read`, the tag list of `value` as [`tags::parse`] gave it, when every
+/// element but a trailing one is a tag (RFC 6376 3.2: `;;` is not allowed).
+pub(super) fn strict_tags(
+    value: &[u8],
+    read: Result<Vec<Tag>, TagError>,
+) -> Result<Vec<Tag>, String> {
+    let tags = read.map_err(|e| e.to_string())?;
     let elems: Vec<&[u8]> = value.split(|&b| b == b';').collect();
     let empty = |e: &&[u8]| e.iter().all(|b| b.is_ascii_whitespace());
     if elems[..elems.len() - 1].iter().any(empty) {
         return Err("empty tag list element (\";;\")".into());
     }
     Ok(tags)
+}
+
+/// An ARC-Seal's instance and time as its tag list states them, read
+/// leniently: the timeline lists every seal whose tag list can be read,
+/// also one the chain check rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SealStamp {
+    /// `i=` as written (empty when absent).
+    pub instance: String,
+    /// `t=`, seconds since the Unix epoch, when it reads as a number.
+    pub timestamp: Option<i64>,
+}
+
+impl SealStamp {
+    /// The stamp of a seal whose tag list is `tags`.
+    pub(super) fn of(tags: &[Tag]) -> SealStamp {
+        SealStamp {
+            instance: tags::get(tags, "i")
+                .map(|t| t.value.clone())
+                .unwrap_or_default(),
+            timestamp: tags::get(tags, "t").and_then(|t| t.value.trim().parse::<i64>().ok()),
+        }
+    }
 }
 
 pub(super) fn instance_number(v: &str) -> Result<u32, String> {
@@ -54,9 +80,10 @@ pub(super) fn instance_number(v: &str) -> Result<u32, String> {
     Ok(n)
 }
 
-pub(super) fn sig_instance(value: &[u8]) -> Result<u32, String> {
-    let tags = strict_tags(value)?;
-    let i = tags::get(&tags, "i").ok_or("no i= tag")?;
+/// The instance (`i=`) of an ARC-Seal or ARC-Message-Signature whose tag
+/// list is `tags`.
+pub(super) fn sig_instance(tags: &[Tag]) -> Result<u32, String> {
+    let i = tags::get(tags, "i").ok_or("no i= tag")?;
     instance_number(&i.value)
 }
 
@@ -94,12 +121,12 @@ pub(super) fn b64(v: &str, tag: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("{tag}= is not valid base64 ({e})"))
 }
 
-/// Parses an ARC-Seal or ARC-Message-Signature into the shape the shared
-/// DKIM helpers use (the identity is the bare domain: ARC's `i=` is the
-/// instance, not an agent identifier).
-pub(super) fn parse_arc_sig(value: &[u8], kind: Kind) -> Result<DkimSignature, Judgement> {
+/// Reads an ARC-Seal or ARC-Message-Signature, whose tag list `tags` was
+/// read by [`strict_tags`], into the shape the shared DKIM helpers use (the
+/// identity is the bare domain: ARC's `i=` is the instance, not an agent
+/// identifier).
+pub(super) fn parse_arc_sig(tags: Vec<Tag>, kind: Kind) -> Result<DkimSignature, Judgement> {
     let bad = |w: String| Judgement::malformed(ResultReason::SignatureSyntax, w);
-    let tags = strict_tags(value).map_err(bad)?;
     let req = |name: &str| {
         tags::get(&tags, name)
             .map(|t| t.value.as_str())
@@ -238,12 +265,17 @@ mod tests {
         assert!(aar_instance(b" i=2 x").is_err());
     }
 
+    /// The instance of a signature field, as the ARC stage reads it.
+    fn instance(value: &[u8]) -> Result<u32, String> {
+        strict_tags(value, tags::parse(value)).and_then(|t| sig_instance(&t))
+    }
+
     #[test]
     fn instances_and_tags_are_strict() {
-        assert!(sig_instance(b"i=0; a=x").is_err());
-        assert!(sig_instance(b"i=; a=x").is_err());
-        assert!(sig_instance(b"i=1;; a=x").is_err());
-        assert_eq!(sig_instance(b"i=1; a=x;"), Ok(1));
+        assert!(instance(b"i=0; a=x").is_err());
+        assert!(instance(b"i=; a=x").is_err());
+        assert!(instance(b"i=1;; a=x").is_err());
+        assert_eq!(instance(b"i=1; a=x;"), Ok(1));
         assert!(valid_domain("example.org") && !valid_domain("exa mple.org"));
         assert!(!valid_domain("bücher.example"));
         assert!(valid_domain(&crate::idn::to_ascii_lossy("bücher.example")));

@@ -1,11 +1,11 @@
 //! From signature checks to a report: coverage findings, the verdict, and the
 //! plain-language account of what the proof covers.
 
+use crate::arc::ArcStage;
 use crate::dkim::check::SigCheck;
 use crate::keys::ArchivedKey;
 use crate::message::RawMessage;
 use crate::report::KeyStrength;
-use crate::report::arc::ArcReport;
 use crate::report::{
     Finding, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult, ToolInfo,
     Verdict,
@@ -46,7 +46,7 @@ pub(crate) fn build(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     repairs: Vec<Repair>,
-    arc: ArcReport,
+    arc: ArcStage,
     now: i64,
 ) -> Report {
     // Keys as the report states them: without the message's own sightings.
@@ -78,10 +78,16 @@ pub(crate) fn build(
     for c in checks {
         signature_findings(&ctx, c, &mut findings);
     }
-    let forensics =
-        super::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &mut findings);
+    let forensics = super::forensics::analyze(
+        msg,
+        checks,
+        ctx.from_domain.as_deref(),
+        &arc.seals,
+        &mut findings,
+    );
     signer_alignment_finding(&ctx, &mut findings);
     let signatures: Vec<SignatureReport> = checks.iter().map(signature_report).collect();
+    let arc = arc.report;
     findings.extend(crate::arc::corroboration(
         &arc,
         ctx.from_domain.as_deref(),

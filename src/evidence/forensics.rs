@@ -14,15 +14,18 @@ use super::{auth_results, consistency, coverage, received, timeline};
 
 use crate::report::forensics::Forensics;
 
+use crate::arc::SealStamp;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::Finding;
 
-/// Runs every forensic check and appends its findings.
+/// Runs every forensic check and appends its findings; `seals`: the
+/// ARC-Seal stamps the ARC stage read, for the timeline.
 pub(crate) fn analyze(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     from_domain: Option<&str>,
+    seals: &[SealStamp],
     out: &mut Vec<Finding>,
 ) -> Forensics {
     let hops = received::parse_all(msg);
@@ -39,7 +42,7 @@ pub(crate) fn analyze(
     consistency::findings(msg, from_domain, &signers, out);
     Forensics {
         coverage: cov,
-        timeline: timeline::build(msg, checks, &hops),
+        timeline: timeline::build(msg, checks, &hops, seals),
         received: hops,
         receiver_results: receivers,
     }

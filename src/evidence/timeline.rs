@@ -6,6 +6,7 @@
 //! the first Received hop when no signature has `t=`), `signed_after_receipt`,
 //! `implausible_timezone`, `slow_hop`.
 
+use crate::arc::SealStamp;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, TimelineEntry};
@@ -17,8 +18,13 @@ const SKEW: i64 = 15 * 60;
 /// A hop slower than this is reported.
 const SLOW: i64 = 86_400;
 
-/// The ordered timeline.
-pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], hops: &[Hop]) -> Vec<TimelineEntry> {
+/// The ordered timeline; `seals`: the ARC-Seal stamps the ARC stage read.
+pub(crate) fn build(
+    msg: &RawMessage<'_>,
+    checks: &[SigCheck],
+    hops: &[Hop],
+    seals: &[SealStamp],
+) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
     let mut push = |unix: i64, source: String, signed: bool| {
         out.push(TimelineEntry {
@@ -52,18 +58,16 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], hops: &[Hop]) -> 
             );
         }
     }
-    for h in &msg.headers {
-        if h.is("ARC-Seal") {
-            let tags = crate::tags::parse(h.value).unwrap_or_default();
-            let i = crate::tags::get(&tags, "i")
-                .map(|t| t.value.clone())
-                .unwrap_or_default();
-            if let Some(t) =
-                crate::tags::get(&tags, "t").and_then(|t| t.value.trim().parse::<i64>().ok())
-            {
-                push(t, format!("ARC-Seal i={i} t= (sealer's clock)"), false);
-            }
+    for s in seals {
+        if let Some(t) = s.timestamp {
+            push(
+                t,
+                format!("ARC-Seal i={} t= (sealer's clock)", s.instance),
+                false,
+            );
         }
+    }
+    for h in &msg.headers {
         if h.is("X-Received") {
             let v = h.text();
             if let Some(d) = v
@@ -270,9 +274,24 @@ mod tests {
         let msg = RawMessage::parse(&bytes).unwrap();
         let checks = [check(&msg, 1, SignatureResult::Pass, None)];
         let hops = super::super::received::parse_all(&msg);
-        let t = build(&msg, &checks, &hops);
+        let seals = [
+            SealStamp {
+                instance: "1".into(),
+                timestamp: Some(JAN1 + 20),
+            },
+            SealStamp {
+                instance: "2".into(),
+                timestamp: None,
+            },
+        ];
+        let t = build(&msg, &checks, &hops, &seals);
         let got: Vec<(i64, bool)> = t.iter().map(|e| (e.unix - JAN1, e.signed)).collect();
-        assert_eq!(got, [(-5, true), (0, true), (30, false)], "{t:?}");
+        assert_eq!(
+            got,
+            [(-5, true), (0, true), (20, false), (30, false)],
+            "{t:?}"
+        );
+        assert_eq!(t[2].source, "ARC-Seal i=1 t= (sealer's clock)");
         assert!(t[0].source.contains("t="), "{}", t[0].source);
         assert!(t[1].source.starts_with("Date header"), "{}", t[1].source);
     }
