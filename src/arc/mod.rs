@@ -19,10 +19,9 @@ mod corroboration;
 mod parse;
 
 pub(crate) use corroboration::corroboration;
-pub(crate) use parse::SealStamp;
+pub(crate) use parse::{AarRead, SealStamp};
 use parse::{
-    Kind, MAX_INSTANCE, aar_instance, parse_aar, parse_arc_sig, sig_hints, sig_instance,
-    strict_tags,
+    Kind, MAX_INSTANCE, aar_instance, parse_arc_sig, sig_hints, sig_instance, strict_tags,
 };
 
 use crate::dkim::check::{BodyCache, Judgement, KeyPolicy, header_hash, verify_with_keys};
@@ -41,15 +40,17 @@ use std::sync::Arc;
 const MIN_RSA_BITS: usize = 1024;
 
 /// What the ARC stage hands on to the evidence stage: the chain as the
-/// report states it, and what the stage read of the message's ARC-Seal
-/// fields (also of those the chain check rejects), so that no later stage
-/// parses an ARC field again.
+/// report states it, and what the stage read of the message's ARC-Seal and
+/// ARC-Authentication-Results fields (also of those the chain check
+/// rejects), so that no later stage parses an ARC field again.
 #[derive(Debug, Default)]
 pub(crate) struct ArcStage {
     /// The chain (RFC 8617 5.2), for the report's `arc`.
     pub report: ArcReport,
     /// Every ARC-Seal field whose tag list can be read, in field order.
     pub seals: Vec<SealStamp>,
+    /// Every ARC-Authentication-Results field, in field order.
+    pub aars: Vec<AarRead>,
 }
 
 /// The fields of one instance, as indices into the message's headers.
@@ -63,8 +64,9 @@ struct SetFields {
 /// Validates the ARC chain of `msg` (RFC 8617 5.2) and, when it fails on a
 /// copy with bare LF line ends, on the copy converted to CRLF: a pass there
 /// is kept and the conversion appended to `repairs`, marked as applying to
-/// the ARC chain. The seals handed on are those of `msg` (the conversion
-/// changes no instance or `t=` of a chain that passes).
+/// the ARC chain. The seals and AARs handed on are those of `msg` (the
+/// conversion changes no instance or `t=` of a chain that passes, and no
+/// unfolded field value).
 pub(crate) fn check_with_repair(
     resolver: &Resolver,
     limits: &Limits,
@@ -97,7 +99,8 @@ pub(crate) fn check_with_repair(
 }
 
 /// Validates the ARC chain of `msg`. Each ARC-Seal and
-/// ARC-Message-Signature tag list is parsed once, here.
+/// ARC-Message-Signature tag list, and each ARC-Authentication-Results
+/// field, is parsed once, here.
 pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) -> ArcStage {
     let fields: Vec<(usize, Kind)> = msg
         .headers
@@ -126,7 +129,10 @@ pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) 
     for (i, kind) in fields {
         let field = &msg.headers[i];
         let inst = match kind {
-            Kind::Aar => aar_instance(field.value),
+            Kind::Aar => {
+                stage.aars.push(AarRead::of(i, field));
+                aar_instance(field.value)
+            }
             Kind::Seal | Kind::Ams => {
                 let read = tags::parse(field.value);
                 if kind == Kind::Seal
@@ -163,7 +169,7 @@ pub(crate) fn check(resolver: &Resolver, limits: &Limits, msg: &RawMessage<'_>) 
         sig_tags,
         bodies: BodyCache::default(),
     };
-    stage.report = chain.report(&sets, &problems, limits);
+    stage.report = chain.report(&sets, &problems, &stage.aars, limits);
     stage
 }
 
@@ -205,18 +211,22 @@ struct Chain<'v, 'a, 'm> {
 }
 
 impl Chain<'_, '_, '_> {
-    /// The chain's report, from its sets and the `problems` found reading
-    /// the fields' instances.
+    /// The chain's report, from its sets, the `problems` found reading the
+    /// fields' instances and the AARs read.
     fn report(
         &mut self,
         sets: &BTreeMap<u32, SetFields>,
         problems: &[String],
+        aars: &[AarRead],
         limits: &Limits,
     ) -> ArcReport {
         let mut report = ArcReport {
             result: ArcResult::Fail,
             detail: String::new(),
-            sets: sets.iter().map(|(n, f)| self.describe(*n, f)).collect(),
+            sets: sets
+                .iter()
+                .map(|(n, f)| self.describe(*n, f, aars))
+                .collect(),
         };
         if let Some(p) = problems.first() {
             report.detail = format!("broken chain: {p}");
@@ -246,7 +256,7 @@ impl Chain<'_, '_, '_> {
     }
 
     /// What can be read of one set, before any check.
-    fn describe(&mut self, n: u32, f: &SetFields) -> ArcSetReport {
+    fn describe(&mut self, n: u32, f: &SetFields, aars: &[AarRead]) -> ArcSetReport {
         let first = |l: &Vec<usize>| l.first().map(|i| &self.msg.headers[*i]);
         let seal = first(&f.seal).map(|h| sig_hints(h.value));
         let ams = first(&f.ams).map(|h| sig_hints(h.value));
@@ -264,7 +274,11 @@ impl Chain<'_, '_, '_> {
             cv,
             seal,
             message_signature: ams.unwrap_or_default(),
-            authentication_results: first(&f.aar).map(|h| parse_aar(h.value)),
+            authentication_results: f
+                .aar
+                .first()
+                .and_then(|i| aars.iter().find(|a| a.field == *i))
+                .map(AarRead::report),
         }
     }
 

@@ -2,8 +2,10 @@
 //! ARC-Message-Signature into the shape the DKIM helpers check, and
 //! ARC-Authentication-Results.
 
+use crate::authres::AuthResults;
 use crate::dkim::check::Judgement;
 use crate::dkim::signature::{Algorithm, Canon, DkimSignature};
+use crate::message::HeaderField;
 use crate::report::arc::{AarDkim, AarReport, ArcSignatureReport};
 use crate::report::{ResultReason, SignatureResult};
 use crate::tags::{self, Tag, TagError};
@@ -223,38 +225,72 @@ pub(super) fn parse_arc_sig(tags: Vec<Tag>, kind: Kind) -> Result<DkimSignature,
     Ok(sig)
 }
 
-/// Reads the authserv-id and `dkim=` results of an AAR
-/// ([`crate::authres::parse`]).
-pub(super) fn parse_aar(value: &[u8]) -> AarReport {
-    let raw: String = String::from_utf8_lossy(value)
-        .replace(['\r', '\n'], "")
-        .trim()
-        .to_string();
-    let read = crate::authres::parse(&raw, true);
-    AarReport {
-        authserv_id: read.authserv_id,
-        dkim: read
-            .dkim
-            .into_iter()
-            .map(|d| AarDkim {
-                result: d.result,
-                domain: d.domain,
-                selector: d.selector,
-                identity: d.identity,
-            })
-            .collect(),
-        raw,
+/// An ARC-Authentication-Results field as the ARC stage read it, once, for
+/// the chain's report and for the evidence stage, which compares its
+/// `dkim=` results with our own.
+#[derive(Debug)]
+pub(crate) struct AarRead {
+    /// The field's index in the message's headers.
+    pub field: usize,
+    /// The value, unfolded ([`HeaderField::text`]).
+    pub text: String,
+    /// Its authserv-id and `dkim=` results ([`crate::authres::parse`],
+    /// the `i=` instance skipped).
+    pub results: AuthResults,
+}
+
+impl AarRead {
+    /// Reads `header`, the field at `field`.
+    pub(super) fn of(field: usize, header: &HeaderField<'_>) -> AarRead {
+        let text = header.text();
+        let results = crate::authres::parse(&text, true);
+        AarRead {
+            field,
+            text,
+            results,
+        }
+    }
+
+    /// The field as the report states it.
+    pub(super) fn report(&self) -> AarReport {
+        AarReport {
+            raw: self.text.clone(),
+            authserv_id: self.results.authserv_id.clone(),
+            dkim: self
+                .results
+                .dkim
+                .iter()
+                .map(|d| AarDkim {
+                    result: d.result.clone(),
+                    domain: d.domain.clone(),
+                    selector: d.selector.clone(),
+                    identity: d.identity.clone(),
+                })
+                .collect(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::RawMessage;
 
     #[test]
     fn aar_fields_are_read() {
-        let a = parse_aar(
-            b" i=1; mx.google.com;\r\n dkim=pass (test mode) header.i=@Example.com header.s=sel;\r\n spf=pass smtp.mailfrom=x",
+        let msg = RawMessage::parse(
+            b"ARC-Authentication-Results: i=1; mx.google.com;\r\n dkim=pass (test mode) header.i=@Example.com header.s=sel;\r\n spf=pass smtp.mailfrom=x\r\n\r\n",
+        )
+        .unwrap();
+        let read = AarRead::of(0, &msg.headers[0]);
+        assert_eq!(
+            read.results.dkim[0].identity.as_deref(),
+            Some("@Example.com")
+        );
+        let a = read.report();
+        assert_eq!(
+            a.raw,
+            "i=1; mx.google.com; dkim=pass (test mode) header.i=@Example.com header.s=sel; spf=pass smtp.mailfrom=x"
         );
         assert_eq!(a.authserv_id.as_deref(), Some("mx.google.com"));
         assert_eq!(a.dkim.len(), 1);

@@ -10,17 +10,22 @@
 //! Received field written by another organization.
 
 use super::received::is_domain_name;
+use crate::arc::AarRead;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity};
 use crate::util::org_domain;
 
-/// Parses and compares every recorded `dkim=` result.
+/// Reads and compares every recorded `dkim=` result: each
+/// Authentication-Results field is read here, each
+/// ARC-Authentication-Results field is taken from `aars`, as the ARC stage
+/// read it.
 pub(crate) fn build(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     hops: &[Hop],
+    aars: &[AarRead],
 ) -> Vec<ReceiverResult> {
     let receiver_org = hops.iter().find_map(|h| {
         h.by.as_deref()
@@ -36,13 +41,21 @@ pub(crate) fn build(
     let mut out = Vec::new();
     for (i, h) in msg.headers.iter().enumerate() {
         let arc = h.is("ARC-Authentication-Results");
-        if !arc && !h.is("Authentication-Results") {
+        let own;
+        let read = if arc {
+            match aars.iter().find(|a| a.field == i) {
+                Some(a) => &a.results,
+                None => continue,
+            }
+        } else if h.is("Authentication-Results") {
+            own = crate::authres::parse(&h.text(), false);
+            &own
+        } else {
             continue;
-        }
-        let read = crate::authres::parse(&h.text(), arc);
-        let authserv_id = read.authserv_id.unwrap_or_default();
+        };
+        let authserv_id = read.authserv_id.clone().unwrap_or_default();
         let (trusted, trust) = trust(&authserv_id, i, arc, receiver_org.as_deref(), boundary);
-        for d in read.dkim {
+        for d in &read.dkim {
             let mut r = ReceiverResult {
                 header: if arc {
                     "ARC-Authentication-Results"
@@ -53,10 +66,10 @@ pub(crate) fn build(
                 authserv_id: authserv_id.clone(),
                 trusted,
                 trust: trust.clone(),
-                result: d.result,
-                domain: d.domain,
-                selector: d.selector,
-                signature_prefix: d.b_prefix,
+                result: d.result.clone(),
+                domain: d.domain.clone(),
+                selector: d.selector.clone(),
+                signature_prefix: d.b_prefix.clone(),
                 our_signature: None,
                 comparison: "no_matching_signature".into(),
             };
@@ -190,7 +203,14 @@ mod tests {
         let bytes = [extra.as_bytes(), &bytes].concat();
         let msg = RawMessage::parse(&bytes).unwrap();
         let checks = [check(&msg, 1, ours, None)];
-        build(&msg, &checks, &super::super::received::parse_all(&msg))
+        let resolver = crate::keys::Resolver::new(Vec::new());
+        let arc = crate::arc::check(&resolver, &crate::limits::Limits::default(), &msg);
+        build(
+            &msg,
+            &checks,
+            &super::super::received::parse_all(&msg),
+            &arc.aars,
+        )
     }
 
     #[test]

@@ -78,13 +78,8 @@ pub(crate) fn build(
     for c in checks {
         signature_findings(&ctx, c, &mut findings);
     }
-    let forensics = super::forensics::analyze(
-        msg,
-        checks,
-        ctx.from_domain.as_deref(),
-        &arc.seals,
-        &mut findings,
-    );
+    let forensics =
+        super::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &arc, &mut findings);
     signer_alignment_finding(&ctx, &mut findings);
     let signatures: Vec<SignatureReport> = checks.iter().map(signature_report).collect();
     let arc = arc.report;

@@ -14,25 +14,25 @@ use super::{auth_results, consistency, coverage, received, timeline};
 
 use crate::report::forensics::Forensics;
 
-use crate::arc::SealStamp;
+use crate::arc::ArcStage;
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::Finding;
 
-/// Runs every forensic check and appends its findings; `seals`: the
-/// ARC-Seal stamps the ARC stage read, for the timeline.
+/// Runs every forensic check and appends its findings; `arc`: what the
+/// ARC stage read of the ARC-Seal and ARC-Authentication-Results fields.
 pub(crate) fn analyze(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     from_domain: Option<&str>,
-    seals: &[SealStamp],
+    arc: &ArcStage,
     out: &mut Vec<Finding>,
 ) -> Forensics {
     let hops = received::parse_all(msg);
     let cov = coverage::build(msg, checks);
     coverage::findings(&cov, msg, checks, out);
     timeline::findings(msg, checks, &hops, out);
-    let receivers = auth_results::build(msg, checks, &hops);
+    let receivers = auth_results::build(msg, checks, &hops, &arc.aars);
     auth_results::findings(&receivers, out);
     let signers: Vec<String> = checks
         .iter()
@@ -42,7 +42,7 @@ pub(crate) fn analyze(
     consistency::findings(msg, from_domain, &signers, out);
     Forensics {
         coverage: cov,
-        timeline: timeline::build(msg, checks, &hops, seals),
+        timeline: timeline::build(msg, checks, &hops, &arc.seals),
         received: hops,
         receiver_results: receivers,
     }
