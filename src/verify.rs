@@ -5,6 +5,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::dkim::check::{Checker, SigCheck};
 use crate::dkim::repair::{self, RepairKind};
 use crate::dkim::signature::{Canon, DkimSignature};
+use crate::evidence::{CopyFacts, PastedCopy};
 use crate::keys::{self, KeySource, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
@@ -146,54 +147,63 @@ impl Verifier {
     /// ([`crate::dkim::pasted`]); one that makes it verify better is kept
     /// and reported as a repair with a finding naming what was changed.
     pub fn verify_bytes(&self, source: &str, bytes: &[u8]) -> Report {
-        let report = self.verify_as_given(source, bytes);
-        if report.verdict < crate::Verdict::HeadersVerified {
+        self.verify_copy(source, bytes, None)
+    }
+
+    /// [`Verifier::verify_bytes`] of a copy whose body the input format
+    /// did not keep, when `body_unavailable` says why.
+    fn verify_copy(&self, source: &str, bytes: &[u8], body_unavailable: Option<&str>) -> Report {
+        let given = CopyFacts {
+            body_unavailable,
+            pasted: None,
+        };
+        let (report, verdict) = self.verify_as_given(source, bytes, &given);
+        if verdict < crate::Verdict::HeadersVerified {
             return report;
         }
-        let mut best: Option<Report> = None;
+        let mut best: Option<(Report, crate::Verdict)> = None;
         for kind in crate::dkim::pasted::PastedRepair::ALL {
             let Some((fixed, what)) = kind.apply(bytes) else {
                 continue;
             };
-            let mut r = self.verify_as_given(source, &fixed);
-            let floor = best.as_ref().map_or(report.verdict, |b| b.verdict);
-            if r.verdict >= floor {
-                continue;
-            }
             // the report is of the input as read, with the repair on record
-            r.input_sha256 = report.input_sha256.clone();
-            r.input_bytes = report.input_bytes;
-            let sha = crate::util::sha256_hex(&fixed);
-            r.repairs.insert(
-                0,
-                Repair {
-                    kind: kind.code().into(),
-                    description: what.clone(),
-                    verified_sha256: sha.clone(),
-                },
-            );
-            r.findings.push(crate::report::Finding {
-                code: kind.finding().into(),
-                severity: crate::report::Severity::Info,
-                message: format!(
-                    "the copy as saved did not verify; repair applied before verifying: {what} (bytes verified: SHA-256 {sha})"
-                ),
-                signature: None,
-            });
-            r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-            best = Some(r);
+            let pasted = CopyFacts {
+                body_unavailable,
+                pasted: Some(PastedCopy {
+                    input: bytes,
+                    repair: Repair {
+                        kind: kind.code().into(),
+                        description: what,
+                        verified_sha256: crate::util::sha256_hex(&fixed),
+                    },
+                    finding: kind.finding(),
+                }),
+            };
+            let r = self.verify_as_given(source, &fixed, &pasted);
+            let floor = best.as_ref().map_or(verdict, |b| b.1);
+            if r.1 < floor {
+                best = Some(r);
+            }
         }
-        best.unwrap_or(report)
+        best.map_or(report, |b| b.0)
     }
 
-    /// [`Verifier::verify_bytes`] without the repairs of pasted copies.
-    fn verify_as_given(&self, source: &str, bytes: &[u8]) -> Report {
+    /// [`Verifier::verify_bytes`] without the repairs of pasted copies:
+    /// the report, and the verdict the signatures give (see
+    /// [`crate::evidence::build`]).
+    fn verify_as_given(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        facts: &CopyFacts<'_>,
+    ) -> (Report, crate::Verdict) {
+        let error = |why: String| (Report::error(source, bytes, why), crate::Verdict::Error);
         if let Err(why) = self.limits.check_message(bytes) {
-            return Report::error(source, bytes, why);
+            return error(why);
         }
         let msg = match RawMessage::parse(bytes) {
             Ok(m) => m,
-            Err(e) => return Report::error(source, bytes, e.to_string()),
+            Err(e) => return error(e.to_string()),
         };
         let now = self.clock.now();
         // A copy with only bare LF line ends (an mbox, a file saved on a
@@ -214,7 +224,7 @@ impl Verifier {
                         description: kind.description().into(),
                         verified_sha256: crate::util::sha256_hex(&fixed),
                     }];
-                    return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now);
+                    return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts);
                 }
                 drop(fixed_msg);
                 crlf = Some((v, fixed));
@@ -228,11 +238,20 @@ impl Verifier {
             .as_deref()
             .map(|b| RawMessage::parse(b).expect("parsed when tried"));
         let variant = repaired.as_ref().unwrap_or(&msg);
-        self.finish(source, bytes, variant, &dkim.checks, dkim.repairs, now)
+        self.finish(
+            source,
+            bytes,
+            variant,
+            &dkim.checks,
+            dkim.repairs,
+            now,
+            facts,
+        )
     }
 
     /// The stages after DKIM: ARC on the byte variant the signatures were
     /// judged on, then the evidence and the report.
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         source: &str,
@@ -241,10 +260,11 @@ impl Verifier {
         checks: &[SigCheck],
         mut repairs: Vec<Repair>,
         now: i64,
-    ) -> Report {
+        facts: &CopyFacts<'_>,
+    ) -> (Report, crate::Verdict) {
         let arc =
             crate::arc::check_with_repair(&self.resolver, &self.limits, variant, &mut repairs);
-        crate::evidence::build(source, bytes, variant, checks, repairs, arc, now)
+        crate::evidence::build(source, bytes, variant, checks, repairs, arc, now, facts)
     }
 
     /// Verifies a header block whose body the input format did not keep
@@ -264,11 +284,7 @@ impl Verifier {
                 .count();
         let mut bytes = headers[..end].to_vec();
         bytes.extend_from_slice(b"\r\n\r\n");
-        let mut report = self.verify_bytes(source, &bytes);
-        if report.verdict != crate::Verdict::Error {
-            body_unavailable(&mut report, why);
-        }
-        report
+        self.verify_copy(source, &bytes, Some(why))
     }
 
     /// The DKIM stage of [`Verifier::verify_bytes`]: every signature checked
@@ -610,122 +626,6 @@ fn best_parts(
             ));
         }
     }
-}
-
-/// Why a header signature of a copy that kept only the headers can fail
-/// although the message was not altered.
-const REWRITTEN: &str = "This copy keeps the headers as the receiving mail server stored them, and Microsoft Exchange and Office 365 rewrite some signed headers on the way into a mailbox (angle brackets added around a bare address, quotes added around a MIME parameter such as charset), which breaks the signature as well: do not conclude that the message was altered from this copy alone.";
-
-/// What to ask a source for when the body cannot be checked.
-const ASK_FOR_EML: &str = "ask the source for the original message as an .eml file (in Outlook on the web: \"Download\"; in Gmail: \"Download message\"; in Apple Mail: File > Save As > Raw Message Source), which keeps the body bytes the signature covers";
-
-/// Caps a report whose body was not available at `headers_verified` and
-/// says why in its account (see [`Verifier::verify_headers_only`]).
-fn body_unavailable(report: &mut Report, why: &str) {
-    use crate::Verdict;
-    use crate::report::{Finding, Severity};
-    report.verdict = report.verdict.max(Verdict::HeadersVerified);
-    if let Some(f) = &mut report.forensics
-        && f.coverage.body.status == "changed"
-    {
-        f.coverage.body.status = "not_available".into();
-    }
-    for s in &mut report.signatures {
-        if s.result == SignatureResult::BodyHashMismatch {
-            s.body_hash_matches = None;
-            s.detail = format!("header signature valid; body hash not checked: {why}");
-        }
-    }
-    // A receiver's dkim=pass covered the body too; with the body not
-    // checked here, our header-only result neither agrees nor disagrees
-    // with it, and nothing says the message changed after receipt.
-    let unchecked: Vec<usize> = report
-        .signatures
-        .iter()
-        .filter(|s| s.header_signature_valid == Some(true) && s.body_hash_matches.is_none())
-        .map(|s| s.index)
-        .collect();
-    if let Some(f) = &mut report.forensics {
-        for r in &mut f.receiver_results {
-            let Some(i) = r.our_signature.filter(|i| unchecked.contains(i)) else {
-                continue;
-            };
-            if r.comparison != "disagrees" || r.result != "pass" {
-                continue;
-            }
-            r.comparison = "unconfirmed".into();
-            if !r.trusted {
-                continue;
-            }
-            report
-                .findings
-                .retain(|f| !(f.code == "receiver_disagrees" && f.signature == Some(i)));
-            report.findings.push(Finding {
-                code: "receiver_unconfirmed".into(),
-                severity: Severity::Info,
-                message: format!(
-                    "{} recorded dkim=pass for {} on arrival; signature {i}'s header signature verifies here, but its body cannot be checked from this copy ({why}), so the receiver's pass for the body is its word, not proof",
-                    r.authserv_id,
-                    r.domain.as_deref().unwrap_or("?")
-                ),
-                signature: Some(i),
-            });
-        }
-    }
-    if report.verdict == Verdict::HeadersVerified {
-        let signer = report
-            .signatures
-            .iter()
-            .find(|s| s.header_signature_valid == Some(true))
-            .and_then(|s| s.domain.clone())
-            .unwrap_or_else(|| "the signer".into());
-        report.summary = format!(
-            "Headers verified: {signer}'s signature over the headers is valid, but the body cannot be checked from this copy: {why}."
-        );
-        report
-            .does_not_prove
-            .retain(|l| !l.starts_with("The body:"));
-    }
-    report.does_not_prove.insert(
-        0,
-        format!("The body: {why}, so whether it is what was signed cannot be checked. To check it, {ASK_FOR_EML}."),
-    );
-    if report.verdict == Verdict::Failed {
-        // Seen in real PSTs: Office 365 stored `To: <a@b>` for a bare
-        // address and `charset="ISO-8859-1"` for `charset=ISO-8859-1`;
-        // with both undone, gmail.com's header signature verifies.
-        // Lead with what is known of this copy, not with "altered or
-        // forged", which the rewrite alone also explains.
-        let signer = report
-            .signatures
-            .iter()
-            .find_map(|s| s.domain.clone())
-            .unwrap_or_else(|| "the signer".into());
-        report.summary = format!(
-            "Failed as stored: a public key of {signer} was found, and the signature does not match the headers as this copy stores them. {REWRITTEN}"
-        );
-        report.findings.insert(
-            0,
-            Finding {
-                code: "headers_may_be_rewritten".into(),
-                severity: Severity::Warning,
-                message: format!("{REWRITTEN} To check, {ASK_FOR_EML}."),
-                signature: None,
-            },
-        );
-    }
-    report.findings.insert(
-        0,
-        Finding {
-            code: "body_not_available".into(),
-            severity: Severity::Warning,
-            message: format!("the body was not checked: {why}; {ASK_FOR_EML}"),
-            signature: None,
-        },
-    );
-    report
-        .findings
-        .sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 #[cfg(test)]

@@ -17,16 +17,28 @@ use crate::report::forensics::{Hop, ReceiverResult};
 use crate::report::{Finding, Severity};
 use crate::util::org_domain;
 
+/// A recorded result compared with ours.
+pub(crate) struct Compared {
+    /// As the report states it.
+    pub result: ReceiverResult,
+    /// The receiver recorded `dkim=pass` for a signature whose header
+    /// signature verifies here but whose body is not available: neither
+    /// agreement nor a sign that the message changed after receipt.
+    pub body_unchecked: bool,
+}
+
 /// Reads and compares every recorded `dkim=` result: each
 /// Authentication-Results field is read here, each
 /// ARC-Authentication-Results field is taken from `aars`, as the ARC stage
-/// read it.
+/// read it. `body_unavailable`: the copy has no body (see
+/// [`super::copy`]).
 pub(crate) fn build(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     hops: &[Hop],
     aars: &[AarRead],
-) -> Vec<ReceiverResult> {
+    body_unavailable: bool,
+) -> Vec<Compared> {
     let receiver_org = hops.iter().find_map(|h| {
         h.by.as_deref()
             .filter(|b| is_domain_name(b))
@@ -73,8 +85,11 @@ pub(crate) fn build(
                 our_signature: None,
                 comparison: "no_matching_signature".into(),
             };
-            compare(&mut r, checks);
-            out.push(r);
+            let body_unchecked = compare(&mut r, checks, body_unavailable);
+            out.push(Compared {
+                result: r,
+                body_unchecked,
+            });
         }
     }
     out
@@ -118,7 +133,9 @@ fn trust(
     )
 }
 
-fn compare(r: &mut ReceiverResult, checks: &[SigCheck]) {
+/// Sets `r`'s signature and comparison; true when the comparison is
+/// `unconfirmed` for want of the body ([`Compared::body_unchecked`]).
+fn compare(r: &mut ReceiverResult, checks: &[SigCheck], body_unavailable: bool) -> bool {
     let matched = checks.iter().find(|c| {
         let Ok(s) = &c.sig else { return false };
         if let Some(p) = &r.signature_prefix {
@@ -129,26 +146,50 @@ fn compare(r: &mut ReceiverResult, checks: &[SigCheck]) {
         r.domain.as_deref() == Some(s.domain.as_str())
             && r.selector.as_deref().is_none_or(|sel| sel == s.selector)
     });
-    let Some(c) = matched else { return };
+    let Some(c) = matched else { return false };
     r.our_signature = Some(c.index);
     let ours = c.result.rfc8601();
     if !matches!(ours, "pass" | "fail") {
         r.comparison = "unconfirmed".into();
-        return;
+        return false;
     }
     let theirs = if r.result == "pass" { "pass" } else { "fail" };
-    r.comparison = if ours == theirs {
-        "agrees"
-    } else {
-        "disagrees"
+    if ours == theirs {
+        r.comparison = "agrees".into();
+        return false;
     }
-    .into();
+    // A receiver's pass covered the body too; with the body not checked
+    // here, our header-only result neither agrees nor disagrees with it.
+    if body_unavailable && theirs == "pass" && super::copy::body_unchecked(c) {
+        r.comparison = "unconfirmed".into();
+        return true;
+    }
+    r.comparison = "disagrees".into();
+    false
 }
 
-/// `receiver_agrees` / `receiver_disagrees` / `receiver_unconfirmed`, for trusted results only.
-pub(crate) fn findings(results: &[ReceiverResult], out: &mut Vec<Finding>) {
-    for r in results.iter().filter(|r| r.trusted) {
+/// `receiver_agrees` / `receiver_disagrees` / `receiver_unconfirmed`, for
+/// trusted results only. The `receiver_unconfirmed` of a result unconfirmed
+/// for want of the body (the body is not available: `why`) goes to `late`:
+/// it follows every other finding of the report.
+pub(crate) fn findings(
+    results: &[Compared],
+    why: Option<&str>,
+    out: &mut Vec<Finding>,
+    late: &mut Vec<Finding>,
+) {
+    for c in results.iter().filter(|c| c.result.trusted) {
+        let r = &c.result;
         let sig = r.our_signature;
+        if let (true, Some(why), Some(i)) = (c.body_unchecked, why, sig) {
+            late.push(super::copy::receiver_unconfirmed(
+                &r.authserv_id,
+                r.domain.as_deref(),
+                i,
+                why,
+            ));
+            continue;
+        }
         let who = format!(
             "{} recorded dkim={} for {}",
             r.authserv_id,
@@ -210,7 +251,11 @@ mod tests {
             &checks,
             &super::super::received::parse_all(&msg),
             &arc.aars,
+            false,
         )
+        .into_iter()
+        .map(|c| c.result)
+        .collect()
     }
 
     #[test]

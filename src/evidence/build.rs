@@ -1,6 +1,7 @@
 //! From signature checks to a report: coverage findings, the verdict, and the
 //! plain-language account of what the proof covers.
 
+use super::copy::CopyFacts;
 use crate::arc::ArcStage;
 use crate::dkim::check::SigCheck;
 use crate::keys::ArchivedKey;
@@ -25,6 +26,8 @@ struct Ctx<'a, 'm> {
     /// `(address, lower-case domain)`.
     authors: Vec<(String, String)>,
     now: i64,
+    /// Why the copy has no body, if so (see [`super::copy`]).
+    body_unavailable: Option<&'a str>,
 }
 
 /// The verdict alone, without the report (used to compare repair attempts).
@@ -35,71 +38,122 @@ pub(crate) fn verdict_of(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Verdict {
         from_domain: from_domain(msg),
         authors: authors(msg),
         now: 0,
+        body_unavailable: None,
     };
     verdict(&ctx).0
 }
 
-/// Assembles the report for one message.
+/// Assembles the report for one message: `input`, the bytes read, of which
+/// `msg` is the variant the signatures were judged on; `facts`, what is
+/// known of the copy beyond its bytes.
+///
+/// Returns the report and the verdict the signatures give before the cap
+/// of a body not available (what the repair search of pasted copies
+/// compares; the report's verdict otherwise).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     source: &str,
     input: &[u8],
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
-    repairs: Vec<Repair>,
+    mut repairs: Vec<Repair>,
     arc: ArcStage,
     now: i64,
-) -> Report {
+    facts: &CopyFacts<'_>,
+) -> (Report, Verdict) {
     // Keys as the report states them: without the message's own sightings.
     let checks = &*super::key_evidence::independent_checks(checks, input, msg);
     let summary = message_summary(msg);
+    let why = facts.body_unavailable;
     let ctx = Ctx {
         msg,
         checks,
         from_domain: summary.from_domain.clone(),
         authors: authors(msg),
         now,
+        body_unavailable: why,
     };
     let mut findings = Vec::new();
     for r in &repairs {
         let kind = crate::dkim::repair::RepairKind::ALL
             .into_iter()
             .find(|k| k.code() == r.kind);
-        findings.push(Finding {
-            code: kind.map_or("repaired", |k| k.finding()).into(),
-            severity: Severity::Info,
-            message: format!(
-                "the copy as saved did not verify; repair applied before verifying: {} (bytes verified: SHA-256 {})",
-                r.description, r.verified_sha256
-            ),
-            signature: None,
-        });
+        findings.push(super::copy::repair_finding(
+            kind.map_or("repaired", |k| k.finding()),
+            r,
+        ));
     }
     message_findings(&ctx, &mut findings);
     for c in checks {
         signature_findings(&ctx, c, &mut findings);
     }
-    let forensics =
-        super::forensics::analyze(msg, checks, ctx.from_domain.as_deref(), &arc, &mut findings);
+    let mut late = Vec::new();
+    let forensics = super::forensics::analyze(
+        msg,
+        checks,
+        ctx.from_domain.as_deref(),
+        &arc,
+        why,
+        &mut findings,
+        &mut late,
+    );
     signer_alignment_finding(&ctx, &mut findings);
-    let signatures: Vec<SignatureReport> = checks.iter().map(signature_report).collect();
+    let signatures: Vec<SignatureReport> =
+        checks.iter().map(|c| signature_report(c, why)).collect();
     let arc = arc.report;
     findings.extend(crate::arc::corroboration(
         &arc,
         ctx.from_domain.as_deref(),
         &signatures,
     ));
-    let (verdict, decider) = verdict(&ctx);
+    if let Some(p) = &facts.pasted {
+        findings.push(super::copy::repair_finding(p.finding, &p.repair));
+        repairs.insert(0, p.repair.clone());
+    }
+    let (signed, decider) = verdict(&ctx);
+    // Without the body, nothing better than `headers_verified` is shown.
+    let verdict = match why {
+        Some(_) => signed.max(Verdict::HeadersVerified),
+        None => signed,
+    };
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     dedup_findings(&mut findings);
-    let (proves, does_not_prove) = account(&ctx, verdict, decider);
-    Report {
+    if let Some(why) = why {
+        let lead = super::copy::leading_findings(why, verdict == Verdict::Failed);
+        findings.splice(0..0, lead);
+        findings.append(&mut late);
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+    let (proves, mut does_not_prove) = account(&ctx, signed, decider);
+    if let Some(why) = why {
+        does_not_prove.insert(0, super::copy::body_not_proved(why));
+    }
+    let summary_line = match (why, verdict) {
+        (Some(why), Verdict::HeadersVerified) => {
+            let signer = signatures
+                .iter()
+                .find(|s| s.header_signature_valid == Some(true))
+                .and_then(|s| s.domain.as_deref())
+                .unwrap_or("the signer");
+            super::copy::headers_verified_summary(signer, why)
+        }
+        (Some(_), Verdict::Failed) => super::copy::failed_summary(
+            signatures
+                .iter()
+                .find_map(|s| s.domain.as_deref())
+                .unwrap_or("the signer"),
+        ),
+        _ => sentence(&ctx, signed, decider),
+    };
+    let input = facts.pasted.as_ref().map_or(input, |p| p.input);
+    let report = Report {
         schema_version: crate::SCHEMA_VERSION,
         tool: ToolInfo::default(),
         source: source.to_string(),
         input_sha256: crate::util::sha256_hex(input),
         input_bytes: input.len() as u64,
         verdict,
-        summary: sentence(&ctx, verdict, decider),
+        summary: summary_line,
         message: Some(summary),
         signatures,
         arc,
@@ -112,7 +166,8 @@ pub(crate) fn build(
         error: None,
         found_in: None,
         carries: Vec::new(),
-    }
+    };
+    (report, signed)
 }
 
 /// Keeps the first of findings that say the same thing (same code,
@@ -437,8 +492,11 @@ fn from_domain(msg: &RawMessage<'_>) -> Option<String> {
     authors(msg).into_iter().next().map(|(_, d)| d)
 }
 
-fn signature_report(c: &SigCheck) -> SignatureReport {
+/// Signature `c` as the report states it; `body_unavailable`: why the copy
+/// has no body, if so (a body hash mismatch is then "not checked").
+fn signature_report(c: &SigCheck, body_unavailable: Option<&str>) -> SignatureReport {
     let sig = c.sig.as_ref().ok();
+    let unchecked = body_unavailable.filter(|_| c.result == SignatureResult::BodyHashMismatch);
     SignatureReport {
         index: c.index,
         domain: sig
@@ -457,9 +515,13 @@ fn signature_report(c: &SigCheck) -> SignatureReport {
         canonicalization: sig.map(|s| format!("{}/{}", s.header_canon.name(), s.body_canon.name())),
         result: c.result,
         reason: c.reason,
-        detail: c.detail.clone(),
+        detail: unchecked.map_or_else(|| c.detail.clone(), super::copy::unchecked_detail),
         header_signature_valid: c.header_valid,
-        body_hash_matches: c.body_matches,
+        body_hash_matches: if unchecked.is_some() {
+            None
+        } else {
+            c.body_matches
+        },
         signed_headers: sig.map(|s| s.signed_headers.clone()).unwrap_or_default(),
         identity: sig.map(|s| s.identity.clone()),
         signed_at: sig.and_then(|s| s.timestamp).map(rfc3339),
@@ -652,6 +714,8 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
         }
     }
     match v {
+        // without the body, the line on it comes from `copy`
+        Verdict::HeadersVerified if ctx.body_unavailable.is_some() => {}
         Verdict::HeadersVerified => not.push("The body: it does not match the signed body hash, so it was changed (or re-encoded) after signing.".into()),
         Verdict::WeakSignature => not.push("Anything: the key is too weak (or its private half is public), so someone other than the domain could have produced this signature.".into()),
         Verdict::Failed => not.push("Anything: the signature does not match the message as it stands, so nothing in it can be attributed to the domain (it may have signed an earlier version, or never signed it).".into()),
@@ -800,6 +864,7 @@ mod tests {
             from_domain: from_domain(msg),
             authors: authors(msg),
             now: 0,
+            body_unavailable: None,
         }
     }
 
@@ -859,6 +924,82 @@ mod tests {
             verdict_with(&m, &[(SignatureResult::BadSignature, Some(RSA512))]).0,
             Verdict::Failed
         );
+    }
+
+    /// A copy without its body (an Outlook item): the evidence stage caps
+    /// the verdict, reads a body hash mismatch as "not checked" and says
+    /// why in the findings and the account; the same copy with its body
+    /// reads as changed.
+    #[test]
+    fn a_copy_without_its_body_is_judged_on_its_headers() {
+        let why = "this format keeps only the headers";
+        let receiver = "Received: from a by mx.example.net; Mon, 1 Jan 2024 00:00:05 +0000\r\n\
+                        Authentication-Results: mx.example.net; dkim=pass header.d=example.com\r\n";
+        let bytes = message(&[("example.com", ALL)], receiver);
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let run = |result, body_unavailable| {
+            let checks = [check(&msg, 1, result, None)];
+            let facts = CopyFacts {
+                body_unavailable,
+                pasted: None,
+            };
+            let arc = ArcStage::default();
+            build("t.eml", &bytes, &msg, &checks, Vec::new(), arc, 0, &facts)
+        };
+        let codes = |r: &Report| {
+            r.findings
+                .iter()
+                .map(|f| f.code.clone())
+                .collect::<Vec<_>>()
+        };
+        let (r, signed) = run(SignatureResult::BodyHashMismatch, Some(why));
+        assert_eq!(signed, Verdict::HeadersVerified);
+        assert_eq!(r.verdict, Verdict::HeadersVerified);
+        assert_eq!(r.signatures[0].body_hash_matches, None);
+        assert!(
+            r.signatures[0].detail.ends_with(why),
+            "{}",
+            r.signatures[0].detail
+        );
+        let f = r.forensics.as_ref().unwrap();
+        assert_eq!(f.coverage.body.status, "not_available");
+        assert_eq!(f.receiver_results[0].comparison, "unconfirmed");
+        let c = codes(&r);
+        assert_eq!(c.first().map(String::as_str), Some("body_not_available"));
+        assert_eq!(c.last().map(String::as_str), Some("receiver_unconfirmed"));
+        assert!(!c.contains(&"receiver_disagrees".into()), "{c:?}");
+        assert!(
+            r.summary.contains("body cannot be checked"),
+            "{}",
+            r.summary
+        );
+        assert!(r.does_not_prove[0].starts_with(&format!("The body: {why}")));
+        let body_lines = r
+            .does_not_prove
+            .iter()
+            .filter(|l| l.starts_with("The body:"));
+        assert_eq!(body_lines.count(), 1);
+        // A pass is capped too; the signatures' own verdict is kept for
+        // comparing repaired copies.
+        let (r, signed) = run(SignatureResult::Pass, Some(why));
+        assert_eq!(
+            (signed, r.verdict),
+            (Verdict::Verified, Verdict::HeadersVerified)
+        );
+        // A failed header signature may be the receiving server's rewrite.
+        let (r, _) = run(SignatureResult::BadSignature, Some(why));
+        assert_eq!(
+            codes(&r)[..2],
+            ["body_not_available", "headers_may_be_rewritten"]
+        );
+        assert!(r.summary.starts_with("Failed as stored"), "{}", r.summary);
+        // With the body, the same mismatch means the body changed.
+        let (r, _) = run(SignatureResult::BodyHashMismatch, None);
+        let f = r.forensics.as_ref().unwrap();
+        assert_eq!(f.coverage.body.status, "changed");
+        assert_eq!(f.receiver_results[0].comparison, "disagrees");
+        assert!(codes(&r).contains(&"receiver_disagrees".into()));
+        assert!(r.summary.contains("body changed"), "{}", r.summary);
     }
 
     #[test]

@@ -256,8 +256,10 @@ fn header_valid(c: &SigCheck) -> bool {
     c.result.header_valid() && c.sig.is_ok()
 }
 
-/// Builds the coverage map.
-pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Coverage {
+/// Builds the coverage map. `body_unavailable`: the copy has no body (see
+/// [`super::copy`]), so a body hash mismatch means `not_available`, not
+/// `changed`.
+pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], body_unavailable: bool) -> Coverage {
     let valid: Vec<&SigCheck> = checks.iter().filter(|c| header_valid(c)).collect();
     let mut headers = Vec::new();
     for name in VISIBLE {
@@ -292,11 +294,11 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Coverage {
     }
     Coverage {
         headers,
-        body: body(msg, &valid),
+        body: body(msg, &valid, body_unavailable),
     }
 }
 
-fn body(msg: &RawMessage<'_>, valid: &[&SigCheck]) -> BodyCoverage {
+fn body(msg: &RawMessage<'_>, valid: &[&SigCheck], body_unavailable: bool) -> BodyCoverage {
     let pass: Vec<&&SigCheck> = valid
         .iter()
         .filter(|c| c.result == SignatureResult::Pass)
@@ -310,6 +312,7 @@ fn body(msg: &RawMessage<'_>, valid: &[&SigCheck]) -> BodyCoverage {
     let (status, c) = match (full, pass.first(), valid.first()) {
         (Some(c), _, _) => ("authenticated", Some(**c)),
         (None, Some(c), _) => ("partially_authenticated", Some(**c)),
+        (None, None, Some(c)) if body_unavailable => ("not_available", Some(*c)),
         (None, None, Some(c)) => ("changed", Some(*c)),
         _ => ("not_authenticated", None),
     };
@@ -455,7 +458,7 @@ mod tests {
     fn coverage(extra: &str, h: &str, result: SignatureResult) -> Coverage {
         let bytes = message(&[("example.com", h)], extra);
         let msg = RawMessage::parse(&bytes).unwrap();
-        build(&msg, &[check(&msg, 1, result, None)])
+        build(&msg, &[check(&msg, 1, result, None)], false)
     }
 
     fn status<'c>(c: &'c Coverage, name: &str, instance: usize) -> &'c str {
@@ -502,6 +505,11 @@ mod tests {
                 .status,
             "changed"
         );
+        // Without the body, a mismatch says nothing about it.
+        let bytes = message(&[("example.com", all)], "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let mismatch = [check(&msg, 1, SignatureResult::BodyHashMismatch, None)];
+        assert_eq!(build(&msg, &mismatch, true).body.status, "not_available");
         let failed = coverage("", all, SignatureResult::BadSignature);
         assert_eq!(failed.body.status, "not_authenticated");
         // A signature that does not verify authenticates no header.

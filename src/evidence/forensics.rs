@@ -19,21 +19,25 @@ use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::Finding;
 
-/// Runs every forensic check and appends its findings; `arc`: what the
-/// ARC stage read of the ARC-Seal and ARC-Authentication-Results fields.
+/// Runs every forensic check and appends its findings to `out`, and to
+/// `late` those that follow every other finding of the report; `arc`: what
+/// the ARC stage read of the ARC-Seal and ARC-Authentication-Results fields;
+/// `body_unavailable`: why the copy has no body, if so.
 pub(crate) fn analyze(
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     from_domain: Option<&str>,
     arc: &ArcStage,
+    body_unavailable: Option<&str>,
     out: &mut Vec<Finding>,
+    late: &mut Vec<Finding>,
 ) -> Forensics {
     let hops = received::parse_all(msg);
-    let cov = coverage::build(msg, checks);
+    let cov = coverage::build(msg, checks, body_unavailable.is_some());
     coverage::findings(&cov, msg, checks, out);
     timeline::findings(msg, checks, &hops, out);
-    let receivers = auth_results::build(msg, checks, &hops, &arc.aars);
-    auth_results::findings(&receivers, out);
+    let receivers = auth_results::build(msg, checks, &hops, &arc.aars, body_unavailable.is_some());
+    auth_results::findings(&receivers, body_unavailable, out, late);
     let signers: Vec<String> = checks
         .iter()
         .filter(|c| c.result.header_valid())
@@ -44,6 +48,6 @@ pub(crate) fn analyze(
         coverage: cov,
         timeline: timeline::build(msg, checks, &hops, &arc.seals),
         received: hops,
-        receiver_results: receivers,
+        receiver_results: receivers.into_iter().map(|c| c.result).collect(),
     }
 }

@@ -16,17 +16,22 @@
 //! - `key_evidence`: the keys' evidence without the message's own sightings,
 //!   and whether it contradicts the signing time;
 //! - `auth_results`: what receivers recorded (RFC 8601), compared with ours;
-//! - `consistency`: Message-ID and mail program hints (information only).
+//! - `consistency`: Message-ID and mail program hints (information only);
+//! - `copy`: what is known of the copy beyond its bytes (a body the input
+//!   format did not keep, a pasted copy repaired first) and what follows
+//!   from it for the verdict, findings and account.
 //!
 //! Files import one way: `build` uses `forensics`, `key_evidence` and
 //! `time_window`; `time_window` uses `key_evidence`;
 //! `forensics` uses the five analysers; `timeline` and `auth_results` use
-//! `received` and `time_window`; nothing here imports `build`.
+//! `received` and `time_window`; `build` and `auth_results` use `copy`;
+//! nothing here imports `build`.
 
 mod address;
 mod auth_results;
 mod build;
 mod consistency;
+mod copy;
 mod coverage;
 mod forensics;
 mod key_evidence;
@@ -38,3 +43,4 @@ mod time_window;
 mod timeline;
 
 pub(crate) use build::{build, verdict_of};
+pub(crate) use copy::{CopyFacts, PastedCopy};
