@@ -19,15 +19,22 @@ pub struct HeaderField<'a> {
     pub offset: usize,
 }
 
-impl HeaderField<'_> {
+impl<'a> HeaderField<'a> {
     /// Whether the field name equals `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name.as_bytes())
     }
 
     /// The value unfolded, with line ends removed and outer white space trimmed,
-    /// decoded lossily as UTF-8.
-    pub fn text(&self) -> String {
+    /// decoded lossily as UTF-8. Borrowed from the message when nothing had
+    /// to change but the trim (one line, valid UTF-8): most fields.
+    pub fn text(&self) -> std::borrow::Cow<'a, str> {
+        use std::borrow::Cow;
+        if memchr::memchr2(b'\r', b'\n', self.value).is_none()
+            && let Ok(s) = std::str::from_utf8(self.value)
+        {
+            return Cow::Borrowed(s.trim());
+        }
         let mut unfolded: Vec<u8>;
         let v = if memchr::memchr2(b'\r', b'\n', self.value).is_some() {
             // copied in runs between line-end bytes
@@ -42,10 +49,10 @@ impl HeaderField<'_> {
         } else {
             self.value
         };
-        match std::str::from_utf8(v) {
+        Cow::Owned(match std::str::from_utf8(v) {
             Ok(s) => s.trim().to_string(),
             Err(_) => String::from_utf8_lossy(v).trim().to_string(),
-        }
+        })
     }
 }
 

@@ -311,7 +311,10 @@ impl Signatures {
             }
         };
         let fields = sig_fields(&msg);
-        let message_id = msg.fields("Message-ID").next().map(|f| f.text());
+        let message_id = msg
+            .fields("Message-ID")
+            .next()
+            .map(|f| f.text().into_owned());
         let mut message_sha256: Option<String> = None;
         // Parsed only when a wanted signature needs the repaired digest.
         let mut fixed_bytes: Option<Option<Vec<u8>>> = None;

@@ -73,7 +73,9 @@ pub fn get<'t>(tags: &'t [Tag], name: &str) -> Option<&'t Tag> {
 
 /// Removes all folding white space (for base64 values such as `b=`, `bh=`, `p=`).
 pub fn strip_ws(value: &str) -> String {
-    value.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+    let mut out = String::with_capacity(value.len());
+    out.extend(value.split(|c: char| c.is_ascii_whitespace()));
+    out
 }
 
 fn is_fws(b: u8) -> bool {

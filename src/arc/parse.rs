@@ -242,7 +242,7 @@ pub(crate) struct AarRead {
 impl AarRead {
     /// Reads `header`, the field at `field`.
     pub(super) fn of(field: usize, header: &HeaderField<'_>) -> AarRead {
-        let text = header.text();
+        let text = header.text().into_owned();
         let results = crate::authres::parse(&text, true);
         AarRead {
             field,

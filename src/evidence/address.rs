@@ -274,16 +274,16 @@ fn quote(s: &str) -> String {
 /// is not a valid IDNA name (RFC 5891; a bad `xn--` label, a disallowed
 /// character). Such a domain is compared as written, so it matches no
 /// valid `d=`. Domain literals (`[192.0.2.1]`) are not names and pass.
+/// `from`: the mailboxes of the top-most From field ([`mailboxes`]).
 pub(crate) fn invalid_domain_findings(
     msg: &crate::message::RawMessage<'_>,
+    from: &[Mailbox],
 ) -> Vec<crate::report::Finding> {
     let mut bad: Vec<(String, String)> = Vec::new();
-    if let Some(f) = msg.fields("From").next() {
-        for m in mailboxes(&f.text()) {
-            let d = m.domain_as_written().filter(|d| !d.starts_with('['));
-            if let Some(Err(e)) = d.map(crate::idn::to_ascii) {
-                bad.push((format!("the From address {:?}", m.address), e.domain));
-            }
+    for m in from {
+        let d = m.domain_as_written().filter(|d| !d.starts_with('['));
+        if let Some(Err(e)) = d.map(crate::idn::to_ascii) {
+            bad.push((format!("the From address {:?}", m.address), e.domain));
         }
     }
     if let Some(f) = msg.fields("Message-ID").next() {

@@ -25,6 +25,8 @@ struct Ctx<'a, 'm> {
     /// Every author of the top-most From (RFC 5322 3.6.2 allows several):
     /// `(address, lower-case domain)`.
     authors: Vec<(String, String)>,
+    /// The mailboxes of the top-most From field, as parsed once.
+    from: Vec<super::address::Mailbox>,
     now: i64,
     /// Why the copy has no body, if so (see [`super::copy`]).
     body_unavailable: Option<&'a str>,
@@ -32,15 +34,38 @@ struct Ctx<'a, 'm> {
 
 /// The verdict alone, without the report (used to compare repair attempts).
 pub(crate) fn verdict_of(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Verdict {
-    let ctx = Ctx {
-        msg,
-        checks,
-        from_domain: from_domain(msg),
-        authors: authors(msg),
-        now: 0,
-        body_unavailable: None,
-    };
-    verdict(&ctx).0
+    verdict(&Ctx::new(msg, checks, 0, None)).0
+}
+
+impl<'a, 'm> Ctx<'a, 'm> {
+    /// The context of one message: its top-most From field is parsed here,
+    /// once, for the authors, the From domain, the summary and the
+    /// findings.
+    fn new(
+        msg: &'a RawMessage<'m>,
+        checks: &'a [SigCheck],
+        now: i64,
+        body_unavailable: Option<&'a str>,
+    ) -> Self {
+        let from = msg
+            .fields("From")
+            .next()
+            .map(|f| super::address::mailboxes(&f.text()))
+            .unwrap_or_default();
+        let authors: Vec<(String, String)> = from
+            .iter()
+            .filter_map(|m| Some((m.address.clone(), m.domain()?)))
+            .collect();
+        Ctx {
+            msg,
+            checks,
+            from_domain: authors.first().map(|(_, d)| d.clone()),
+            authors,
+            from,
+            now,
+            body_unavailable,
+        }
+    }
 }
 
 /// Assembles the report for one message: `input`, the bytes read, of which
@@ -63,16 +88,8 @@ pub(crate) fn build(
 ) -> (Report, Verdict) {
     // Keys as the report states them: without the message's own sightings.
     let checks = &*super::key_evidence::independent_checks(checks, input, msg);
-    let summary = message_summary(msg);
     let why = facts.body_unavailable;
-    let ctx = Ctx {
-        msg,
-        checks,
-        from_domain: summary.from_domain.clone(),
-        authors: authors(msg),
-        now,
-        body_unavailable: why,
-    };
+    let ctx = Ctx::new(msg, checks, now, why);
     let mut findings = Vec::new();
     for r in &repairs {
         let kind = crate::dkim::repair::RepairKind::ALL
@@ -97,6 +114,7 @@ pub(crate) fn build(
         &mut findings,
         &mut late,
     );
+    let summary = message_summary(&ctx, &forensics.coverage);
     signer_alignment_finding(&ctx, &mut findings);
     let signatures: Vec<SignatureReport> =
         checks.iter().map(|c| signature_report(c, why)).collect();
@@ -278,7 +296,7 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         ));
     }
     out.extend(super::malformed::finding(ctx.msg, ctx.checks));
-    out.extend(super::address::invalid_domain_findings(ctx.msg));
+    out.extend(super::address::invalid_domain_findings(ctx.msg, &ctx.from));
 }
 
 fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
@@ -456,12 +474,22 @@ fn key_recovered_finding(
 use super::time_window::date_header;
 
 /// Decodes the visible headers (top-most instance of each) for display:
-/// addresses as their real addr-specs, encoded words decoded
-/// ([`super::address::display_value`], shared with the coverage map).
-fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
-    let shown = |name: &str| msg.fields(name).next().map(super::address::display_value);
-    let raw = |name: &str| msg.fields(name).next().map(|f| f.text());
-    let from_domain = from_domain(msg);
+/// addresses as their real addr-specs, encoded words decoded. The values
+/// are the coverage map's (one [`super::address::display_value`] per
+/// field, not two).
+fn message_summary(
+    ctx: &Ctx<'_, '_>,
+    coverage: &crate::report::forensics::Coverage,
+) -> MessageSummary {
+    let shown = |name: &str| {
+        coverage
+            .headers
+            .iter()
+            .find(|h| h.instance == 1 && h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.clone())
+    };
+    let raw = |name: &str| ctx.msg.fields(name).next().map(|f| f.text().into_owned());
+    let from_domain = ctx.from_domain.clone();
     MessageSummary {
         from: shown("From"),
         to: shown("To"),
@@ -472,24 +500,6 @@ fn message_summary(msg: &RawMessage<'_>) -> MessageSummary {
         from_domain_unicode: from_domain.as_deref().and_then(crate::idn::to_unicode),
         from_domain,
     }
-}
-
-/// Every address of the top-most From field (its addr-spec, RFC 5322
-/// 3.4.1) with its domain in lower-case A-label form (RFC 8616); empty when
-/// the field names no address.
-fn authors(msg: &RawMessage<'_>) -> Vec<(String, String)> {
-    let Some(f) = msg.fields("From").next() else {
-        return Vec::new();
-    };
-    super::address::mailboxes(&f.text())
-        .into_iter()
-        .filter_map(|m| Some((m.address.clone(), m.domain()?)))
-        .collect()
-}
-
-/// The domain of the first author of the top-most From field.
-fn from_domain(msg: &RawMessage<'_>) -> Option<String> {
-    authors(msg).into_iter().next().map(|(_, d)| d)
 }
 
 /// Signature `c` as the report states it; `body_unavailable`: why the copy
@@ -858,14 +868,7 @@ mod tests {
     }
 
     fn ctx<'a, 'm>(msg: &'a RawMessage<'m>, checks: &'a [SigCheck]) -> Ctx<'a, 'm> {
-        Ctx {
-            msg,
-            checks,
-            from_domain: from_domain(msg),
-            authors: authors(msg),
-            now: 0,
-            body_unavailable: None,
-        }
+        Ctx::new(msg, checks, 0, None)
     }
 
     const ALL: &str = "from:to:subject:date";

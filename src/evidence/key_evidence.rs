@@ -44,7 +44,10 @@ impl ThisMessage {
         }
         ThisMessage {
             sha256,
-            message_id: msg.fields("Message-ID").next().map(|f| f.text()),
+            message_id: msg
+                .fields("Message-ID")
+                .next()
+                .map(|f| f.text().into_owned()),
         }
     }
 
