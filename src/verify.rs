@@ -30,6 +30,9 @@ pub struct Verifier {
     resolver: Resolver,
     clock: Box<dyn Clock>,
     pub(crate) limits: Limits,
+    /// Whether a repair search whose outcome is known early stops there
+    /// (see [`VerifierBuilder::repair_shortcuts`]).
+    shortcuts: bool,
 }
 
 /// Builds a [`Verifier`].
@@ -39,9 +42,21 @@ pub struct VerifierBuilder {
     builtin: bool,
     clock: Box<dyn Clock>,
     limits: Limits,
+    shortcuts: bool,
 }
 
 impl VerifierBuilder {
+    /// Whether the repair search of a copy with bare LF line ends may skip
+    /// the copies whose outcome is already known (on by default): the copy
+    /// as saved when the CRLF copy decides, the search when the
+    /// mboxrd-unquoted CRLF copy decides. The reports are the same either
+    /// way; off, every copy is checked, which the tests compare against.
+    #[doc(hidden)]
+    pub fn repair_shortcuts(mut self, yes: bool) -> Self {
+        self.shortcuts = yes;
+        self
+    }
+
     /// Adds a key source; sources are consulted in the order added, before
     /// the built-in archive.
     pub fn key_source(mut self, source: impl KeySource + 'static) -> Self {
@@ -85,6 +100,7 @@ impl VerifierBuilder {
             resolver: Resolver::new(self.sources),
             clock: self.clock,
             limits: self.limits,
+            shortcuts: self.shortcuts,
         }
     }
 }
@@ -98,6 +114,7 @@ impl Verifier {
             builtin: true,
             clock: Box::new(SystemClock),
             limits: Limits::default(),
+            shortcuts: true,
         }
     }
 
@@ -217,7 +234,7 @@ impl Verifier {
             let fixed = crate::message::lf_to_crlf(bytes);
             if let Ok(fixed_msg) = RawMessage::parse(&fixed) {
                 let v = self.check_parsed(&fixed_msg, vec![RepairKind::CrlfLineEndings]);
-                if crlf_decides(&msg, &v) {
+                if self.shortcuts && crlf_decides(&msg, &v) {
                     let kind = RepairKind::CrlfLineEndings;
                     let repairs = vec![Repair {
                         kind: kind.code().into(),
@@ -227,7 +244,14 @@ impl Verifier {
                     return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts);
                 }
                 drop(fixed_msg);
-                crlf = Some((v, fixed));
+                let mut done = vec![v];
+                if self.shortcuts && done[0].verdict != crate::Verdict::Verified {
+                    match self.mboxrd_decides(source, bytes, &msg, now, facts) {
+                        Ok(report) => return report,
+                        Err(tried) => done.extend(tried),
+                    }
+                }
+                crlf = Some((done, fixed));
             }
         }
         let dkim = self.verify_dkim(&msg, crlf);
@@ -247,6 +271,52 @@ impl Verifier {
             now,
             facts,
         )
+    }
+
+    /// An mbox copy (bare LF line ends, `>From ` body lines quoted by the
+    /// mboxrd convention) whose CRLF copy did not verify: the repair search
+    /// of [`Verifier::verify_dkim`] would check the copy as saved, then
+    /// `[mboxrd_unquote, crlf_line_endings]`, the first plan after
+    /// `[crlf_line_endings]` for such a copy ([`repair::plans_for`] keeps
+    /// only the plans with the CRLF repair, fewest first, in
+    /// [`RepairKind::ALL`] order, where `mboxrd_unquote` is first). When that
+    /// plan verifies every signature whole and the copy as saved cannot
+    /// (see [`crlf_decides`]), the search stops there and keeps it, taking
+    /// no part from another copy: the report is built here without checking
+    /// the copy as saved. Otherwise the plan's check is handed back for the
+    /// search to reuse (`Err`, empty when the plan does not apply).
+    fn mboxrd_decides(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        msg: &RawMessage<'_>,
+        now: i64,
+        facts: &CopyFacts<'_>,
+    ) -> Result<(Report, crate::Verdict), Vec<Variant>> {
+        if !RepairKind::MboxrdUnquote.applies(bytes) {
+            return Err(Vec::new());
+        }
+        let plan = vec![RepairKind::MboxrdUnquote, RepairKind::CrlfLineEndings];
+        let fixed = repair::apply_all(bytes, &plan);
+        let Ok(fixed_msg) = RawMessage::parse(&fixed) else {
+            return Err(Vec::new());
+        };
+        let v = self.check_parsed(&fixed_msg, plan);
+        let whole = v.checks.iter().all(|c| c.result == SignatureResult::Pass);
+        if !(whole && crlf_decides(msg, &v)) {
+            return Err(vec![v]);
+        }
+        let sha = crate::util::sha256_hex(&fixed);
+        let repairs = v
+            .plan
+            .iter()
+            .map(|k| Repair {
+                kind: k.code().into(),
+                description: k.description().into(),
+                verified_sha256: sha.clone(),
+            })
+            .collect();
+        Ok(self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts))
     }
 
     /// The stages after DKIM: ARC on the byte variant the signatures were
@@ -296,9 +366,14 @@ impl Verifier {
     /// differ without it. Each signature's header and body results are then
     /// the best any repair gave, each on its own (see [`best_parts`]).
     ///
-    /// `crlf`: the CRLF copy of a copy with bare LF line ends, already
-    /// checked (as the repair plan it is), with its bytes.
-    fn verify_dkim(&self, msg: &RawMessage<'_>, crlf: Option<(Variant, Vec<u8>)>) -> DkimStage {
+    /// `crlf`, for a copy with bare LF line ends: the repair plans already
+    /// checked (the CRLF copy first, then perhaps the mboxrd-unquoted CRLF
+    /// copy, see [`Verifier::mboxrd_decides`]) and the CRLF copy's bytes.
+    fn verify_dkim(
+        &self,
+        msg: &RawMessage<'_>,
+        crlf: Option<(Vec<Variant>, Vec<u8>)>,
+    ) -> DkimStage {
         let bytes = msg.bytes;
         let checks = self.checker().check_all(msg);
         let verdict = crate::evidence::verdict_of(msg, &checks);
@@ -326,8 +401,8 @@ impl Verifier {
             checks,
             verdict,
         }];
-        let (crlf, crlf_bytes) = crlf.unzip();
-        self.try_repairs(bytes, &allowed, &mut tried, crlf);
+        let (done, crlf_bytes) = crlf.unzip();
+        self.try_repairs(bytes, &allowed, &mut tried, done.unwrap_or_default());
         self.try_unions(bytes, &mut tried);
         tried.sort_by_key(|v| v.plan.len());
         let best = (0..tried.len())
@@ -399,13 +474,13 @@ impl Verifier {
 
     /// Tries the repair plans fewest-transformations first (at most
     /// [`MAX_REPAIR_PLANS`]), until one verifies, adding each to `tried`.
-    /// `done` is a plan already checked (its result is taken, not redone).
+    /// `done`: plans already checked (their results are taken, not redone).
     fn try_repairs(
         &self,
         bytes: &[u8],
         allowed: &[RepairKind],
         tried: &mut Vec<Variant>,
-        mut done: Option<Variant>,
+        mut done: Vec<Variant>,
     ) {
         for plan in repair::plans_for(bytes, MAX_REPAIRS, allowed)
             .into_iter()
@@ -414,8 +489,8 @@ impl Verifier {
             if tried.iter().any(|v| v.verdict == crate::Verdict::Verified) {
                 break;
             }
-            match done.take_if(|v| v.plan == plan) {
-                Some(v) => tried.push(v),
+            match done.iter().position(|v| v.plan == plan) {
+                Some(i) => tried.push(done.swap_remove(i)),
                 None => tried.extend(self.try_plan(bytes, plan)),
             }
         }

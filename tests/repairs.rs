@@ -221,3 +221,105 @@ fn a_repair_that_changes_nothing_is_not_reported() {
         );
     }
 }
+
+/// Mbox copies (bare LF line ends, quoted `From ` lines) of signed
+/// messages of every shape the shortcuts reason about: the report with the
+/// shortcuts on (the CRLF copy or the mboxrd-unquoted CRLF copy deciding
+/// without the copy as saved) is the report of the whole repair search.
+#[test]
+fn mbox_shortcuts_give_the_whole_search_outcome() {
+    let zone = standard_zone();
+    let fast = verifier(&zone);
+    let whole = mailproof::Verifier::builder()
+        .builtin_archive(false)
+        .key_source(mailproof::keys::KeyArchive::load_str("test.zone", &zone).unwrap())
+        .clock(mailproof::FixedClock(NOW))
+        .repair_shortcuts(false)
+        .build();
+    let rsa = TestKey::load("rsa2048");
+    let relaxed = Sign {
+        headers: vec!["from", "to", "subject", "date"],
+        ..Default::default()
+    };
+    let k1024 = Sign {
+        selector: "k1024",
+        ..relaxed.clone()
+    };
+    let with_l = Sign {
+        body_length: Some(40),
+        ..relaxed.clone()
+    };
+    let body = BODY_WITH_FROM.as_bytes();
+    let folded = BODY_WITH_FROM.replace("Subject: Minutes", "Subject:\r\n Minutes");
+    let mut signed: Vec<(&str, Vec<u8>)> = vec![
+        ("simple", sign(body, &rsa, &simple())),
+        ("relaxed", sign(body, &rsa, &relaxed)),
+        ("l=", sign(body, &rsa, &with_l)),
+        ("folded simple", sign(folded.as_bytes(), &rsa, &simple())),
+        (
+            "two signatures",
+            sign(
+                &sign(body, &rsa, &relaxed),
+                &TestKey::load("rsa1024"),
+                &k1024,
+            ),
+        ),
+        (
+            // the second signature's key is not the one published
+            "one bad signature",
+            sign(&sign(body, &rsa, &relaxed), &rsa, &k1024),
+        ),
+    ];
+    // a signer that hashed the mbox form itself (LF, quoted)
+    let mbox_form = BODY_WITH_FROM
+        .replace("\r\n", "\n")
+        .replace("\nFrom now", "\n>From now");
+    signed.push((
+        "signed as stored",
+        sign(mbox_form.as_bytes(), &rsa, &relaxed),
+    ));
+    // one signature made over the message sent, one over its mbox form
+    let sent = String::from_utf8(sign(body, &rsa, &relaxed)).unwrap();
+    let stored = sent
+        .replace("\r\n", "\n")
+        .replace("\nFrom now", "\n>From now");
+    signed.push((
+        "sent and stored",
+        sign(stored.as_bytes(), &TestKey::load("rsa1024"), &k1024),
+    ));
+    let mut decided = 0;
+    for (name, msg) in &signed {
+        let text = String::from_utf8(msg.clone()).unwrap();
+        let lf = text.replace("\r\n", "\n");
+        let copies = [
+            ("mboxrd", lf.replace("\nFrom now", "\n>From now")),
+            (
+                "mboxo",
+                lf.replace("\nFrom now", "\n>From now")
+                    .replace("\n..", "\n>.."),
+            ),
+            ("nested", lf.replace("\nFrom now", "\n>>From now")),
+            (
+                "tampered",
+                lf.replace("\nFrom now", "\n>From now")
+                    .replace("frozen", "thawed"),
+            ),
+            ("lf only", lf.clone()),
+        ];
+        for (how, copy) in copies {
+            let a = fast.verify_bytes("m.eml", copy.as_bytes());
+            let b = whole.verify_bytes("m.eml", copy.as_bytes());
+            assert_eq!(
+                serde_json::to_string_pretty(&a).unwrap(),
+                serde_json::to_string_pretty(&b).unwrap(),
+                "{name}, {how}"
+            );
+            decided += usize::from(
+                a.verdict == Verdict::Verified
+                    && kinds(&a) == ["mboxrd_unquote", "crlf_line_endings"],
+            );
+        }
+    }
+    // the shortcut's own case occurs (and is judged the same)
+    assert!(decided >= 3, "{decided}");
+}
