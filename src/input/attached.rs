@@ -79,28 +79,29 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
 /// Cheap test before a MIME parse (which decodes every part): whether a
 /// Content-Type field could name a carried message, i.e. whether "822"
 /// (message/rfc822, text/rfc822-headers), "global" (message/global) or
-/// "digest" (multipart/digest) occurs on a line that can belong to a
-/// Content-Type field: one starting with the field name, or a folded
-/// continuation line (starting with white space). Occurrences elsewhere
-/// (inside a base64 attachment, where "822" turns up by chance) need no
-/// parse. Linear in the input: each line is looked at once.
+/// "digest" (multipart/digest), in any mix of upper and lower case
+/// (mail-parser lower-cases the type and subtype before it compares them),
+/// occurs on a line that can belong to a Content-Type field: one starting
+/// with the field name (any case), or a folded continuation line (starting
+/// with white space). Occurrences elsewhere (inside a base64 attachment,
+/// where "822" turns up by chance) need no parse. Linear in the input:
+/// each line is looked at once, and only those lines are searched.
 fn may_carry(bytes: &[u8]) -> bool {
-    const NEEDLES: [&[u8]; 5] = [b"822", b"lobal", b"LOBAL", b"igest", b"IGEST"];
-    NEEDLES.iter().any(|needle| {
-        // the line of the last occurrence looked at: [start, end)
-        let (mut start, mut end) = (0, 0);
-        memchr::memmem::find_iter(bytes, needle).any(|at| {
-            if at < end {
-                return false; // same line, already judged
-            }
-            start = memchr::memrchr(b'\n', &bytes[end..at]).map_or(end, |i| end + i + 1);
-            end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
-            let line = &bytes[start..end];
-            matches!(line.first(), Some(b' ' | b'\t'))
-                || line
-                    .get(..12)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(b"content-type"))
-        })
+    const LABELS: [&[u8]; 3] = [b"822", b"global", b"digest"];
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    ends.into_iter().any(|end| {
+        let line = &bytes[start..end];
+        start = end + 1;
+        let may_be_content_type = matches!(line.first(), Some(b' ' | b'\t'))
+            || line
+                .get(..12)
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"content-type"));
+        may_be_content_type
+            && LABELS.iter().any(|label| {
+                line.windows(label.len())
+                    .any(|w| w.eq_ignore_ascii_case(label))
+            })
     })
 }
 
@@ -132,6 +133,13 @@ mod tests {
         let got = extract(outer.as_bytes());
         assert_eq!(got.len(), 1);
         assert_eq!(String::from_utf8_lossy(&got[0].bytes), inner);
+        // mail-parser lower-cases the labels: so does the cheap test
+        for label in ["message/gLoBaL", "Multipart/DiGeSt", "MESSAGE/RFC822"] {
+            let mixed = outer.replace("message/rfc822", label);
+            assert!(may_carry(mixed.as_bytes()), "{label}");
+        }
+        let mixed = outer.replace("message/rfc822", "message/gLoBaL");
+        assert_eq!(extract(mixed.as_bytes()).len(), 1);
         let only_base64 = outer.replace(
             "Content-Type:\r\n message/rfc822",
             "Content-Type: text/plain",
