@@ -8,6 +8,31 @@ use std::fmt::Write;
 
 /// Renders one report as text.
 pub fn text(r: &Report) -> String {
+    let (head, tail) = parts(r);
+    match tail {
+        Some(tail) => head + &glossary() + &tail,
+        None => head,
+    }
+}
+
+/// "Technical details", then the words the details use, explained
+/// ([`super::glossary::GLOSSARY`]).
+pub(crate) fn glossary() -> String {
+    let mut o = String::from("\n  Technical details\n  -----------------\n  Words used below:\n");
+    for (term, meaning) in super::glossary::GLOSSARY {
+        let _ = writeln!(o, "  - {term}: {meaning}.");
+    }
+    o
+}
+
+/// The same line where a run prints several reports and explained the words
+/// in the first.
+pub(crate) const GLOSSARY_SEEN: &str = "\n  Technical details\n  -----------------\n  (the words used below are explained in the first message's technical details)\n";
+
+/// [`text`] in two parts, split where the glossary goes: the verdict and the
+/// account, then the technical details (`None` for an error report, which
+/// has none).
+pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
     let mut o = String::new();
     let _ = writeln!(o, "{}: {}", esc(&r.source), r.label().to_uppercase());
     let _ = writeln!(o, "  {}", esc(&r.summary));
@@ -32,7 +57,7 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(e) = &r.error {
         let _ = writeln!(o, "  Error: {}", esc(e));
-        return o;
+        return (o, None);
     }
     if let Some(m) = &r.message {
         o.push('\n');
@@ -63,10 +88,7 @@ pub fn text(r: &Report) -> String {
     }
     list(&mut o, "What the signature proves", &r.proves);
     list(&mut o, "What it does not prove", &r.does_not_prove);
-    o.push_str("\n  Technical details\n  -----------------\n  Words used below:\n");
-    for (term, meaning) in super::glossary::GLOSSARY {
-        let _ = writeln!(o, "  - {term}: {meaning}.");
-    }
+    let head = std::mem::take(&mut o);
     if let Some(f) = &r.forensics {
         coverage(&mut o, &f.coverage);
         timeline(&mut o, &f.timeline);
@@ -167,7 +189,7 @@ pub fn text(r: &Report) -> String {
         "\n  Input sha256 {} ({} bytes)",
         r.input_sha256, r.input_bytes
     );
-    o
+    (head, Some(o))
 }
 
 fn list(o: &mut String, title: &str, items: &[String]) {

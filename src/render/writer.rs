@@ -51,10 +51,14 @@ impl Format {
     pub fn record(self, report: Report) -> Record {
         let verdict = report.verdict;
         match self {
-            Format::Text => Record::Rendered {
-                verdict,
-                text: super::text::text(&report) + "\n",
-            },
+            Format::Text => {
+                let (head, details) = super::text::parts(&report);
+                Record::Text {
+                    verdict,
+                    head,
+                    details,
+                }
+            }
             Format::Jsonl => Record::Rendered {
                 verdict,
                 text: super::document::jsonl_line(&report) + "\n",
@@ -76,6 +80,18 @@ pub enum Record {
         verdict: Verdict,
         /// The record's bytes, line end included.
         text: String,
+    },
+    /// A text record in two parts: the verdict and the account, then the
+    /// technical details (none for an error). The writer puts the words
+    /// the details use, explained, between them for the first record of a
+    /// run, and a line pointing back to them for the others.
+    Text {
+        /// The report's verdict.
+        verdict: Verdict,
+        /// The verdict, the summary and what the signature proves.
+        head: String,
+        /// The technical details.
+        details: Option<String>,
     },
     /// The report itself, rendered by the writer.
     Report(Box<Report>),
@@ -125,7 +141,10 @@ pub struct Writer<W: Write> {
 }
 
 enum State {
-    Records,
+    /// Text and JSON Lines; for text, whether the glossary was written.
+    Records {
+        glossary_written: bool,
+    },
     Json(Box<JsonDoc>),
     Publish(Box<Publish>),
 }
@@ -134,7 +153,9 @@ impl<W: Write> Writer<W> {
     /// A writer of `format` to `out`.
     pub fn new(format: Format, out: W, options: DocumentOptions) -> Self {
         let state = match format {
-            Format::Text | Format::Jsonl => State::Records,
+            Format::Text | Format::Jsonl => State::Records {
+                glossary_written: false,
+            },
             Format::Json => State::Json(Box::new(JsonDoc {
                 settings: options.settings,
                 totals: BTreeMap::new(),
@@ -159,15 +180,29 @@ impl<W: Write> Writer<W> {
     /// format.
     pub fn write(&mut self, record: Record) -> io::Result<()> {
         match (record, &mut self.state) {
-            (Record::Rendered { text, .. }, State::Records) => {
+            (Record::Rendered { text, .. }, State::Records { .. }) => {
                 self.out.write_all(text.as_bytes())?;
+                self.out.flush()
+            }
+            (Record::Text { head, details, .. }, State::Records { glossary_written }) => {
+                self.out.write_all(head.as_bytes())?;
+                if let Some(details) = details {
+                    if *glossary_written {
+                        self.out.write_all(super::text::GLOSSARY_SEEN.as_bytes())?;
+                    } else {
+                        self.out.write_all(super::text::glossary().as_bytes())?;
+                        *glossary_written = true;
+                    }
+                    self.out.write_all(details.as_bytes())?;
+                }
+                self.out.write_all(b"\n")?;
                 self.out.flush()
             }
             (Record::Rendered { verdict, text }, State::Json(doc)) => {
                 doc.element(&mut self.out, verdict, &text)
             }
             (Record::Report(r), _) => self.write_report(&r),
-            (Record::Rendered { .. }, _) => Err(io::Error::other(
+            (Record::Rendered { .. } | Record::Text { .. }, _) => Err(io::Error::other(
                 "a rendered record was given to a document writer",
             )),
         }
@@ -176,7 +211,7 @@ impl<W: Write> Writer<W> {
     /// Writes one report.
     pub fn write_report(&mut self, r: &Report) -> io::Result<()> {
         match &mut self.state {
-            State::Records => Err(io::Error::other(
+            State::Records { .. } => Err(io::Error::other(
                 "a record writer takes records prepared by Format::record",
             )),
             State::Json(doc) => doc.element(&mut self.out, r.verdict, &json_element(r)),
@@ -186,8 +221,13 @@ impl<W: Write> Writer<W> {
 
     /// Completes the document and returns the underlying writer, flushed.
     pub fn finish(mut self) -> io::Result<W> {
-        match std::mem::replace(&mut self.state, State::Records) {
-            State::Records => {}
+        match std::mem::replace(
+            &mut self.state,
+            State::Records {
+                glossary_written: false,
+            },
+        ) {
+            State::Records { .. } => {}
             State::Json(mut doc) => doc.finish(&mut self.out)?,
             State::Publish(p) => p.finish(&mut self.out)?,
         }
@@ -421,6 +461,39 @@ mod tests {
         s.copy_to(&mut out).unwrap();
         assert_eq!(out.len(), 6 << 20);
         assert!(out.chunks(1 << 20).all(|c| c == chunk.as_slice()));
+    }
+
+    /// A text run explains the words once, in the first message's
+    /// technical details; one message reads as `text::text` gives it.
+    #[test]
+    fn text_runs_explain_the_words_once() {
+        let v = crate::Verifier::builder().builtin_archive(false).build();
+        let report = |n: u8| {
+            let m = format!("From: a@example.com\r\nSubject: m{n}\r\n\r\nbody\r\n");
+            v.verify_bytes(&format!("m{n}.eml"), m.as_bytes())
+        };
+        let run = |reports: Vec<Report>| {
+            let mut w = Writer::new(Format::Text, Vec::new(), DocumentOptions::default());
+            for r in reports {
+                w.write(Format::Text.record(r)).unwrap();
+            }
+            String::from_utf8(w.finish().unwrap()).unwrap()
+        };
+        let one = run(vec![report(1)]);
+        assert_eq!(one, super::super::text::text(&report(1)) + "\n");
+        let error = Report::error("e.eml", b"x", "not a message".into());
+        let three = run(vec![error.clone(), report(1), report(2)]);
+        let first = super::super::glossary::GLOSSARY[0].0;
+        assert_eq!(
+            three.matches(&format!("  - {first}: ")).count(),
+            1,
+            "{three}"
+        );
+        let m1 = three.find("m1.eml").unwrap();
+        let m2 = three.find("m2.eml").unwrap();
+        assert!(three[m1..m2].contains("Words used below:"));
+        assert!(three[m2..].contains("explained in the first message's technical details"));
+        assert!(three.starts_with(&super::super::text::text(&error)));
     }
 
     /// The streamed JSON document is what serde_json's pretty printer makes
