@@ -235,12 +235,7 @@ impl Verifier {
             if let Ok(fixed_msg) = RawMessage::parse(&fixed) {
                 let v = self.check_parsed(&fixed_msg, vec![RepairKind::CrlfLineEndings]);
                 if self.shortcuts && crlf_decides(&msg, &v) {
-                    let kind = RepairKind::CrlfLineEndings;
-                    let repairs = vec![Repair {
-                        kind: kind.code().into(),
-                        description: kind.description().into(),
-                        verified_sha256: crate::util::sha256_hex(&fixed),
-                    }];
+                    let repairs = repairs_of(&v.plan, &fixed);
                     return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts);
                 }
                 drop(fixed_msg);
@@ -306,16 +301,7 @@ impl Verifier {
         if !(whole && crlf_decides(msg, &v)) {
             return Err(vec![v]);
         }
-        let sha = crate::util::sha256_hex(&fixed);
-        let repairs = v
-            .plan
-            .iter()
-            .map(|k| Repair {
-                kind: k.code().into(),
-                description: k.description().into(),
-                verified_sha256: sha.clone(),
-            })
-            .collect();
+        let repairs = repairs_of(&v.plan, &fixed);
         Ok(self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts))
     }
 
@@ -426,16 +412,7 @@ impl Verifier {
         {
             chosen.checks = own;
         }
-        let sha = crate::util::sha256_hex(judged);
-        let repairs = chosen
-            .plan
-            .iter()
-            .map(|k| Repair {
-                kind: k.code().into(),
-                description: k.description().into(),
-                verified_sha256: sha.clone(),
-            })
-            .collect();
+        let repairs = repairs_of(&chosen.plan, judged);
         DkimStage {
             bytes: fixed,
             checks: chosen.checks,
@@ -558,6 +535,24 @@ impl Variant {
             self.plan.len(),
         )
     }
+}
+
+/// The repairs of `plan` as a report lists them, each with the SHA-256 of
+/// `fixed`, the bytes verified (RFC 6376 says nothing of repairs: this is
+/// DESIGN.md's `repairs` field). Empty, and no hash computed, for the
+/// bytes as given.
+fn repairs_of(plan: &[RepairKind], fixed: &[u8]) -> Vec<Repair> {
+    if plan.is_empty() {
+        return Vec::new();
+    }
+    let sha = crate::util::sha256_hex(fixed);
+    plan.iter()
+        .map(|k| Repair {
+            kind: k.code().into(),
+            description: k.description().into(),
+            verified_sha256: sha.clone(),
+        })
+        .collect()
 }
 
 /// Whether every line end of `bytes` is a bare LF (there is one, and no
