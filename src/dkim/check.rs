@@ -80,19 +80,11 @@ impl SigCheck {
                 )
             }
         } else {
-            let name = self.sig.as_ref().map_or_else(
-                |_| String::new(),
-                |s| format!(" ({})", keys::record_name(&s.domain, &s.selector)),
-            );
             (
                 SignatureResult::BadSignature,
                 format!(
-                    "header signature does not verify with {}{name}; body hash {}",
-                    if self.keys_tried == 1 {
-                        "the key".to_string()
-                    } else {
-                        format!("any of {} keys", self.keys_tried)
-                    },
+                    "header signature does not verify with {}; body hash {}",
+                    self.keys_words(),
                     if body_ok {
                         "matches"
                     } else {
@@ -101,6 +93,20 @@ impl SigCheck {
                 ),
             )
         };
+    }
+
+    /// The key or keys a header signature was checked with, in words:
+    /// "the key (sel._domainkey.example.com)" or "any of 3 keys (...)".
+    pub(crate) fn keys_words(&self) -> String {
+        let name = self.sig.as_ref().map_or_else(
+            |_| String::new(),
+            |s| format!(" ({})", keys::record_name(&s.domain, &s.selector)),
+        );
+        if self.keys_tried == 1 {
+            format!("the key{name}")
+        } else {
+            format!("any of {} keys{name}", self.keys_tried)
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use crate::keys::ArchivedKey;
 use crate::message::RawMessage;
 use crate::report::KeyStrength;
 use crate::report::{
-    Finding, MessageSummary, Repair, Report, Severity, SignatureReport, SignatureResult, ToolInfo,
-    Verdict,
+    Finding, MessageSummary, Repair, Report, ResultReason, Severity, SignatureReport,
+    SignatureResult, ToolInfo, Verdict,
 };
 use crate::util::{org_domain, rfc3339};
 
@@ -506,7 +506,7 @@ fn message_summary(
 /// has no body, if so (a body hash mismatch is then "not checked").
 fn signature_report(c: &SigCheck, body_unavailable: Option<&str>) -> SignatureReport {
     let sig = c.sig.as_ref().ok();
-    let unchecked = body_unavailable.filter(|_| c.result == SignatureResult::BodyHashMismatch);
+    let unchecked = body_unavailable.filter(|_| super::copy::body_compared_with_nothing(c));
     SignatureReport {
         index: c.index,
         domain: sig
@@ -524,8 +524,14 @@ fn signature_report(c: &SigCheck, body_unavailable: Option<&str>) -> SignatureRe
             .or_else(|| c.hints.algorithm.clone()),
         canonicalization: sig.map(|s| format!("{}/{}", s.header_canon.name(), s.body_canon.name())),
         result: c.result,
-        reason: c.reason,
-        detail: unchecked.map_or_else(|| c.detail.clone(), super::copy::unchecked_detail),
+        reason: match unchecked {
+            Some(_) => Some(ResultReason::BodyNotAvailable),
+            None => c.reason,
+        },
+        detail: unchecked.map_or_else(
+            || c.detail.clone(),
+            |why| super::copy::unchecked_detail(c, why),
+        ),
         header_signature_valid: c.header_valid,
         body_hash_matches: if unchecked.is_some() {
             None
@@ -959,6 +965,7 @@ mod tests {
         assert_eq!(signed, Verdict::HeadersVerified);
         assert_eq!(r.verdict, Verdict::HeadersVerified);
         assert_eq!(r.signatures[0].body_hash_matches, None);
+        assert_eq!(r.signatures[0].reason, Some(ResultReason::BodyNotAvailable));
         assert!(
             r.signatures[0].detail.ends_with(why),
             "{}",
@@ -989,15 +996,32 @@ mod tests {
             (signed, r.verdict),
             (Verdict::Verified, Verdict::HeadersVerified)
         );
-        // A failed header signature may be the receiving server's rewrite.
+        // A failed header signature may be the receiving server's rewrite;
+        // its body was not compared with anything either.
         let (r, _) = run(SignatureResult::BadSignature, Some(why));
         assert_eq!(
             codes(&r)[..2],
             ["body_not_available", "headers_may_be_rewritten"]
         );
+        let s = &r.signatures[0];
+        assert_eq!(
+            (s.header_signature_valid, s.body_hash_matches, s.reason),
+            (Some(false), None, Some(ResultReason::BodyNotAvailable))
+        );
+        assert!(
+            s.detail
+                .starts_with("header signature does not verify with the key")
+                && s.detail.ends_with(&format!("body hash not checked: {why}")),
+            "{}",
+            s.detail
+        );
         assert!(r.summary.starts_with("Failed as stored"), "{}", r.summary);
         // With the body, the same mismatch means the body changed.
         let (r, _) = run(SignatureResult::BodyHashMismatch, None);
+        assert_eq!(
+            (r.signatures[0].body_hash_matches, r.signatures[0].reason),
+            (Some(false), None)
+        );
         let f = r.forensics.as_ref().unwrap();
         assert_eq!(f.coverage.body.status, "changed");
         assert_eq!(f.receiver_results[0].comparison, "disagrees");

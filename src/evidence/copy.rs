@@ -67,10 +67,24 @@ pub(super) fn body_unchecked(c: &SigCheck) -> bool {
         && (c.body_matches.is_none() || c.result == SignatureResult::BodyHashMismatch)
 }
 
-/// The signature detail of a body hash mismatch against a body not
-/// available (`why`).
-pub(super) fn unchecked_detail(why: &str) -> String {
-    format!("header signature valid; body hash not checked: {why}")
+/// With the body not available (`why`): whether `c`'s body hash was
+/// compared only with the empty body that stands in for it, so that its
+/// mismatch says nothing about the message's body.
+pub(super) fn body_compared_with_nothing(c: &SigCheck) -> bool {
+    c.is_maths() && c.body_matches == Some(false)
+}
+
+/// The signature detail of [`body_compared_with_nothing`]: the header
+/// result as the check gave it, the body not checked and why.
+pub(super) fn unchecked_detail(c: &SigCheck, why: &str) -> String {
+    if c.header_valid == Some(true) {
+        format!("header signature valid; body hash not checked: {why}")
+    } else {
+        format!(
+            "header signature does not verify with {}; body hash not checked: {why}",
+            c.keys_words()
+        )
+    }
 }
 
 /// `receiver_unconfirmed` for a receiver's `dkim=pass` on signature `index`,

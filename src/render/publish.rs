@@ -94,6 +94,18 @@ pub(crate) fn signature_words(s: &crate::report::SignatureReport) -> (&'static s
     result_words(s.result)
 }
 
+/// A signature's `result` code as the technical details show it, with
+/// "(body not available)" where the body hash was compared only with the
+/// empty body standing in for a body the input did not keep.
+pub(crate) fn result_code(s: &SignatureReport) -> String {
+    match s.reason {
+        Some(crate::report::ResultReason::BodyNotAvailable) => {
+            format!("{} (body not available)", s.result.as_str())
+        }
+        _ => s.result.as_str().to_string(),
+    }
+}
+
 /// A signature result in words, and its tone.
 pub(crate) fn result_words(r: SignatureResult) -> (&'static str, Tone) {
     match r {
@@ -495,7 +507,7 @@ pub(crate) fn technical_rows(s: &SignatureReport) -> Vec<(&'static str, String)>
         None => "not checked",
     };
     let mut rows: Vec<(&'static str, String)> = vec![
-        ("Result", s.result.as_str().to_string()),
+        ("Result", result_code(s)),
         (
             "Header signature valid (b=)",
             yes_no(s.header_signature_valid).into(),

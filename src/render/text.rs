@@ -112,7 +112,7 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
                     .as_ref()
                     .map(|c| format!(" {c}"))
                     .unwrap_or_default(),
-                s.result.as_str()
+                super::publish::result_code(s)
             );
             let _ = writeln!(o, "     {}", esc(&s.detail));
             if let Some(k) = &s.key {

@@ -247,6 +247,12 @@ pub enum ResultReason {
     KeyGranularity,
     /// No candidate key could be used and none says why.
     NoUsableKey,
+    /// The input format kept the header block but not the body (an Outlook
+    /// `.msg` or PST item, a `text/rfc822-headers` part): the body hash was
+    /// compared only with the empty body standing in for it, so the
+    /// `body_hash_mismatch` or `bad_signature` result says nothing of the
+    /// message's body (`body_hash_matches` is null).
+    BodyNotAvailable,
 }
 
 impl ResultReason {
@@ -268,6 +274,7 @@ impl ResultReason {
             ResultReason::KeySubdomainForbidden => "key_subdomain_forbidden",
             ResultReason::KeyGranularity => "key_granularity",
             ResultReason::NoUsableKey => "no_usable_key",
+            ResultReason::BodyNotAvailable => "body_not_available",
         }
     }
 }
