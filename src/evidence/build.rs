@@ -583,9 +583,31 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
             Some((shown, None)) => format!(
                 "Partially verified, and the sender shown is not signed: the From a mail program displays ({shown}) was added after {d} signed the message."
             ),
-            None => format!(
-                "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
-            ),
+            None => {
+                let c = decider.map(|i| &ctx.checks[i]);
+                let aligned = c.is_some_and(|c| aligned(ctx, c));
+                let covers = c.is_some_and(|c| fully_covers(ctx, c));
+                let outside = c
+                    .and_then(|c| c.sig.as_ref().ok())
+                    .map(|s| unaligned_authors(ctx, &s.domain))
+                    .unwrap_or_default();
+                let whose = if outside.is_empty() {
+                    "the sender's domain".to_string()
+                } else {
+                    format!("the domain of {}", outside.join(", "))
+                };
+                match (aligned, covers) {
+                    (false, true) => format!(
+                        "Partially verified: a signature by {d} is valid and covers what a reader sees, but {d} is not {whose}: it shows that {d} (a sending service or another organization) signed this message, not that the sender's own domain did (see findings)."
+                    ),
+                    (false, false) => format!(
+                        "Partially verified: a signature by {d} is valid, but {d} is not {whose}, and the signature does not cover everything a reader sees (see findings)."
+                    ),
+                    (true, _) => format!(
+                        "Partially verified: a signature by {d} is valid, but it does not cover everything a reader sees (see findings)."
+                    ),
+                }
+            }
         },
         Verdict::HeadersVerified => format!(
             "Headers verified, body changed: {d}'s signature over the headers is valid, but the body was changed after signing."
@@ -916,6 +938,38 @@ mod tests {
         // A subdomain of the author's organization is aligned.
         let m = message(&[("mail.example.com", ALL)], "");
         assert_eq!(verdict_with(&m, &pass).0, Verdict::Verified);
+    }
+
+    /// The headline of a partial verification names what falls short: the
+    /// signer's domain, the coverage, or both.
+    #[test]
+    fn the_partial_headline_names_what_falls_short() {
+        let headline = |d: &str, h: &str| {
+            let bytes = message(&[(d, h)], "");
+            let msg = RawMessage::parse(&bytes).unwrap();
+            let checks = [check(&msg, 1, SignatureResult::Pass, None)];
+            let ctx = ctx(&msg, &checks);
+            let (v, decider) = verdict(&ctx);
+            assert_eq!(v, Verdict::PartiallyVerified, "{d} {h}");
+            sentence(&ctx, v, decider)
+        };
+        let other = "other.example is not the domain of alice@example.com";
+        let s = headline("other.example", ALL);
+        assert!(
+            s.contains(other) && s.contains("covers what a reader sees"),
+            "{s}"
+        );
+        assert!(!s.contains("does not cover"), "{s}");
+        let s = headline("example.com", "from:to:date");
+        assert!(
+            s.contains("does not cover everything") && !s.contains(other),
+            "{s}"
+        );
+        let s = headline("other.example", "from:to:date");
+        assert!(
+            s.contains(other) && s.contains("does not cover everything"),
+            "{s}"
+        );
     }
 
     #[test]
