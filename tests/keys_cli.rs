@@ -500,6 +500,19 @@ fn list_and_show() {
         out.contains(&format!("file {} line 5", zone.display())),
         "{out}"
     );
+    // Notes gathered from several sources (the built-in gmail.com
+    // 20120113 key has two) read a line each, not joined by an escaped
+    // line end.
+    let (code, out, _) = run(&["keys", "show", "gmail.com"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("\\u{a}"), "{out}");
+    let notes: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("20120113._domainkey.gmail.com"))
+        .skip_while(|l| !l.starts_with("  notes"))
+        .take_while(|l| l.starts_with("  notes") || l.starts_with("           "))
+        .collect();
+    assert!(notes.len() >= 2, "{out}");
     let (code, _, err) = run(&[
         "keys",
         "show",

@@ -514,3 +514,19 @@ fn worst_first_puts_failed_before_unverifiable() {
     all.sort_by_key(|v| v.worst_first_rank());
     assert_eq!(all, order.to_vec());
 }
+
+/// A key's notes gathered from several sources (the built-in gmail.com
+/// 20120113 key has two) are a row each in the technical appendix, not
+/// one row with an escaped line end.
+#[test]
+fn key_notes_are_a_row_each() {
+    let path = common::fixture("real-world/Meeting for coffee.eml");
+    let bytes = std::fs::read(path).unwrap();
+    let r = mailproof::Verifier::builder()
+        .clock(mailproof::FixedClock(common::NOW))
+        .build()
+        .verify_bytes("m.eml", &bytes);
+    let html = render::html(std::slice::from_ref(&r), None);
+    assert!(!html.contains("\\u{a}"), "escaped line end in the notes");
+    assert!(html.matches("Key notes").count() >= 2, "{html}");
+}

@@ -334,8 +334,11 @@ fn show_text(r: &ArchiveRecord) -> String {
         ("COMPROMISED", &r.compromised),
         ("notes", &r.notes),
     ] {
-        if let Some(v) = v {
-            o.push_str(&format!("  {label:<8} {}\n", esc(v)));
+        // a line each: notes gathered from several sources are joined
+        // by line ends, which the escaper would show as \u{a}
+        for (i, line) in v.iter().flat_map(|v| v.lines()).enumerate() {
+            let label = if i == 0 { label } else { "" };
+            o.push_str(&format!("  {label:<8} {}\n", esc(line)));
         }
     }
     for s in &r.sources {

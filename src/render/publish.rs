@@ -556,8 +556,10 @@ pub(crate) fn technical_rows(s: &SignatureReport) -> Vec<(&'static str, String)>
                 .unwrap_or_default();
             rows.push(("Key evidence", format!("{}{seen}", origin.origin)));
         }
-        if let Some(n) = &k.provenance.notes {
-            rows.push(("Key notes", n.clone()));
+        // one row per line: notes gathered from several sources are
+        // joined by line ends, which an escaper would show as \u{a}
+        for n in k.provenance.notes.iter().flat_map(|n| n.lines()) {
+            rows.push(("Key notes", n.to_string()));
         }
         if let Some(c) = &k.provenance.compromised {
             rows.push(("Key compromised", c.clone()));
