@@ -494,6 +494,9 @@ mod tests {
         assert!(three[m1..m2].contains("Words used below:"));
         assert!(three[m2..].contains("explained in the first message's technical details"));
         assert!(three.starts_with(&super::super::text::text(&error)));
+        // an error says why once (in its summary), not twice
+        let e = super::super::text::text(&error);
+        assert_eq!(e.matches("not a message").count(), 1, "{e}");
     }
 
     /// The streamed JSON document is what serde_json's pretty printer makes
