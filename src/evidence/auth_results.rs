@@ -190,12 +190,10 @@ pub(crate) fn findings(
             ));
             continue;
         }
-        let who = format!(
-            "{} recorded dkim={} for {}",
-            r.authserv_id,
-            r.result,
-            r.domain.as_deref().unwrap_or("?")
-        );
+        let who = match &r.domain {
+            Some(d) => format!("{} recorded dkim={} for {d}", r.authserv_id, r.result),
+            None => format!("{} recorded dkim={}", r.authserv_id, r.result),
+        };
         match r.comparison.as_str() {
             "agrees" => out.push(Finding::new(
                 "receiver_agrees",

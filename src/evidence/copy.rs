@@ -99,8 +99,8 @@ pub(super) fn receiver_unconfirmed(
         code: "receiver_unconfirmed".into(),
         severity: Severity::Info,
         message: format!(
-            "{authserv_id} recorded dkim=pass for {} on arrival; signature {index}'s header signature verifies here, but its body cannot be checked from this copy ({why}), so the receiver's pass for the body is its word, not proof",
-            domain.unwrap_or("?")
+            "{authserv_id} recorded dkim=pass{} on arrival; signature {index}'s header signature verifies here, but its body cannot be checked from this copy ({why}), so the receiver's pass for the body is its word, not proof",
+            domain.map(|d| format!(" for {d}")).unwrap_or_default()
         ),
         signature: Some(index),
     }

@@ -145,7 +145,10 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
                 .authentication_results
                 .iter()
                 .flat_map(|a| &a.dkim)
-                .map(|d| format!("dkim={} {}", d.result, d.domain.as_deref().unwrap_or("?")))
+                .map(|d| match &d.domain {
+                    Some(domain) => format!("dkim={} {domain}", d.result),
+                    None => format!("dkim={}", d.result),
+                })
                 .collect();
             let _ = writeln!(
                 o,
@@ -312,5 +315,22 @@ fn clip(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         format!("{}...", s.chars().take(n).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A recorded result without a domain (`dkim=none`) is written without
+    /// a placeholder for it.
+    #[test]
+    fn a_recorded_result_without_a_domain_has_no_placeholder() {
+        let m = "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=list.example; s=arc; t=1704067200; b=AAAA\r\n\
+                 ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=list.example; s=arc; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n\
+                 ARC-Authentication-Results: i=1; mx.list.example; dkim=none\r\n\
+                 From: a@example.com\r\nSubject: s\r\n\r\nbody\r\n";
+        let v = crate::Verifier::builder().builtin_archive(false).build();
+        let t = super::text(&v.verify_bytes("m.eml", m.as_bytes()));
+        let line = t.lines().find(|l| l.contains("i=1 sealed by")).expect(&t);
+        assert!(line.ends_with("recorded dkim=none"), "{line}");
     }
 }
