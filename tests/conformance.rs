@@ -45,7 +45,12 @@ fn map(r: SignatureResult) -> &'static str {
 fn ours(report: &Report, index: &str) -> String {
     let sigs: Vec<&str> = report.signatures.iter().map(|s| map(s.result)).collect();
     match index {
-        "arc" => report.arc.result.as_str().to_string(),
+        // RFC 8617 has no "could not check": a validator without the
+        // sealer's key sets cv=fail, as the peers expect.
+        "arc" => match report.arc.result {
+            mailproof::report::arc::ArcResult::Unverifiable => "fail".to_string(),
+            r => r.as_str().to_string(),
+        },
         "all" => ["pass", "fail", "temperror", "permerror"]
             .into_iter()
             .find(|want| sigs.contains(want))

@@ -244,13 +244,18 @@ impl Chain<'_, '_, '_> {
             report.detail = format!("broken chain: {e}");
             return report;
         }
-        report.detail = self.validate(sets, &mut report.sets);
-        if report.detail.is_empty() {
+        let found = self.validate(sets, &mut report.sets);
+        if let Some(why) = found.failure {
+            report.detail = why;
+        } else if found.unchecked.is_empty() {
             report.result = ArcResult::Pass;
             report.detail = format!(
                 "{} ARC set(s); every seal and the newest message signature verify",
                 sets.len()
             );
+        } else {
+            report.result = ArcResult::Unverifiable;
+            report.detail = found.unchecked_detail();
         }
         report
     }
@@ -282,16 +287,16 @@ impl Chain<'_, '_, '_> {
         }
     }
 
-    /// Checks seals, message signatures and `cv=`; returns why the chain
-    /// fails, or an empty string when it passes.
-    fn validate(&mut self, sets: &BTreeMap<u32, SetFields>, out: &mut [ArcSetReport]) -> String {
+    /// Checks seals, message signatures and `cv=`; returns the first
+    /// reason the chain fails and the seals and message signatures that
+    /// could not be checked for want of a key.
+    fn validate(
+        &mut self,
+        sets: &BTreeMap<u32, SetFields>,
+        out: &mut [ArcSetReport],
+    ) -> Validation {
         let n = sets.len();
-        let mut why = String::new();
-        let mut note = |w: String| {
-            if why.is_empty() {
-                why = w;
-            }
-        };
+        let mut found = Validation::default();
         let idx: Vec<(usize, usize, usize)> = sets
             .values()
             .map(|f| (f.aar[0], f.ams[0], f.seal[0]))
@@ -300,42 +305,44 @@ impl Chain<'_, '_, '_> {
         for (k, rep) in out.iter().enumerate() {
             let want = if k == 0 { "none" } else { "pass" };
             match rep.cv.as_deref() {
-                Some("fail") => note(format!(
+                Some("fail") => found.fail(format!(
                     "ARC-Seal i={} records cv=fail: the chain was already broken",
                     k + 1
                 )),
                 Some(c) if c == want => {}
-                Some(c) => note(format!(
+                Some(c) => found.fail(format!(
                     "ARC-Seal i={} has cv={c:?}, expected {want}",
                     k + 1
                 )),
-                None => note(format!("ARC-Seal i={} has no cv=", k + 1)),
+                None => found.fail(format!("ARC-Seal i={} has no cv=", k + 1)),
             }
         }
         // every AMS is checked for the report; only the newest must verify
         for (k, (_, ams, _)) in idx.iter().enumerate() {
             let r = self.check_ams(*ams);
-            if k + 1 == n && r.result != Some(SignatureResult::Pass) {
-                note(format!(
-                    "the newest ARC-Message-Signature (i={n}) does not verify: {}",
-                    r.detail
-                ));
+            if k + 1 == n {
+                found.needed(&r, &format!("ARC-Message-Signature i={n}"), || {
+                    format!(
+                        "the newest ARC-Message-Signature (i={n}) does not verify: {}",
+                        r.detail
+                    )
+                });
             }
             out[k].message_signature = r;
         }
         for k in 0..n {
             let r = self.check_seal(&idx[..=k]);
-            if r.result != Some(SignatureResult::Pass) {
-                note(format!(
+            found.needed(&r, &format!("ARC-Seal i={}", k + 1), || {
+                format!(
                     "the ARC-Seal of instance {} does not verify: {}",
                     k + 1,
                     r.detail
-                ));
-            }
+                )
+            });
             out[k].key = r.key.clone();
             out[k].seal = r;
         }
-        why
+        found
     }
 
     fn check_ams(&mut self, field: usize) -> ArcSignatureReport {
@@ -444,6 +451,77 @@ impl Chain<'_, '_, '_> {
                 None,
             ),
         }
+    }
+}
+
+/// What [`Chain::validate`] found in a chain whose structure is in order.
+#[derive(Default)]
+struct Validation {
+    /// The first reason the chain fails (RFC 8617 5.2: `cv` would be
+    /// `fail`), if any.
+    failure: Option<String>,
+    /// The seals and message signatures needed for validation that could
+    /// not be checked because their key is in no source (`no_key`) or its
+    /// lookup failed temporarily (`temperror`): the reason in words, and
+    /// the field (`ARC-Seal i=1`), in the order checked.
+    unchecked: Vec<(String, String)>,
+}
+
+impl Validation {
+    /// Records `why` the chain fails, unless a reason is already recorded.
+    fn fail(&mut self, why: String) {
+        if self.failure.is_none() {
+            self.failure = Some(why);
+        }
+    }
+
+    /// Records the outcome of a signature the chain needs, checked as
+    /// `rep` for the field `label`: nothing when it passes, unchecked when
+    /// its key could not be had, else a failure (`why`).
+    fn needed(&mut self, rep: &ArcSignatureReport, label: &str, why: impl FnOnce() -> String) {
+        match rep.result {
+            Some(SignatureResult::Pass) => {}
+            Some(SignatureResult::NoKey) => self.unchecked.push((rep.detail.clone(), label.into())),
+            Some(SignatureResult::Temperror) => {
+                let name = match (&rep.domain, &rep.selector) {
+                    (Some(d), Some(s)) => format!("{}: ", keys::record_name(d, s)),
+                    _ => String::new(),
+                };
+                self.unchecked
+                    .push((format!("{name}{}", rep.detail), label.into()));
+            }
+            Some(
+                SignatureResult::BodyHashMismatch
+                | SignatureResult::BadSignature
+                | SignatureResult::KeyRevoked
+                | SignatureResult::Malformed
+                | SignatureResult::Unsupported,
+            )
+            | None => self.fail(why()),
+        }
+    }
+
+    /// The chain's detail when nothing fails but something was unchecked:
+    /// each distinct reason once, with the fields it stopped, e.g. `could
+    /// not be checked: no key for s._domainkey.example.net in any source
+    /// (ARC-Message-Signature i=1, ARC-Seal i=1); nothing in the chain
+    /// fails`.
+    fn unchecked_detail(&self) -> String {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (why, label) in &self.unchecked {
+            match groups.iter_mut().find(|(w, _)| *w == why.as_str()) {
+                Some((_, labels)) => labels.push(label),
+                None => groups.push((why, vec![label])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(why, labels)| format!("{why} ({})", labels.join(", ")))
+            .collect();
+        format!(
+            "could not be checked: {}; nothing in the chain fails",
+            parts.join("; ")
+        )
     }
 }
 

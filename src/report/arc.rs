@@ -15,6 +15,12 @@ pub enum ArcResult {
     Pass,
     /// Something in the chain is missing, out of order or does not verify.
     Fail,
+    /// The chain is in order and no seal or message signature fails its
+    /// check, but one needed for validation could not be checked: its
+    /// sealer's key is in no source (signature result `no_key`) or its
+    /// lookup failed temporarily (`temperror`). Not evidence of tampering;
+    /// the detail names the key(s).
+    Unverifiable,
 }
 
 impl ArcResult {
@@ -24,6 +30,7 @@ impl ArcResult {
             ArcResult::None => "none",
             ArcResult::Pass => "pass",
             ArcResult::Fail => "fail",
+            ArcResult::Unverifiable => "unverifiable",
         }
     }
 }
@@ -32,7 +39,7 @@ impl ArcResult {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ArcReport {
-    /// `pass`, `fail` or `none`.
+    /// `pass`, `fail`, `unverifiable` or `none`.
     pub result: ArcResult,
     /// Why, in words (empty for `none`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
