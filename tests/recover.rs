@@ -545,6 +545,13 @@ fn verify_recover_recovers_keys_no_source_has() {
         dir.path(),
     );
     assert_eq!(code, 1, "{err}");
+    // the summary's heading is true of keys recovered in this run and of
+    // recovered keys from an archive alike
+    assert!(
+        out.contains("Recovered keys (recomputed from signatures, in this run or earlier"),
+        "{out}"
+    );
+    assert!(!out.contains("the messages' own signatures"), "{out}");
     let recs = records(&std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap());
     assert_eq!(recs.len(), 6);
     for name in ["a1", "a2", "a3"] {

@@ -111,7 +111,7 @@ pub fn summary_text(s: &Summary) -> String {
     if !recovered.is_empty() {
         let _ = writeln!(
             o,
-            "\nRecovered keys (from the messages' own signatures: one signer, not tied to the domain):"
+            "\nRecovered keys (recomputed from signatures, in this run or earlier from public messages; no record the domain published ties them to it: they show one signer, not that it was the domain):"
         );
         for k in recovered.iter().take(20) {
             let _ = writeln!(
