@@ -317,3 +317,35 @@ fn recovered_keys_are_reported_as_recovered_and_tested_on_a_third_message() {
         );
     }
 }
+
+/// A key seen on one day only reads "on D", never "from D to D", in the
+/// time window and in what the signature proves (checked on every real
+/// message, some of whose keys have a single dated sighting).
+#[test]
+fn a_single_day_of_key_evidence_is_said_once() {
+    let v = builtin_only();
+    let mut single = 0;
+    for m in manifest() {
+        let bytes = std::fs::read(common::fixture(&format!("real-world/{}", m.file))).unwrap();
+        let r = v.verify_bytes(&m.file, &bytes);
+        let text = mailproof::render::text(&r);
+        for part in text.split("evidence").skip(1) {
+            let words: Vec<&str> = part.split_whitespace().take(8).collect();
+            if let Some(i) = words.iter().position(|w| *w == "from")
+                && words.get(i + 2) == Some(&"to")
+                && let (Some(a), Some(b)) = (words.get(i + 1), words.get(i + 3))
+            {
+                let b = b.trim_end_matches(['.', ',', ';']);
+                assert_ne!(*a, b, "{}: {part:.80}", m.file);
+            }
+        }
+        if let Some(k) = r.signatures.iter().find_map(|s| s.key.as_ref())
+            && k.provenance.first_seen.is_some()
+            && k.provenance.first_seen == k.provenance.last_seen
+        {
+            single += 1;
+            assert!(text.contains(" on "), "{}", m.file);
+        }
+    }
+    assert!(single > 0, "no real message has a key seen on one day only");
+}

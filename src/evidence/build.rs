@@ -732,7 +732,12 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
                     ", with no evidence independent of this message (its only sighting is this message itself)".to_string()
                 }
                 (Some(f), Some(l)) => format!(
-                    ", with dated evidence from {f} to {l}{}",
+                    ", with dated evidence {}{}",
+                    if f == l {
+                        format!("on {f}")
+                    } else {
+                        format!("from {f} to {l}")
+                    },
                     if k.provenance.from_this_message.is_empty() {
                         ""
                     } else {

@@ -28,6 +28,9 @@ pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
         (None, None) => "No evidence bounds the signing time.".to_string(),
     };
     match (&w.key_first_seen, &w.key_last_seen) {
+        (Some(f), Some(l)) if f == l => {
+            s.push_str(&format!(" The archive has evidence of the key on {f}."))
+        }
         (Some(f), Some(l)) => s.push_str(&format!(
             " The archive has evidence of the key from {f} to {l}."
         )),
