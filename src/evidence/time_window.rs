@@ -130,25 +130,27 @@ mod tests {
 
     const JAN1: i64 = 1_704_067_200; // 2024-01-01T00:00:00Z, the Date header
 
+    /// The window of `bytes`' first signature, taken as passing, judged
+    /// just after the Date header.
+    fn window(bytes: &[u8]) -> TimeWindow {
+        let msg = RawMessage::parse(bytes).unwrap();
+        compute(
+            &msg,
+            &check(&msg, 1, SignatureResult::Pass, None),
+            JAN1 + 999,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn t_is_the_lower_bound_else_a_signed_date() {
-        let bytes = message_at(&[("example.com", "from:date")], Some(JAN1 - 60), "");
-        let msg = RawMessage::parse(&bytes).unwrap();
-        let w = compute(
-            &msg,
-            &check(&msg, 1, SignatureResult::Pass, None),
-            JAN1 + 999,
-        )
-        .unwrap();
+        let w = window(&message_at(
+            &[("example.com", "from:date")],
+            Some(JAN1 - 60),
+            "",
+        ));
         assert_eq!(w.not_before.as_deref(), Some("2023-12-31T23:59:00Z"));
-        let bytes = message(&[("example.com", "from:date")], "");
-        let msg = RawMessage::parse(&bytes).unwrap();
-        let w = compute(
-            &msg,
-            &check(&msg, 1, SignatureResult::Pass, None),
-            JAN1 + 999,
-        )
-        .unwrap();
+        let w = window(&message(&[("example.com", "from:date")], ""));
         assert_eq!(w.not_before.as_deref(), Some("2024-01-01T00:00:00Z"));
         assert!(
             w.not_before_source
@@ -156,14 +158,7 @@ mod tests {
                 .starts_with("Date header, covered")
         );
         // An unsigned Date is used, and said to be unsigned.
-        let bytes = message(&[("example.com", "from")], "");
-        let msg = RawMessage::parse(&bytes).unwrap();
-        let w = compute(
-            &msg,
-            &check(&msg, 1, SignatureResult::Pass, None),
-            JAN1 + 999,
-        )
-        .unwrap();
+        let w = window(&message(&[("example.com", "from")], ""));
         assert_eq!(w.not_before.as_deref(), Some("2024-01-01T00:00:00Z"));
         assert!(w.not_before_source.unwrap().contains("not covered"));
     }
