@@ -5,7 +5,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::dkim::check::{Checker, SigCheck};
 use crate::dkim::repair::{self, RepairKind};
 use crate::dkim::signature::{Canon, DkimSignature};
-use crate::evidence::{CopyFacts, PastedCopy};
+use crate::evidence::{CopyFacts, Given, PastedCopy};
 use crate::keys::{self, KeySource, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
@@ -170,11 +170,11 @@ impl Verifier {
     /// [`Verifier::verify_bytes`] of a copy whose body the input format
     /// did not keep, when `body_unavailable` says why.
     fn verify_copy(&self, source: &str, bytes: &[u8], body_unavailable: Option<&str>) -> Report {
-        let given = CopyFacts {
+        let as_given = CopyFacts {
             body_unavailable,
             pasted: None,
         };
-        let (report, verdict) = self.verify_as_given(source, bytes, &given);
+        let (report, verdict) = self.verify_as_given(source, bytes, &as_given);
         if verdict < crate::Verdict::HeadersVerified {
             return report;
         }
@@ -222,7 +222,12 @@ impl Verifier {
             Ok(m) => m,
             Err(e) => return error(e.to_string()),
         };
-        let now = self.clock.now();
+        let given = Given {
+            source,
+            bytes,
+            now: self.clock.now(),
+            facts,
+        };
         // A copy with only bare LF line ends (an mbox, a file saved on a
         // Unix system) was signed in its CRLF form, as sent over SMTP (RFC
         // 6376 5.3): its CRLF copy is checked first. When that copy
@@ -236,12 +241,12 @@ impl Verifier {
                 let v = self.check_parsed(&fixed_msg, vec![RepairKind::CrlfLineEndings]);
                 if self.shortcuts && crlf_decides(&msg, &v) {
                     let repairs = repairs_of(&v.plan, &fixed);
-                    return self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts);
+                    return self.finish(&given, &fixed_msg, &v.checks, repairs);
                 }
                 drop(fixed_msg);
                 let mut done = vec![v];
                 if self.shortcuts && done[0].verdict != crate::Verdict::Verified {
-                    match self.mboxrd_decides(source, bytes, &msg, now, facts) {
+                    match self.mboxrd_decides(&given, &msg) {
                         Ok(report) => return report,
                         Err(tried) => done.extend(tried),
                     }
@@ -257,15 +262,7 @@ impl Verifier {
             .as_deref()
             .map(|b| RawMessage::parse(b).expect("parsed when tried"));
         let variant = repaired.as_ref().unwrap_or(&msg);
-        self.finish(
-            source,
-            bytes,
-            variant,
-            &dkim.checks,
-            dkim.repairs,
-            now,
-            facts,
-        )
+        self.finish(&given, variant, &dkim.checks, dkim.repairs)
     }
 
     /// An mbox copy (bare LF line ends, `>From ` body lines quoted by the
@@ -282,12 +279,10 @@ impl Verifier {
     /// search to reuse (`Err`, empty when the plan does not apply).
     fn mboxrd_decides(
         &self,
-        source: &str,
-        bytes: &[u8],
+        given: &Given<'_>,
         msg: &RawMessage<'_>,
-        now: i64,
-        facts: &CopyFacts<'_>,
     ) -> Result<(Report, crate::Verdict), Vec<Variant>> {
+        let bytes = given.bytes;
         if !RepairKind::MboxrdUnquote.applies(bytes) {
             return Err(Vec::new());
         }
@@ -302,25 +297,21 @@ impl Verifier {
             return Err(vec![v]);
         }
         let repairs = repairs_of(&v.plan, &fixed);
-        Ok(self.finish(source, bytes, &fixed_msg, &v.checks, repairs, now, facts))
+        Ok(self.finish(given, &fixed_msg, &v.checks, repairs))
     }
 
     /// The stages after DKIM: ARC on the byte variant the signatures were
     /// judged on, then the evidence and the report.
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
-        source: &str,
-        bytes: &[u8],
+        given: &Given<'_>,
         variant: &RawMessage<'_>,
         checks: &[SigCheck],
         mut repairs: Vec<Repair>,
-        now: i64,
-        facts: &CopyFacts<'_>,
     ) -> (Report, crate::Verdict) {
         let arc =
             crate::arc::check_with_repair(&self.resolver, &self.limits, variant, &mut repairs);
-        crate::evidence::build(source, bytes, variant, checks, repairs, arc, now, facts)
+        crate::evidence::build(given, variant, checks, repairs, arc)
     }
 
     /// Verifies a header block whose body the input format did not keep

@@ -1,7 +1,7 @@
 //! From signature checks to a report: coverage findings, the verdict, and the
 //! plain-language account of what the proof covers.
 
-use super::copy::CopyFacts;
+use super::copy::Given;
 use crate::arc::ArcStage;
 use crate::dkim::check::SigCheck;
 use crate::keys::ArchivedKey;
@@ -68,24 +68,25 @@ impl<'a, 'm> Ctx<'a, 'm> {
     }
 }
 
-/// Assembles the report for one message: `input`, the bytes read, of which
-/// `msg` is the variant the signatures were judged on; `facts`, what is
-/// known of the copy beyond its bytes.
+/// Assembles the report for one message: `given`, the copy as read, of
+/// whose bytes `msg` is the variant the signatures were judged on.
 ///
 /// Returns the report and the verdict the signatures give before the cap
 /// of a body not available (what the repair search of pasted copies
 /// compares; the report's verdict otherwise).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
-    source: &str,
-    input: &[u8],
+    given: &Given<'_>,
     msg: &RawMessage<'_>,
     checks: &[SigCheck],
     mut repairs: Vec<Repair>,
     arc: ArcStage,
-    now: i64,
-    facts: &CopyFacts<'_>,
 ) -> (Report, Verdict) {
+    let Given {
+        source,
+        bytes: input,
+        now,
+        facts,
+    } = *given;
     // Keys as the report states them: without the message's own sightings.
     let checks = &*super::key_evidence::independent_checks(checks, input, msg);
     let why = facts.body_unavailable;
@@ -884,6 +885,7 @@ mod tests {
     //! results are set by hand, so each row is tested apart from the
     //! cryptography.
     use super::*;
+    use crate::evidence::copy::CopyFacts;
     use crate::evidence::test_support::{RSA512, check, message};
 
     fn verdict_with(
@@ -1012,7 +1014,13 @@ mod tests {
                 pasted: None,
             };
             let arc = ArcStage::default();
-            build("t.eml", &bytes, &msg, &checks, Vec::new(), arc, 0, &facts)
+            let given = Given {
+                source: "t.eml",
+                bytes: &bytes,
+                now: 0,
+                facts: &facts,
+            };
+            build(&given, &msg, &checks, Vec::new(), arc)
         };
         let codes = |r: &Report| {
             r.findings

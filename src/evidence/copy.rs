@@ -25,6 +25,23 @@ pub(crate) struct CopyFacts<'a> {
     pub pasted: Option<PastedCopy<'a>>,
 }
 
+/// The copy under verification as every report of it names it: where it
+/// came from, the bytes as read (before any repair), the verification
+/// time and what is known of it beyond its bytes. Built once per copy by
+/// the verifier and handed to [`super::build`].
+#[derive(Clone, Copy)]
+pub(crate) struct Given<'a> {
+    /// The report's `source`.
+    pub source: &'a str,
+    /// The bytes as read (the report's `input_sha256` and `input_bytes`,
+    /// unless [`CopyFacts::pasted`] says which bytes were read).
+    pub bytes: &'a [u8],
+    /// The verification time, Unix seconds (`--at`, or the clock).
+    pub now: i64,
+    /// What is known of the copy beyond its bytes.
+    pub facts: &'a CopyFacts<'a>,
+}
+
 /// A pasted copy repaired before it was checked.
 #[derive(Debug)]
 pub(crate) struct PastedCopy<'a> {
