@@ -83,21 +83,24 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
 /// (mail-parser lower-cases the type and subtype before it compares them),
 /// occurs on a line that can belong to a Content-Type field: one starting
 /// with the field name (any case), or a folded continuation line (starting
-/// with white space). Occurrences elsewhere (inside a base64 attachment,
-/// where "822" turns up by chance) need no parse. Linear in the input:
+/// with white space) of such a line. Occurrences elsewhere (an indented
+/// line of text, a base64 attachment, where "822" turns up by chance) need
+/// no parse. Linear in the input:
 /// each line is looked at once, and only those lines are searched.
 fn may_carry(bytes: &[u8]) -> bool {
     const LABELS: [&[u8]; 3] = [b"822", b"global", b"digest"];
     let mut start = 0;
+    // whether the line before was a Content-Type line or its continuation
+    let mut in_field = false;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     ends.into_iter().any(|end| {
         let line = &bytes[start..end];
         start = end + 1;
-        let may_be_content_type = matches!(line.first(), Some(b' ' | b'\t'))
+        in_field = (in_field && matches!(line.first(), Some(b' ' | b'\t')))
             || line
                 .get(..12)
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"content-type"));
-        may_be_content_type
+        in_field
             && LABELS.iter().any(|label| {
                 line.windows(label.len())
                     .any(|w| w.eq_ignore_ascii_case(label))
@@ -154,6 +157,29 @@ mod tests {
                 .iter()
                 .any(|p| matches!(p.body, PartType::Message(_)));
             assert_eq!(carries, may_carry(m.as_bytes()));
+        }
+    }
+
+    /// An indented line of text is not part of a Content-Type field, and a
+    /// label on the second folded line of one still counts.
+    #[test]
+    fn only_continuations_of_a_content_type_line_are_searched() {
+        let indented = "From: b@example.org\r\nContent-Type: text/plain\r\nSubject: x\r\n digest of the week\r\n\r\nforwarded:\r\n    message/rfc822 (global)\r\n";
+        assert!(!may_carry(indented.as_bytes()));
+        let inner = "From: a@example.com\r\nSubject: hi\r\n\r\nbody line\r\n";
+        let twice_folded = format!(
+            "From: b@example.org\r\nContent-Type: multipart/mixed;\r\n boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type:\r\n\r\n\tmessage/rfc822\r\n\r\n{inner}\r\n--XX--\r\n"
+        );
+        let folded = twice_folded.replace(":\r\n\r\n\tmessage", ":\r\n \r\n\tmessage");
+        assert!(may_carry(folded.as_bytes()));
+        assert_eq!(extract(folded.as_bytes()).len(), 1);
+        for m in [indented, &folded] {
+            let parsed = MessageParser::default().parse(m.as_bytes()).unwrap();
+            let carries = parsed
+                .parts
+                .iter()
+                .any(|p| matches!(p.body, PartType::Message(_)));
+            assert_eq!(carries, may_carry(m.as_bytes()), "{m}");
         }
     }
 
