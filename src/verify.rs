@@ -230,12 +230,22 @@ impl Verifier {
         };
         // A copy with only bare LF line ends (an mbox, a file saved on a
         // Unix system) was signed in its CRLF form, as sent over SMTP (RFC
-        // 6376 5.3): its CRLF copy is checked first. When that copy
-        // verifies and the copy as saved cannot do as well, the copy as
-        // saved is not checked at all (see `crlf_decides`), and the CRLF
-        // copy, parsed once, goes on to the later stages.
+        // 6376 5.3): its CRLF copy is checked first, or, when its body has
+        // `>From ` lines quoted by the mboxrd convention, its unquoted CRLF
+        // copy (see `mboxrd_decides`). When that copy verifies and the copy
+        // as saved cannot do as well, the copy as saved is not checked at
+        // all (see `crlf_decides`), and the copy, parsed once, goes on to
+        // the later stages.
         let mut crlf = None;
         if only_bare_lf(bytes) {
+            let mboxrd = if self.shortcuts {
+                match self.mboxrd_decides(&given, &msg) {
+                    Ok(report) => return report,
+                    Err(tried) => tried,
+                }
+            } else {
+                Vec::new()
+            };
             let fixed = crate::message::lf_to_crlf(bytes);
             if let Ok(fixed_msg) = RawMessage::parse(&fixed) {
                 let v = self.check_parsed(&fixed_msg, vec![RepairKind::CrlfLineEndings]);
@@ -245,11 +255,10 @@ impl Verifier {
                 }
                 drop(fixed_msg);
                 let mut done = vec![v];
-                if self.shortcuts && done[0].verdict != crate::Verdict::Verified {
-                    match self.mboxrd_decides(&given, &msg) {
-                        Ok(report) => return report,
-                        Err(tried) => done.extend(tried),
-                    }
+                // the search tries the unquoted copy only after a CRLF copy
+                // that does not verify: so is it handed over
+                if done[0].verdict != crate::Verdict::Verified {
+                    done.extend(mboxrd);
                 }
                 crlf = Some((done, fixed));
             }
@@ -266,17 +275,21 @@ impl Verifier {
     }
 
     /// An mbox copy (bare LF line ends, `>From ` body lines quoted by the
-    /// mboxrd convention) whose CRLF copy did not verify: the repair search
-    /// of [`Verifier::verify_dkim`] would check the copy as saved, then
+    /// mboxrd convention), checked before its CRLF copy. The repair search
+    /// of [`Verifier::verify_dkim`] would check the CRLF copy, then, when it
+    /// does not verify, the copy as saved and
     /// `[mboxrd_unquote, crlf_line_endings]`, the first plan after
     /// `[crlf_line_endings]` for such a copy ([`repair::plans_for`] keeps
     /// only the plans with the CRLF repair, fewest first, in
     /// [`RepairKind::ALL`] order, where `mboxrd_unquote` is first). When that
-    /// plan verifies every signature whole and the copy as saved cannot
-    /// (see [`crlf_decides`]), the search stops there and keeps it, taking
-    /// no part from another copy: the report is built here without checking
-    /// the copy as saved. Otherwise the plan's check is handed back for the
-    /// search to reuse (`Err`, empty when the plan does not apply).
+    /// plan verifies every signature whole, without `l=`, and the copy as
+    /// saved cannot (see [`crlf_decides`]), the search would keep it: the
+    /// CRLF copy cannot verify then, since each signature's hashed body
+    /// holds an unquoted line the CRLF copy has quoted, and no copy with
+    /// more repairs ranks higher. The report is built here without
+    /// checking the CRLF copy or the copy as saved. Otherwise the plan's
+    /// check is handed back for the search to reuse (`Err`, empty when the
+    /// plan does not apply).
     fn mboxrd_decides(
         &self,
         given: &Given<'_>,
