@@ -2,8 +2,10 @@
 //! end for every command: exit status 0, nothing on stderr, never a panic.
 //!
 //! Each test starts the command with stdout on a pipe whose reading end is
-//! already closed (it is closed in the parent right after the spawn, and the
-//! child never had it), so the command's first write fails with EPIPE.
+//! already closed (closed in the parent before the spawn; the child never
+//! had it), so the command's first write fails with EPIPE. (Closing it after
+//! the spawn raced the child: a `serve` that printed its address first went
+//! on running.)
 
 mod common;
 mod dnsserver;
@@ -15,15 +17,16 @@ use std::process::{Command, Stdio};
 
 /// Runs mailproof with a closed stdout; returns (status, stderr).
 fn closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailproof"))
         .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let mut err = String::new();
     child
         .stderr
