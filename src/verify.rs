@@ -366,7 +366,6 @@ impl Verifier {
     ) -> DkimStage {
         let bytes = msg.bytes;
         let checks = self.checker().check_all(msg);
-        let verdict = crate::evidence::verdict_of(msg, &checks);
         // Repairs can only help a signature whose key was found and whose
         // check failed on these bytes.
         let failing: Vec<&SigCheck> = checks
@@ -378,13 +377,15 @@ impl Verifier {
                 )
             })
             .collect();
-        if verdict == crate::Verdict::Verified || failing.is_empty() {
+        // (the verdict, which parses From, only when a repair may be tried)
+        let verdict = (!failing.is_empty()).then(|| crate::evidence::verdict_of(msg, &checks));
+        let Some(verdict) = verdict.filter(|v| *v != crate::Verdict::Verified) else {
             return DkimStage {
                 bytes: None,
                 checks,
                 repairs: Vec::new(),
             };
-        }
+        };
         let allowed = allowed_repairs(&failing);
         let mut tried = vec![Variant {
             plan: Vec::new(),
