@@ -81,30 +81,57 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
 /// (message/rfc822, text/rfc822-headers), "global" (message/global) or
 /// "digest" (multipart/digest), in any mix of upper and lower case
 /// (mail-parser lower-cases the type and subtype before it compares them),
-/// occurs on a line that can belong to a Content-Type field: one starting
-/// with the field name (any case), or a folded continuation line (starting
-/// with white space) of such a line. Occurrences elsewhere (an indented
-/// line of text, a base64 attachment, where "822" turns up by chance) need
-/// no parse. Linear in the input:
-/// each line is looked at once, and only those lines are searched.
+/// occurs on a line that can belong to a Content-Type field (see
+/// [`content_type_lines`]). Occurrences elsewhere (an indented line of
+/// text, a base64 attachment, where "822" turns up by chance) need no
+/// parse. A message whose own Content-Type names neither "multipart" nor
+/// "message" is read as one part, so it carries nothing and its body is not
+/// searched. Linear in the input: each line is looked at once, and only
+/// those lines are searched.
 fn may_carry(bytes: &[u8]) -> bool {
     const LABELS: [&[u8]; 3] = [b"822", b"global", b"digest"];
+    const COMPOSITE: [&[u8]; 2] = [b"multipart", b"message"];
+    content_type_lines(header_block(bytes)).any(|line| names_any(line, &COMPOSITE))
+        && content_type_lines(bytes).any(|line| names_any(line, &LABELS))
+}
+
+/// The lines of `bytes` (split at LF) that can belong to a Content-Type
+/// field: one starting with the field name (any case), and the folded
+/// continuation lines (starting with white space) after it.
+fn content_type_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
     // whether the line before was a Content-Type line or its continuation
     let mut in_field = false;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
-    ends.into_iter().any(|end| {
+    ends.filter_map(move |end| {
         let line = &bytes[start..end];
         start = end + 1;
         in_field = (in_field && matches!(line.first(), Some(b' ' | b'\t')))
             || line
                 .get(..12)
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"content-type"));
-        in_field
-            && LABELS.iter().any(|label| {
-                line.windows(label.len())
-                    .any(|w| w.eq_ignore_ascii_case(label))
-            })
+        in_field.then_some(line)
+    })
+}
+
+/// `bytes` up to the first empty line (LF or CRLF): the message's own
+/// header block, or all of it when there is no empty line.
+fn header_block(bytes: &[u8]) -> &[u8] {
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        if matches!(&bytes[start..end], b"" | b"\r") {
+            return &bytes[..start];
+        }
+        start = end + 1;
+    }
+    bytes
+}
+
+/// Whether `line` holds one of `labels`, in any mix of case.
+fn names_any(line: &[u8], labels: &[&[u8]]) -> bool {
+    labels.iter().any(|label| {
+        line.windows(label.len())
+            .any(|w| w.eq_ignore_ascii_case(label))
     })
 }
 
@@ -181,6 +208,40 @@ mod tests {
                 .any(|p| matches!(p.body, PartType::Message(_)));
             assert_eq!(carries, may_carry(m.as_bytes()), "{m}");
         }
+    }
+
+    /// A one-part message is not searched, even when its text shows the
+    /// source of a MIME message; a multipart or message one is, whatever
+    /// the case of its type.
+    #[test]
+    fn only_composite_messages_are_searched() {
+        let inner = "From: a@example.com\r\nSubject: hi\r\n\r\nbody line\r\n";
+        let shown = format!(
+            "From: b@example.org\r\nContent-Type: text/plain\r\n\r\n--XX\r\nContent-Type: message/rfc822\r\n\r\n{inner}--XX--\r\n"
+        );
+        let mixed = shown.replace("text/plain", "MultiPart/Mixed; boundary=XX");
+        let folded = shown.replace("text/plain", "\r\n\tmultipart/mixed;\r\n boundary=XX");
+        let message = format!("From: b@example.org\r\nContent-Type: Message/RFC822\r\n\r\n{inner}");
+        let cases = [
+            (&shown, false),
+            (&mixed, true),
+            (&folded, true),
+            (&message, true),
+        ];
+        for (m, searched) in cases {
+            assert_eq!(may_carry(m.as_bytes()), searched, "{m}");
+            // never a carried message the parse would find and the test not
+            let parsed = MessageParser::default().parse(m.as_bytes()).unwrap();
+            let carries = parsed
+                .parts
+                .iter()
+                .skip(1)
+                .any(|p| matches!(p.body, PartType::Message(_)));
+            assert!(!carries || may_carry(m.as_bytes()), "{m}");
+            assert_eq!(carries, !extract(m.as_bytes()).is_empty(), "{m}");
+        }
+        assert_eq!(extract(mixed.as_bytes()).len(), 1);
+        assert_eq!(extract(folded.as_bytes()).len(), 1);
     }
 
     #[test]
