@@ -133,9 +133,20 @@ fn relaxed_body(body: &[u8], sink: &mut impl Sink) {
     };
     let mut run = 0; // start of the unchanged run not yet emitted
     let mut i = 0;
-    while let Some(off) = memchr::memchr2(b' ', b'\t', &b[i..]) {
-        let j = i + off;
-        let mut k = j + 1;
+    // A single SP before a byte other than WSP or CR (most of the spaces in
+    // text) stays as it is, so only the places where a change may be due
+    // are visited: a tab, two SPs, SP before CR. Each is found by its own
+    // scan, which moves forward only (linear in all).
+    let mut places = Places::new(b);
+    while let Some(at) = places.next_from(i) {
+        // back to the start of the WSP run (at most one SP: a longer run
+        // would have been found earlier)
+        let j = if at > i && b[at - 1] == b' ' {
+            at - 1
+        } else {
+            at
+        };
+        let mut k = at + 1;
         while k < b.len() && matches!(b[k], b' ' | b'\t') {
             k += 1;
         }
@@ -155,6 +166,48 @@ fn relaxed_body(body: &[u8], sink: &mut impl Sink) {
         out.emit(b"\r\n");
     }
     out.flush();
+}
+
+/// The places in a body where relaxed canonicalization may change
+/// something: a tab, two SPs, SP before CR. Three forward scans (memchr and
+/// memmem), each kept at its next match.
+struct Places<'b> {
+    body: &'b [u8],
+    /// Next match of each scan at or after where it last looked
+    /// (`body.len()` for none).
+    next: [usize; 3],
+}
+
+impl<'b> Places<'b> {
+    const PAIRS: [&'static [u8]; 2] = [b"  ", b" \r"];
+
+    fn new(body: &'b [u8]) -> Self {
+        let mut p = Places { body, next: [0; 3] };
+        for scan in 0..3 {
+            p.next[scan] = p.find(scan, 0);
+        }
+        p
+    }
+
+    fn find(&self, scan: usize, from: usize) -> usize {
+        let hay = &self.body[from..];
+        let found = match scan {
+            0 => memchr::memchr(b'\t', hay),
+            _ => memchr::memmem::find(hay, Self::PAIRS[scan - 1]),
+        };
+        found.map_or(self.body.len(), |off| from + off)
+    }
+
+    /// The first place at or after `from`.
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        for scan in 0..3 {
+            if self.next[scan] < from {
+                self.next[scan] = self.find(scan, from);
+            }
+        }
+        let at = self.next.into_iter().min()?;
+        (at < self.body.len()).then_some(at)
+    }
 }
 
 /// Output of [`relaxed_body`]: long runs go straight to the sink, short
