@@ -86,13 +86,33 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
 /// text, a base64 attachment, where "822" turns up by chance) need no
 /// parse. A message whose own Content-Type names neither "multipart" nor
 /// "message" is read as one part, so it carries nothing and its body is not
-/// searched. Linear in the input: each line is looked at once, and only
-/// those lines are searched.
+/// searched. Nor is what lies outside a header block: the message's own,
+/// and those after a `--` (mail-parser starts a part after `--boundary`,
+/// at a line start or not), up to their empty line. Linear in the input:
+/// `--` is looked for once, and only the lines of those blocks are
+/// searched.
 fn may_carry(bytes: &[u8]) -> bool {
     const LABELS: [&[u8]; 3] = [b"822", b"global", b"digest"];
     const COMPOSITE: [&[u8]; 2] = [b"multipart", b"message"];
-    content_type_lines(header_block(bytes)).any(|line| names_any(line, &COMPOSITE))
-        && content_type_lines(bytes).any(|line| names_any(line, &LABELS))
+    let head = header_block(bytes);
+    if !content_type_lines(head).any(|line| names_any(line, &COMPOSITE)) {
+        return false;
+    }
+    let finder = memchr::memmem::Finder::new(b"--");
+    let mut at = head.len();
+    let mut block = head;
+    loop {
+        if content_type_lines(block).any(|line| names_any(line, &LABELS)) {
+            return true;
+        }
+        let Some(dashes) = finder.find(&bytes[at..]).map(|off| at + off) else {
+            return false;
+        };
+        // the block runs from the line the dashes are on to its empty line
+        let start = memchr::memrchr(b'\n', &bytes[at..dashes]).map_or(at, |nl| at + nl + 1);
+        block = header_block(&bytes[start..]);
+        at = (start + block.len()).max(dashes + 2);
+    }
 }
 
 /// The lines of `bytes` (split at LF) that can belong to a Content-Type
@@ -242,6 +262,29 @@ mod tests {
         }
         assert_eq!(extract(mixed.as_bytes()).len(), 1);
         assert_eq!(extract(folded.as_bytes()).len(), 1);
+    }
+
+    /// Only header blocks are searched: a Content-Type line in a preamble
+    /// or in a part's text is not, one after a boundary in mid-line is.
+    #[test]
+    fn only_header_blocks_are_searched() {
+        let inner = "From: a@example.com\r\nSubject: hi\r\n\r\nbody line\r\n";
+        let preamble = format!(
+            "From: b@example.org\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\nContent-Type: message/rfc822\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nsee:\r\n\r\nContent-Type: message/rfc822\r\n\r\n{inner}--XX--\r\n"
+        );
+        let mid_line = format!(
+            "From: b@example.org\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nsee below--XX\r\nContent-Type: message/rfc822\r\n\r\n{inner}--XX--\r\n"
+        );
+        for (m, searched) in [(&preamble, false), (&mid_line, true)] {
+            assert_eq!(may_carry(m.as_bytes()), searched, "{m}");
+            let parsed = MessageParser::default().parse(m.as_bytes()).unwrap();
+            let carries = parsed
+                .parts
+                .iter()
+                .skip(1)
+                .any(|p| matches!(p.body, PartType::Message(_)));
+            assert_eq!(carries, searched, "{m}");
+        }
     }
 
     #[test]
