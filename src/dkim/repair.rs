@@ -93,9 +93,9 @@ impl RepairKind {
     pub fn applies(self, bytes: &[u8]) -> bool {
         let body = body_of(bytes);
         match self {
-            RepairKind::MboxrdUnquote => lines(body).any(|l| is_quoted_from(l, true)),
-            RepairKind::MboxoUnquote => lines(body).any(|l| l.starts_with(b">From ")),
-            RepairKind::DotUnstuff => lines(body).any(|l| l.starts_with(b"..")),
+            RepairKind::MboxrdUnquote | RepairKind::MboxoUnquote | RepairKind::DotUnstuff => {
+                self.marked_lines(body).next().is_some()
+            }
             RepairKind::TrailingWhitespace => {
                 lines(body).any(|l| matches!(strip_eol(l).last(), Some(b' ' | b'\t')))
             }
@@ -119,6 +119,26 @@ impl RepairKind {
         }
     }
 
+    /// For the repairs that drop the first byte of some body lines (an
+    /// mbox `>` quote, a doubled SMTP dot): where those lines start in
+    /// `body`, in order. Other repairs mark none.
+    fn marked_lines<'b>(self, body: &'b [u8]) -> impl Iterator<Item = usize> + 'b {
+        let first = match self {
+            RepairKind::DotUnstuff => b'.',
+            _ => b'>',
+        };
+        let marked = move |at: usize| {
+            let line = &body[at..];
+            match self {
+                RepairKind::MboxrdUnquote => is_quoted_from(line, true),
+                RepairKind::MboxoUnquote => line.starts_with(b">From "),
+                RepairKind::DotUnstuff => line.starts_with(b".."),
+                _ => false,
+            }
+        };
+        line_starts_with(body, first).filter(move |&at| marked(at))
+    }
+
     /// Applies the repair.
     pub fn apply(self, bytes: &[u8]) -> Vec<u8> {
         let body_start = bytes.len() - body_of(bytes).len();
@@ -131,15 +151,19 @@ impl RepairKind {
             out
         };
         match self {
-            RepairKind::MboxrdUnquote => map_body(&|l, out| {
-                out.extend_from_slice(if is_quoted_from(l, true) { &l[1..] } else { l })
-            }),
-            RepairKind::MboxoUnquote => map_body(&|l, out| {
-                out.extend_from_slice(if l.starts_with(b">From ") { &l[1..] } else { l })
-            }),
-            RepairKind::DotUnstuff => map_body(&|l, out| {
-                out.extend_from_slice(if l.starts_with(b"..") { &l[1..] } else { l })
-            }),
+            RepairKind::MboxrdUnquote | RepairKind::MboxoUnquote | RepairKind::DotUnstuff => {
+                // each marked line loses its first byte; the runs between
+                // are copied whole
+                let mut out = Vec::with_capacity(bytes.len());
+                out.extend_from_slice(head);
+                let mut copied = 0;
+                for at in self.marked_lines(body) {
+                    out.extend_from_slice(&body[copied..at]);
+                    copied = at + 1;
+                }
+                out.extend_from_slice(&body[copied..]);
+                out
+            }
             RepairKind::TrailingWhitespace => map_body(&|l, out| {
                 let content = strip_eol(l);
                 let end = content
@@ -288,6 +312,19 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// Where the lines of `bytes` that begin with `first` start (one `memmem`
+/// scan for LF followed by `first`, not a walk line by line).
+fn line_starts_with(bytes: &[u8], first: u8) -> impl Iterator<Item = usize> + '_ {
+    let finder = memchr::memmem::Finder::new(&[b'\n', first]).into_owned();
+    let at_start = (bytes.first() == Some(&first)).then_some(0);
+    let mut from = 0;
+    at_start.into_iter().chain(std::iter::from_fn(move || {
+        let nl = from + finder.find(&bytes[from..])?;
+        from = nl + 1;
+        Some(nl + 1)
+    }))
+}
+
 fn strip_eol(l: &[u8]) -> &[u8] {
     let l = l.strip_suffix(b"\n").unwrap_or(l);
     l.strip_suffix(b"\r").unwrap_or(l)
@@ -311,8 +348,10 @@ mod tests {
 
     #[test]
     fn applies_agrees_with_apply_and_lines_with_split() {
-        let pieces: [&[u8]; 9] = [
+        let pieces: [&[u8]; 11] = [
             b"A: x\r\n",
+            b">>From y\r\n",
+            b".\n",
             b" folded\r\n",
             b"\tmore\n",
             b"DKIM-Signature: a=1;\r\n",
@@ -333,6 +372,24 @@ mod tests {
                 if k != RepairKind::FinalNewline {
                     assert_eq!(k.applies(&m), k.apply(&m) != m, "{k:?} {m:?}");
                 }
+            }
+            // the line-start repairs, read line by line
+            let body = body_of(&m);
+            let by_line = |drops: &dyn Fn(&[u8]) -> bool| {
+                let mut out = m[..m.len() - body.len()].to_vec();
+                for l in lines(body) {
+                    out.extend_from_slice(if drops(l) { &l[1..] } else { l });
+                }
+                out
+            };
+            type Drops<'f> = &'f dyn Fn(&[u8]) -> bool;
+            let cases: [(RepairKind, Drops<'_>); 3] = [
+                (RepairKind::MboxrdUnquote, &|l| is_quoted_from(l, true)),
+                (RepairKind::MboxoUnquote, &|l| l.starts_with(b">From ")),
+                (RepairKind::DotUnstuff, &|l| l.starts_with(b"..")),
+            ];
+            for (k, drops) in cases {
+                assert_eq!(k.apply(&m), by_line(drops), "{k:?} {m:?}");
             }
         }
     }
