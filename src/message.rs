@@ -81,6 +81,9 @@ pub struct RawMessage<'a> {
     /// The `boundary` parameters of the MIME parts, once asked for
     /// ([`RawMessage::mime_boundaries`]).
     boundaries: std::sync::OnceLock<Vec<Vec<u8>>>,
+    /// The top-most Date field as a Unix time, once asked for
+    /// ([`RawMessage::date`]).
+    date: std::sync::OnceLock<Option<i64>>,
 }
 
 /// Why bytes could not be read as a message.
@@ -186,6 +189,18 @@ impl<'a> RawMessage<'a> {
             malformed_fields,
             postmark_len,
             boundaries: std::sync::OnceLock::new(),
+            date: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The top-most Date field (RFC 5322 3.6.1) as seconds since the Unix
+    /// epoch, UTC, as mail-parser reads its date-time (RFC 5322 3.3, with
+    /// the obsolete forms); `None` when there is no Date field or it does
+    /// not read as a date. Parsed on the first call only.
+    pub fn date(&self) -> Option<i64> {
+        *self.date.get_or_init(|| {
+            let v = self.fields("Date").next()?.text();
+            mail_parser::DateTime::parse_rfc822(&v).map(|d| d.to_timestamp())
         })
     }
 

@@ -366,7 +366,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             c,
             sig,
             k,
-            date_header(ctx.msg),
+            ctx.msg.date(),
         ));
         if c.result.header_valid() && k.provenance.is_recovered() {
             out.push(key_recovered_finding(ctx, c, sig, k));
@@ -405,7 +405,7 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
             ));
         }
     }
-    if let (Some(t), Some(date)) = (sig.timestamp, date_header(ctx.msg)) {
+    if let (Some(t), Some(date)) = (sig.timestamp, ctx.msg.date()) {
         let diff = (t - date).abs();
         if diff > 86_400 && c.result.header_valid() {
             out.push(Finding::new(
@@ -471,8 +471,6 @@ fn key_recovered_finding(
         Some(c.index),
     )
 }
-
-use super::time_window::date_header;
 
 /// Decodes the visible headers (top-most instance of each) for display:
 /// addresses as their real addr-specs, encoded words decoded. The values

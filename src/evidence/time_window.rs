@@ -29,7 +29,7 @@ pub(crate) fn compute(msg: &RawMessage<'_>, c: &SigCheck, now: i64) -> Option<Ti
         return None;
     }
     let sig = c.sig.as_ref().ok()?;
-    let date = date_header(msg);
+    let date = msg.date();
     let (not_before, nb_source) = match (sig.timestamp, date) {
         (Some(t), _) => (
             Some(t),
@@ -107,12 +107,6 @@ pub(crate) fn after_verification(c: &SigCheck, now: i64) -> Option<Finding> {
         ),
         Some(c.index),
     ))
-}
-
-/// The Date header as Unix time.
-pub(crate) fn date_header(msg: &RawMessage<'_>) -> Option<i64> {
-    let v = msg.fields("Date").next()?.text();
-    mail_parser::DateTime::parse_rfc822(&v).map(|d| d.to_timestamp())
 }
 
 /// The date after the last `;` of the topmost Received header.

@@ -37,7 +37,7 @@ pub(crate) fn build(
     let date_signed = checks
         .iter()
         .any(|c| c.result.header_valid() && c.sig.as_ref().is_ok_and(|s| s.signs("Date") > 0));
-    if let Some(d) = super::time_window::date_header(msg) {
+    if let Some(d) = msg.date() {
         push(d, "Date header (sender's software)".into(), date_signed);
     }
     for c in checks {
@@ -201,8 +201,7 @@ pub(crate) fn findings(
     let any_t = checks
         .iter()
         .any(|c| c.sig.as_ref().is_ok_and(|s| s.timestamp.is_some()));
-    if !any_t && let (Some(d), Some(first)) = (super::time_window::date_header(msg), chrono.first())
-    {
+    if !any_t && let (Some(d), Some(first)) = (msg.date(), chrono.first()) {
         let u = first.unix.unwrap_or(d);
         if (u - d).abs() > 86_400 {
             out.push(Finding::new(
