@@ -11,7 +11,6 @@ use crate::keys::{self, ArchivedKey, Resolver};
 use crate::limits::Limits;
 use crate::message::RawMessage;
 use crate::report::{ResultReason, SignatureResult};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The outcome of checking one DKIM-Signature field (internal).
@@ -241,22 +240,22 @@ pub(crate) fn header_hash(
     sig_field: usize,
     sig: &DkimSignature,
 ) -> (Vec<u8>, Vec<usize>) {
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, h) in msg.headers.iter().enumerate() {
-        if i != sig_field {
-            by_name
-                .entry(String::from_utf8_lossy(h.name).to_ascii_lowercase())
-                .or_default()
-                .push(i);
-        }
-    }
+    // Each name takes the bottom-most instance not taken yet; names are
+    // compared as text (lossy UTF-8), ASCII case ignored.
+    let names: Vec<std::borrow::Cow<'_, str>> = msg
+        .headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(h.name))
+        .collect();
+    let mut taken = vec![false; names.len()];
     let mut data = Vec::with_capacity(1024);
     let mut covered = Vec::new();
     for name in &sig.signed_headers {
-        if let Some(i) = by_name
-            .get_mut(&name.to_ascii_lowercase())
-            .and_then(Vec::pop)
-        {
+        let found = (0..names.len())
+            .rev()
+            .find(|&i| i != sig_field && !taken[i] && names[i].eq_ignore_ascii_case(name));
+        if let Some(i) = found {
+            taken[i] = true;
             canon::header(sig.header_canon, &msg.headers[i], &mut data);
             covered.push(i);
         }
