@@ -15,6 +15,7 @@
 //! brackets.
 
 use crate::message::HeaderField;
+use std::borrow::Cow;
 
 /// One mailbox of an address field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +96,7 @@ pub(crate) fn display_value(f: &HeaderField<'_>) -> String {
 /// [`Mailbox::domain`]).
 pub(crate) fn mailboxes(value: &str) -> Vec<Mailbox> {
     let mut out = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
+    let mut current: Vec<Token<'_>> = Vec::new();
     for t in tokens(value) {
         match t {
             Token::Special(',') | Token::Special(';') => {
@@ -111,55 +112,72 @@ pub(crate) fn mailboxes(value: &str) -> Vec<Mailbox> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
+enum Token<'a> {
     /// A quoted string, unquoted (`\x` pairs resolved).
-    Quoted(String),
+    Quoted(Cow<'a, str>),
     /// A comment's text, unwrapped.
-    Comment(String),
+    Comment(Cow<'a, str>),
     /// `< > , ; : @`
     Special(char),
     /// Any other run of non-space characters (atoms, dots, encoded words).
-    Atom(String),
+    Atom(&'a str),
     /// White space between tokens.
     Space,
 }
 
-fn tokens(s: &str) -> Vec<Token> {
+/// The tokens of `s`. Quoted strings and comments borrow from `s` unless a
+/// `\x` pair had to be resolved.
+fn tokens(s: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = s.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         match c {
             '"' => {
-                let mut q = String::new();
-                while let Some(c) = chars.next() {
+                let start = at + 1;
+                let (mut end, mut owned) = (s.len(), None::<String>);
+                while let Some((i, c)) = chars.next() {
                     match c {
-                        '\\' => q.extend(chars.next()),
-                        '"' => break,
-                        c => q.push(c),
+                        '\\' => {
+                            let o = owned.get_or_insert_with(|| s[start..i].to_string());
+                            o.extend(chars.next().map(|(_, n)| n));
+                        }
+                        '"' => {
+                            end = i;
+                            break;
+                        }
+                        c => owned.iter_mut().for_each(|o| o.push(c)),
                     }
                 }
-                out.push(Token::Quoted(q));
+                out.push(Token::Quoted(
+                    owned.map_or(Cow::Borrowed(&s[start..end]), Cow::Owned),
+                ));
             }
             '(' => {
-                let (mut depth, mut text) = (1usize, String::new());
-                while let Some(c) = chars.next() {
+                let start = at + 1;
+                let (mut end, mut owned) = (s.len(), None::<String>);
+                let mut depth = 1usize;
+                while let Some((i, c)) = chars.next() {
                     match c {
-                        '\\' => text.extend(chars.next()),
-                        '(' => {
-                            depth += 1;
-                            text.push(c);
+                        '\\' => {
+                            let o = owned.get_or_insert_with(|| s[start..i].to_string());
+                            o.extend(chars.next().map(|(_, n)| n));
+                            continue;
                         }
+                        '(' => depth += 1,
                         ')' => {
                             depth -= 1;
                             if depth == 0 {
+                                end = i;
                                 break;
                             }
-                            text.push(c);
                         }
-                        c => text.push(c),
+                        _ => {}
                     }
+                    owned.iter_mut().for_each(|o| o.push(c));
                 }
-                out.push(Token::Comment(text));
+                out.push(Token::Comment(
+                    owned.map_or(Cow::Borrowed(&s[start..end]), Cow::Owned),
+                ));
             }
             '<' | '>' | ',' | ';' | ':' | '@' => out.push(Token::Special(c)),
             c if c.is_whitespace() => {
@@ -167,16 +185,16 @@ fn tokens(s: &str) -> Vec<Token> {
                     out.push(Token::Space);
                 }
             }
-            c => {
-                let mut a = String::from(c);
-                while let Some(&n) = chars.peek() {
+            _ => {
+                let mut end = s.len();
+                while let Some(&(i, n)) = chars.peek() {
                     if n.is_whitespace() || "\"()<>,;:@".contains(n) {
+                        end = i;
                         break;
                     }
-                    a.push(n);
                     chars.next();
                 }
-                out.push(Token::Atom(a));
+                out.push(Token::Atom(&s[at..end]));
             }
         }
     }
@@ -184,7 +202,7 @@ fn tokens(s: &str) -> Vec<Token> {
 }
 
 /// One mailbox from its tokens: `phrase <addr-spec>` or a bare addr-spec.
-fn mailbox(ts: &[Token]) -> Option<Mailbox> {
+fn mailbox(ts: &[Token<'_>]) -> Option<Mailbox> {
     let comment = ts.iter().find_map(|t| match t {
         Token::Comment(c) if !c.trim().is_empty() => Some(decode_words(c.trim())),
         _ => None,
@@ -213,7 +231,7 @@ fn mailbox(ts: &[Token]) -> Option<Mailbox> {
 
 /// An addr-spec as written: quoted strings re-quoted, comments and white
 /// space dropped (RFC 5322 3.4.1 allows CFWS between its parts).
-fn addr_spec(ts: &[Token]) -> String {
+fn addr_spec(ts: &[Token<'_>]) -> String {
     let mut s = String::new();
     for t in ts {
         match t {
@@ -232,18 +250,25 @@ fn addr_spec(ts: &[Token]) -> String {
 
 /// A display name: its words joined by single spaces, encoded words
 /// decoded; `None` when empty.
-fn phrase(ts: &[Token]) -> Option<String> {
-    let mut words: Vec<String> = Vec::new();
+fn phrase(ts: &[Token<'_>]) -> Option<String> {
+    let mut words = String::new();
+    let mut first = true;
     for t in ts {
-        match t {
-            Token::Quoted(q) => words.push(q.clone()),
-            Token::Atom(a) => words.push(a.clone()),
-            Token::Special(c) => words.push(c.to_string()),
-            Token::Comment(_) | Token::Space => {}
+        let mut buf = [0; 4];
+        let word: &str = match t {
+            Token::Quoted(q) => q,
+            Token::Atom(a) => a,
+            Token::Special(c) => c.encode_utf8(&mut buf),
+            Token::Comment(_) | Token::Space => continue,
+        };
+        if !first {
+            words.push(' ');
         }
+        first = false;
+        words.push_str(word);
     }
     // decoded as a whole: adjacent encoded words join without a space
-    let p = decode_words(&words.join(" "));
+    let p = decode_words(&words);
     let p = p.trim();
     (!p.is_empty()).then(|| p.to_string())
 }
@@ -349,6 +374,48 @@ mod tests {
             (Some("Alice Example"), "alice@example.com")
         );
         assert_eq!(d, "Alice Example <alice@example.com>");
+    }
+
+    /// Quoted strings and comments: `\x` pairs resolved, nested comments
+    /// kept whole, an unclosed one running to the end; atoms stop at
+    /// specials.
+    #[test]
+    fn tokens_resolve_pairs_and_nesting() {
+        use Token::*;
+        fn b(s: &str) -> Cow<'_, str> {
+            Cow::Borrowed(s)
+        }
+        fn o(s: &str) -> Cow<'static, str> {
+            Cow::Owned(s.to_string())
+        }
+        assert_eq!(
+            tokens(r#""a\"b" (c (d) \) e)x@y.z"#),
+            vec![
+                Quoted(o("a\"b")),
+                Space,
+                Comment(o("c (d) ) e")),
+                Atom("x"),
+                Special('@'),
+                Atom("y.z"),
+            ]
+        );
+        assert_eq!(
+            tokens(r#""plain" (note)<a>"#),
+            vec![
+                Quoted(b("plain")),
+                Space,
+                Comment(b("note")),
+                Special('<'),
+                Atom("a"),
+                Special('>'),
+            ]
+        );
+        assert_eq!(tokens(r#"(open "q"#), vec![Comment(b(r#"open "q"#))]);
+        assert_eq!(tokens(r#""open \"q"#), vec![Quoted(o(r#"open "q"#))]);
+        assert_eq!(tokens(")x>"), vec![Atom(")x"), Special('>')]);
+        let boxes = mailboxes(r#""Doe, \"J\"" (work) <j@example.com>"#);
+        assert_eq!(boxes[0].name.as_deref(), Some(r#"Doe, "J""#));
+        assert_eq!(boxes[0].address, "j@example.com");
     }
 
     #[test]
