@@ -357,8 +357,9 @@ impl Verifier {
     /// the best any repair gave, each on its own (see [`best_parts`]).
     ///
     /// `crlf`, for a copy with bare LF line ends: the repair plans already
-    /// checked (the CRLF copy first, then perhaps the mboxrd-unquoted CRLF
-    /// copy, see [`Verifier::mboxrd_decides`]) and the CRLF copy's bytes.
+    /// checked (the CRLF copy, then, when it does not verify, perhaps the
+    /// mboxrd-unquoted CRLF copy, see [`Verifier::mboxrd_decides`]) and the
+    /// CRLF copy's bytes.
     fn verify_dkim(
         &self,
         msg: &RawMessage<'_>,
