@@ -128,7 +128,9 @@ def load_corpus_tsv(arch, path):
             m = re.search(r"in repo since \S+ " + DATE, s)
             if "RECONSTRUCTED" in s:
                 verbatim = False
-            meaning = "; committed then: the key was public by then, an upper bound on its publication" if m else "; date unknown"
+            meaning = "; committed then: the key was public by then, an upper bound on its publication" if m else "; the date it was committed is not known"
+            # the source list writes an unknown commit as "(in repo since ?)": said in words
+            s = s.replace(" (in repo since ?)", "")
             sources.append({"origin": "published in " + s + meaning, "seen": m.group(1) if m else None})
         arch.add(r["domain"], r["selector"], r["record"], sources, [r["notes"]], verbatim)
 
