@@ -46,6 +46,31 @@ pub fn rfc3339(unix: i64) -> String {
     }
 }
 
+/// A length of time for a sentence, from `secs` seconds (its sign is
+/// ignored), rounded down to whole units of the largest unit that still
+/// counts at least two: "90 seconds", "45 minutes", "26 hours", "12 days";
+/// from two years on, the days with the years beside: "4347 days (about
+/// 11.9 years)". So a count of one is printed only as "1 second" (60-119
+/// seconds read as seconds, and so on).
+pub fn duration_words(secs: i64) -> String {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    let s = secs.unsigned_abs();
+    match s {
+        1 => "1 second".to_string(),
+        _ if s < 2 * MINUTE => format!("{s} seconds"),
+        _ if s < 2 * HOUR => format!("{} minutes", s / MINUTE),
+        _ if s < 2 * DAY => format!("{} hours", s / HOUR),
+        _ if s < 730 * DAY => format!("{} days", s / DAY),
+        _ => format!(
+            "{} days (about {:.1} years)",
+            s / DAY,
+            s as f64 / (365.2425 * DAY as f64)
+        ),
+    }
+}
+
 /// Parses a date given as `YYYY-MM-DD` (midnight UTC) or RFC 3339 into Unix seconds.
 pub fn parse_date(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -164,6 +189,27 @@ mod tests {
         }
         assert_eq!(strip_comments("a (b \\) c) d"), "a   d");
         assert_eq!(strip_comments("x) y"), "x) y");
+    }
+
+    #[test]
+    fn durations_read_in_the_largest_unit_that_counts_two() {
+        let cases = [
+            (0, "0 seconds"),
+            (-1, "1 second"),
+            (119, "119 seconds"),
+            (120, "2 minutes"),
+            (-7199, "119 minutes"),
+            (7200, "2 hours"),
+            (47 * 3600 + 3599, "47 hours"),
+            (2 * 86_400, "2 days"),
+            (729 * 86_400, "729 days"),
+            (104_343 * 3600, "4347 days (about 11.9 years)"),
+        ];
+        for (secs, words) in cases {
+            assert_eq!(duration_words(secs), words, "{secs}");
+        }
+        // the extremes read as days too (no overflow)
+        assert!(duration_words(i64::MIN).ends_with("years)"));
     }
 
     #[test]

@@ -168,6 +168,43 @@ fn hops_going_backwards() {
         "{}",
         f.message
     );
+    assert!(
+        f.message.contains(": 60 minutes backwards"),
+        "{}",
+        f.message
+    );
+}
+
+/// A hop without a `by` clause is named in words, never as a placeholder,
+/// and lengths of time read in days once they pass two days.
+#[test]
+fn unnamed_hops_and_long_gaps_read_as_words() {
+    let hops = "Received: from a.example.net; Mon, 01 Jun 2015 11:00:00 +0000\nReceived: from mail.example.com; Mon, 01 Jun 2015 12:00:05 +0000\n";
+    let r = check(&relayed(hops));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "received_out_of_order")
+        .unwrap();
+    assert!(
+        f.message
+            .starts_with("Received hop by a server that gave no name (2015-06-01T11:00:00Z)"),
+        "{}",
+        f.message
+    );
+    let timeline = &r.forensics.as_ref().unwrap().timeline;
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.source.ends_with("(by a server that gave no name)")),
+        "{timeline:?}"
+    );
+    let text = serde_json::to_string(&r).unwrap();
+    assert!(!text.contains("by ?") && !text.contains("(?"), "{text}");
+    let slow = "Received: by mx2.example.net; Wed, 03 Jun 2015 12:00:00 +0000\nReceived: by mx1.example.net; Mon, 01 Jun 2015 11:00:00 +0000\n";
+    let r = check(&relayed(slow));
+    let f = r.findings.iter().find(|f| f.code == "slow_hop").unwrap();
+    assert!(f.message.contains(" came 2 days after "), "{}", f.message);
 }
 
 #[test]

@@ -47,11 +47,11 @@ pub(crate) fn corroboration(
             format!(
                 "i={} {} (key {})",
                 s.instance,
-                s.domain.as_deref().unwrap_or("?"),
+                s.domain.as_deref().unwrap_or("(no d=)"),
                 s.key
                     .as_ref()
                     .map(|k| format!("sha256 {} from {}", k.sha256, k.provenance.source))
-                    .unwrap_or_else(|| "?".into())
+                    .unwrap_or_else(|| "not found".into())
             )
         })
         .collect();

@@ -268,8 +268,8 @@ fn list_line(r: &ArchiveRecord) -> String {
         r.sha256.as_deref().map_or("(no usable key)", |s| &s[..16]),
         r.key_type.as_deref().unwrap_or("-"),
         r.bits.map_or("-".into(), |b| b.to_string()),
-        r.first_seen.as_deref().unwrap_or("?"),
-        r.last_seen.as_deref().unwrap_or("?"),
+        r.first_seen.as_deref().unwrap_or("unknown"),
+        r.last_seen.as_deref().unwrap_or("unknown"),
         r.sources.len()
     )
 }
@@ -326,8 +326,8 @@ fn show_text(r: &ArchiveRecord) -> String {
         r.sha256.as_deref().unwrap_or("(no usable key)"),
         r.key_type.as_deref().unwrap_or("-"),
         r.bits.map_or("-".into(), |b| b.to_string()),
-        esc(r.first_seen.as_deref().unwrap_or("?")),
-        esc(r.last_seen.as_deref().unwrap_or("?")),
+        esc(r.first_seen.as_deref().unwrap_or("unknown")),
+        esc(r.last_seen.as_deref().unwrap_or("unknown")),
     );
     for (label, v) in [
         ("dnssec", &r.dnssec),

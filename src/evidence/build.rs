@@ -412,10 +412,10 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 "date_mismatch",
                 Severity::Warning,
                 format!(
-                    "the Date header ({}) and the signature time t= ({}) differ by {} hours",
+                    "the Date header ({}) and the signature time t= ({}) differ by {}",
                     rfc3339(date),
                     rfc3339(t),
-                    diff / 3600
+                    crate::util::duration_words(diff)
                 ),
                 idx,
             ));
@@ -463,7 +463,8 @@ fn key_recovered_finding(
         format!(
             "signature {} verifies with a key recovered from the signatures of the messages themselves (SHA-256 {}; {}), not with a key published by {}: this shows that the messages it verifies share one signer; tying that signer to {} needs this fingerprint found in a key archive or DNS history",
             c.index,
-            k.sha256().unwrap_or("?"),
+            k.sha256()
+                .unwrap_or("(no fingerprint: the key does not parse)"),
             k.provenance.source,
             sig.domain,
             sig.domain
@@ -749,7 +750,8 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
                 "The key ({} {} bits, SHA-256 {}) comes from the {}{}.",
                 ty.to_uppercase(),
                 bits,
-                k.sha256().unwrap_or("?"),
+                k.sha256()
+                    .unwrap_or("(no fingerprint: the key does not parse)"),
                 k.provenance.source,
                 window
             ));

@@ -205,7 +205,8 @@ pub(crate) fn window_contradiction(
                 "another key for {}._domainkey.{} (SHA-256 {}) was seen at that time ({})",
                 sig.selector,
                 sig.domain,
-                o.sha256().unwrap_or("?"),
+                o.sha256()
+                    .unwrap_or("(no fingerprint: the key does not parse)"),
                 seen_words(&o.provenance)
             ));
         }
@@ -216,7 +217,7 @@ pub(crate) fn window_contradiction(
         {
             why.push(format!(
                 "the selector was seen revoked (empty p=) on {}, before that, and this key was not seen after it",
-                o.provenance.first_seen.as_deref().or(o.provenance.last_seen.as_deref()).unwrap_or("?")
+                o.provenance.first_seen.as_deref().or(o.provenance.last_seen.as_deref()).unwrap_or("an unknown date")
             ));
         }
     }

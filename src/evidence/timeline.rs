@@ -11,7 +11,7 @@ use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
 use crate::report::forensics::{Hop, TimelineEntry};
 use crate::report::{Finding, Severity};
-use crate::util::rfc3339;
+use crate::util::{duration_words, rfc3339};
 
 /// Clock skew tolerated between hops, in seconds.
 const SKEW: i64 = 15 * 60;
@@ -84,13 +84,13 @@ pub(crate) fn build(
     }
     for hop in hops {
         if let Some(u) = hop.unix {
-            let by = hop.by.as_deref().unwrap_or("?");
             push(
                 u,
                 format!(
-                    "Received hop {} of {} (by {by})",
+                    "Received hop {} of {} (by {})",
                     hops.len() + 1 - hop.position,
-                    hops.len()
+                    hops.len(),
+                    by(hop)
                 ),
                 false,
             );
@@ -117,12 +117,12 @@ pub(crate) fn findings(
                 "received_out_of_order",
                 Severity::Warning,
                 format!(
-                    "Received hop by {} ({}) is earlier than the hop before it, by {} ({}): {} minutes backwards, more than clock skew explains",
-                    b.by.as_deref().unwrap_or("?"),
+                    "Received hop by {} ({}) is earlier than the hop before it, by {} ({}): {} backwards, more than clock skew explains",
+                    by(b),
                     rfc3339(tb),
-                    a.by.as_deref().unwrap_or("?"),
+                    by(a),
                     rfc3339(ta),
-                    (ta - tb) / 60
+                    duration_words(ta - tb)
                 ),
                 None,
             ));
@@ -131,11 +131,11 @@ pub(crate) fn findings(
                 "slow_hop",
                 Severity::Info,
                 format!(
-                    "the hop by {} ({}) came {} hours after the hop by {} ({})",
-                    b.by.as_deref().unwrap_or("?"),
+                    "the hop by {} ({}) came {} after the hop by {} ({})",
+                    by(b),
                     rfc3339(tb),
-                    (tb - ta) / 3600,
-                    a.by.as_deref().unwrap_or("?"),
+                    duration_words(tb - ta),
+                    by(a),
                     rfc3339(ta)
                 ),
                 None,
@@ -151,7 +151,7 @@ pub(crate) fn findings(
                 Severity::Info,
                 format!(
                     "Received hop by {} states time zone {zone}, which no place on Earth uses",
-                    h.by.as_deref().unwrap_or("?")
+                    by(h)
                 ),
                 None,
             ));
@@ -191,7 +191,7 @@ pub(crate) fn findings(
                         c.index,
                         rfc3339(t),
                         rfc3339(r.1),
-                        r.0.by.as_deref().unwrap_or("?")
+                        by(r.0)
                     ),
                     Some(c.index),
                 ));
@@ -205,19 +205,25 @@ pub(crate) fn findings(
         let u = first.unix.unwrap_or(d);
         if (u - d).abs() > 86_400 {
             out.push(Finding::new(
-                    "date_mismatch",
-                    Severity::Warning,
-                    format!(
-                        "the Date header ({}) and the first Received hop ({}, by {}) differ by {} hours",
-                        rfc3339(d),
-                        rfc3339(u),
-                        first.by.as_deref().unwrap_or("?"),
-                        (u - d).abs() / 3600
-                    ),
-                    None,
-                ));
+                "date_mismatch",
+                Severity::Warning,
+                format!(
+                    "the Date header ({}) and the first Received hop ({}, by {}) differ by {}",
+                    rfc3339(d),
+                    rfc3339(u),
+                    by(first),
+                    duration_words(u - d)
+                ),
+                None,
+            ));
         }
     }
+}
+
+/// The server a hop names in its `by` clause, for a sentence; a hop
+/// without one is said to be unnamed, not shown as a placeholder.
+fn by(hop: &Hop) -> &str {
+    hop.by.as_deref().unwrap_or("a server that gave no name")
 }
 
 fn date_zone(msg: &RawMessage<'_>) -> Option<(i32, String)> {

@@ -366,8 +366,8 @@ impl ApiKey {
                 format!(
                     "{origin}: {} observation from {} to {}",
                     o.source,
-                    o.first_seen_at.as_deref().unwrap_or("?"),
-                    o.last_seen_at.as_deref().unwrap_or("?")
+                    o.first_seen_at.as_deref().unwrap_or("an unknown date"),
+                    o.last_seen_at.as_deref().unwrap_or("an unknown date")
                 ),
                 o.last_seen_at.clone(),
             ));
@@ -804,7 +804,7 @@ pub(crate) fn write_zone(records: &[ArchiveRecord]) -> String {
             let _ = writeln!(
                 o,
                 "; sha256: {fp} ({} {} bits)",
-                r.key_type.as_deref().unwrap_or("?"),
+                r.key_type.as_deref().unwrap_or("unknown type"),
                 r.bits.unwrap_or(0)
             );
         }

@@ -543,7 +543,7 @@ fn signatures(o: &mut String, r: &Report) {
             "<tr><td class=\"num\">{}</td><td class=\"value\">{}</td><td class=\"value\">{}</td><td>{}</td><td class=\"small\">{method}</td><td>{}</td><td>{fp}</td><td>{from}</td></tr>",
             s.index,
             e(&publish::signer_words(s)),
-            e(s.selector.as_deref().unwrap_or("?")),
+            e(s.selector.as_deref().unwrap_or("(no s=)")),
             badge(label, tone),
             e(&publish::key_words(s))
         );

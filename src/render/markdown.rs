@@ -360,7 +360,7 @@ fn signatures(o: &mut String, r: &Report) {
             "| {} | {} | {} | **{}** | {method} | {} | {fp} | {from} |",
             s.index,
             code(&publish::signer_words(s), true),
-            code(s.selector.as_deref().unwrap_or("?"), true),
+            code(s.selector.as_deref().unwrap_or("(no s=)"), true),
             cell(label),
             cell(&publish::key_words(s))
         );

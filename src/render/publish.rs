@@ -600,10 +600,11 @@ pub(crate) fn from_words(m: &crate::report::MessageSummary) -> Option<String> {
     })
 }
 
-/// A signature's `d=` for readers ([`domain_words`]), `?` when unreadable.
+/// A signature's `d=` for readers ([`domain_words`]), "(no d=)" when
+/// there is none that reads.
 pub(crate) fn signer_words(s: &SignatureReport) -> String {
     s.domain.as_deref().map_or_else(
-        || "?".to_string(),
+        || "(no d=)".to_string(),
         |d| domain_words(d, s.domain_unicode.as_deref()),
     )
 }

@@ -16,7 +16,7 @@ fn span(s: &Span) -> String {
     let day = |t: &Option<String>| {
         t.as_deref()
             .map(|t| t.get(..10).unwrap_or(t).to_string())
-            .unwrap_or_else(|| "?".into())
+            .unwrap_or_else(|| "an unknown date".into())
     };
     if s.first.is_none() {
         return "signing time unknown (no t=, no time window)".into();

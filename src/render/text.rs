@@ -106,8 +106,8 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
                 "  #{} d={} s={} {}{}: {}",
                 s.index,
                 esc(&super::publish::signer_words(s)),
-                esc(s.selector.as_deref().unwrap_or("?")),
-                esc(s.algorithm.as_deref().unwrap_or("?")),
+                esc(s.selector.as_deref().unwrap_or("(no s=)")),
+                esc(s.algorithm.as_deref().unwrap_or("(no a=)")),
                 s.canonicalization
                     .as_ref()
                     .map(|c| format!(" {c}"))
@@ -154,8 +154,8 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
                 o,
                 "  i={} sealed by {} s={}: seal {}; recorded {}",
                 set.instance,
-                esc(set.domain.as_deref().unwrap_or("?")),
-                esc(set.selector.as_deref().unwrap_or("?")),
+                esc(set.domain.as_deref().unwrap_or("(no d=)")),
+                esc(set.selector.as_deref().unwrap_or("(no s=)")),
                 set.seal.result.map_or("not checked", |x| x.as_str()),
                 if dkim.is_empty() {
                     "no dkim result".to_string()
