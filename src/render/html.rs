@@ -373,17 +373,15 @@ fn contents_open(o: &mut String, shown: usize, total: usize) {
 pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
     let label = r.label();
     let tone = publish::report_tone(r);
-    let subject = r
-        .message
-        .as_ref()
-        .and_then(|m| m.subject.as_deref())
-        .unwrap_or("");
+    let subject = match publish::subject_or_why(r) {
+        Ok(s) => format!("<td class=\"value\">{}</td>", e(s)),
+        Err(why) => format!("<td class=\"absent\">{why}</td>"),
+    };
     let _ = writeln!(
         o,
-        "<tr><td class=\"num\"><a href=\"#msg-{n}\">{n}</a></td><td class=\"value\"><a href=\"#msg-{n}\">{}</a></td><td>{}</td><td class=\"value\">{}</td></tr>",
+        "<tr><td class=\"num\"><a href=\"#msg-{n}\">{n}</a></td><td class=\"value\"><a href=\"#msg-{n}\">{}</a></td><td>{}</td>{subject}</tr>",
         e(&r.source),
         badge(label, tone),
-        e(subject),
     );
 }
 
@@ -462,6 +460,7 @@ fn reader_view(o: &mut String, r: &Report) {
     for row in publish::reader_view(r) {
         let (label, tone, why) = row.coverage.words();
         let value = match (&row.value, row.coverage) {
+            (Some(v), _) if v.trim().is_empty() => "<td class=\"absent\">(empty)</td>".into(),
             (Some(v), _) => format!("<td class=\"value\">{}</td>", e(v)),
             (None, Coverage::NotPresent) => "<td class=\"absent\">(none)</td>".into(),
             (None, _) => {

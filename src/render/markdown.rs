@@ -208,12 +208,10 @@ fn contents_open(o: &mut String, shown: usize, total: usize) {
 /// The contents row of message `n` (1-based).
 pub(super) fn contents_row(o: &mut String, r: &Report, n: usize) {
     let label = r.label();
-    let subject = r
-        .message
-        .as_ref()
-        .and_then(|m| m.subject.as_deref())
-        .map(|s| code(s, true))
-        .unwrap_or_default();
+    let subject = match publish::subject_or_why(r) {
+        Ok(s) => code(s, true),
+        Err(why) => format!("*{why}*"),
+    };
     let _ = writeln!(
         o,
         "| [{n}](#message-{n}) | {} | {} | {subject} |",
@@ -311,6 +309,7 @@ fn reader_view(o: &mut String, r: &Report) {
     for row in publish::reader_view(r) {
         let (label, _, why) = row.coverage.words();
         let value = match (&row.value, row.coverage) {
+            (Some(v), _) if v.trim().is_empty() => "*(empty)*".into(),
             (Some(v), _) => code(v, true),
             (None, Coverage::NotPresent) => "*(none)*".into(),
             (None, _) => "*(the text of the message is not reproduced here)*".into(),

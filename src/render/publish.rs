@@ -600,6 +600,17 @@ pub(crate) fn from_words(m: &crate::report::MessageSummary) -> Option<String> {
     })
 }
 
+/// The subject a contents row shows, or, when there is none to show, why
+/// in words (a blank cell would read as a rendering fault).
+pub(crate) fn subject_or_why(r: &Report) -> Result<&str, &'static str> {
+    match r.message.as_ref().map(|m| m.subject.as_deref()) {
+        Some(Some(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Some(_)) => Err("(empty Subject)"),
+        Some(None) => Err("(no Subject field)"),
+        None => Err("(not read)"),
+    }
+}
+
 /// A signature's `d=` for readers ([`domain_words`]), "(no d=)" when
 /// there is none that reads.
 pub(crate) fn signer_words(s: &SignatureReport) -> String {

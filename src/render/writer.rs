@@ -499,6 +499,54 @@ mod tests {
         assert_eq!(e.matches("not a message").count(), 1, "{e}");
     }
 
+    /// A contents row says why a message shows no subject (none, empty,
+    /// not read) in HTML and Markdown, never a blank cell; so does the
+    /// reader's view of an empty field.
+    #[test]
+    fn contents_rows_say_why_there_is_no_subject() {
+        let v = crate::Verifier::builder().builtin_archive(false).build();
+        let reports = vec![
+            v.verify_bytes("none.eml", b"From: a@example.com\r\n\r\nbody\r\n"),
+            v.verify_bytes(
+                "empty.eml",
+                b"From: a@example.com\r\nSubject:  \r\n\r\nbody\r\n",
+            ),
+            Report::error("err.eml", b"x", "not a message".into()),
+            v.verify_bytes(
+                "hi.eml",
+                b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n",
+            ),
+        ];
+        for format in [Format::Html, Format::Markdown] {
+            let mut w = Writer::new(format, Vec::new(), DocumentOptions::default());
+            for r in &reports {
+                w.write(format.record(r.clone())).unwrap();
+            }
+            let doc = String::from_utf8(w.finish().unwrap()).unwrap();
+            let row = |source: &str| {
+                doc.lines()
+                    .find(|l| l.contains(source) && l.contains("#m"))
+                    .unwrap_or_else(|| panic!("{format:?}: no row for {source}"))
+                    .to_string()
+            };
+            assert!(row("none.eml").contains("(no Subject field)"), "{format:?}");
+            assert!(row("empty.eml").contains("(empty Subject)"), "{format:?}");
+            assert!(row("err.eml").contains("(not read)"), "{format:?}");
+            let hi = row("hi.eml");
+            assert!(
+                hi.contains("hi") && !hi.contains("Subject)"),
+                "{format:?}: {hi}"
+            );
+            assert!(!doc.contains("<td class=\"value\"></td>"), "{format:?}");
+            assert!(!doc.contains("|  |"), "{format:?}");
+            // and the reader's view of the empty Subject says so too
+            assert!(
+                doc.contains("(empty)<") || doc.contains("*(empty)*"),
+                "{format:?}"
+            );
+        }
+    }
+
     /// The streamed JSON document is what serde_json's pretty printer makes
     /// of the whole document (with the totals last), for any number of
     /// reports.
