@@ -14,6 +14,14 @@ fn has(r: &Report, code: &str) -> bool {
     r.findings.iter().any(|f| f.code == code)
 }
 
+/// The finding with `code`; panics with the findings there are.
+fn finding<'r>(r: &'r Report, code: &str) -> &'r mailproof::report::Finding {
+    r.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {:?}", r.findings))
+}
+
 /// The signed test message with header fields added on top, as relays do.
 fn relayed(top: &str) -> Vec<u8> {
     let mut m = top.replace('\n', "\r\n").into_bytes();
@@ -158,11 +166,7 @@ fn arc_seal_times_are_listed_even_from_a_broken_chain() {
 fn hops_going_backwards() {
     let hops = "Received: from a.example.net by mx2.example.net; Mon, 01 Jun 2015 11:00:00 +0000\nReceived: from mail.example.com by mx1.example.net; Mon, 01 Jun 2015 12:00:05 +0000\n";
     let r = check(&relayed(hops));
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "received_out_of_order")
-        .unwrap();
+    let f = finding(&r, "received_out_of_order");
     assert!(
         f.message.contains("2015-06-01T11:00:00Z") && f.message.contains("2015-06-01T12:00:05Z"),
         "{}",
@@ -181,11 +185,7 @@ fn hops_going_backwards() {
 fn unnamed_hops_and_long_gaps_read_as_words() {
     let hops = "Received: from a.example.net; Mon, 01 Jun 2015 11:00:00 +0000\nReceived: from mail.example.com; Mon, 01 Jun 2015 12:00:05 +0000\n";
     let r = check(&relayed(hops));
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "received_out_of_order")
-        .unwrap();
+    let f = finding(&r, "received_out_of_order");
     assert!(
         f.message
             .starts_with("Received hop by a server that gave no name (2015-06-01T11:00:00Z)"),
@@ -203,7 +203,7 @@ fn unnamed_hops_and_long_gaps_read_as_words() {
     assert!(!text.contains("by ?") && !text.contains("(?"), "{text}");
     let slow = "Received: by mx2.example.net; Wed, 03 Jun 2015 12:00:00 +0000\nReceived: by mx1.example.net; Mon, 01 Jun 2015 11:00:00 +0000\n";
     let r = check(&relayed(slow));
-    let f = r.findings.iter().find(|f| f.code == "slow_hop").unwrap();
+    let f = finding(&r, "slow_hop");
     assert!(f.message.contains(" came 2 days after "), "{}", f.message);
 }
 
@@ -212,11 +212,7 @@ fn slow_hop_and_signed_after_receipt() {
     let hops = "Received: by mx2.example.net; Wed, 03 Jun 2015 12:00:00 +0000\nReceived: by mx1.example.net; Mon, 01 Jun 2015 11:00:00 +0000\n";
     let r = check(&relayed(hops));
     assert!(has(&r, "slow_hop"), "{:?}", r.findings);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "signed_after_receipt")
-        .unwrap();
+    let f = finding(&r, "signed_after_receipt");
     assert!(f.message.contains("mx1.example.net"));
 }
 
@@ -238,11 +234,7 @@ fn date_far_from_first_hop_without_t() {
         .to_vec();
     late.extend_from_slice(&msg);
     let r = check(&late);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "date_mismatch")
-        .unwrap();
+    let f = finding(&r, "date_mismatch");
     assert!(f.message.contains("first Received hop"), "{}", f.message);
 }
 
@@ -264,11 +256,7 @@ fn receivers_verdicts_and_trust() {
         "9,204,000",
     );
     let r = check(&tampered);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "receiver_disagrees")
-        .unwrap();
+    let f = finding(&r, "receiver_disagrees");
     assert!(f.message.contains("changed after it was received"));
 
     // an A-R written by someone else (below the final receiver's hop) is not trusted
@@ -292,11 +280,7 @@ fn message_id_and_mailer_consistency() {
         &TestKey::load("rsa2048"),
         &Sign::default(),
     ));
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == "message_id_domain_mismatch")
-        .unwrap();
+    let f = finding(&r, "message_id_domain_mismatch");
     assert_eq!(f.severity, mailproof::Severity::Info);
     assert_eq!(
         r.verdict,
