@@ -173,16 +173,21 @@ fn relaxed_body(body: &[u8], sink: &mut impl Sink) {
 /// memmem), each kept at its next match.
 struct Places<'b> {
     body: &'b [u8],
-    /// Next match of each scan at or after where it last looked
-    /// (`body.len()` for none).
+    /// The two-byte scans (two SPs, SP before CR), built once per body.
+    pairs: [memchr::memmem::Finder<'static>; 2],
+    /// Next match of each scan (tab, then the pairs) at or after where it
+    /// last looked (`body.len()` for none).
     next: [usize; 3],
 }
 
 impl<'b> Places<'b> {
-    const PAIRS: [&'static [u8]; 2] = [b"  ", b" \r"];
-
     fn new(body: &'b [u8]) -> Self {
-        let mut p = Places { body, next: [0; 3] };
+        let pairs = [b"  ", b" \r"].map(|p| memchr::memmem::Finder::new(p).into_owned());
+        let mut p = Places {
+            body,
+            pairs,
+            next: [0; 3],
+        };
         for scan in 0..3 {
             p.next[scan] = p.find(scan, 0);
         }
@@ -193,7 +198,7 @@ impl<'b> Places<'b> {
         let hay = &self.body[from..];
         let found = match scan {
             0 => memchr::memchr(b'\t', hay),
-            _ => memchr::memmem::find(hay, Self::PAIRS[scan - 1]),
+            _ => self.pairs[scan - 1].find(hay),
         };
         found.map_or(self.body.len(), |off| from + off)
     }
