@@ -41,16 +41,39 @@ pub struct Message<'a> {
 /// (`found_in`); the carrier's report lists each one and its verdict
 /// (`carries`), and its summary says that its verdict is not theirs.
 pub fn verify_message(verifier: &Verifier, m: Message<'_>) -> Vec<Report> {
+    verify_named(verifier, m).reports
+}
+
+/// What [`verify_named`] gives: the reports, and whether the name asked
+/// for was not found.
+#[derive(Debug)]
+pub struct Named {
+    /// As [`verify_message`] gives them: when the wanted name was not
+    /// found, one `error` report named so, saying why.
+    pub reports: Vec<Report>,
+    /// Set when [`Message::want`] named a message this one does not carry:
+    /// the caller's input named something that is not there (for the CLI,
+    /// like a missing input path: exit status 2).
+    pub name_not_found: bool,
+}
+
+/// [`verify_message`], also telling whether [`Message::want`] named a
+/// message that is not there.
+pub fn verify_named(verifier: &Verifier, m: Message<'_>) -> Named {
     let mut out = Vec::new();
     walk(verifier, m, None, 0, &mut out);
-    if let Some(w) = m.want.filter(|_| out.is_empty()) {
+    let name_not_found = m.want.is_some() && out.is_empty();
+    if let Some(w) = m.want.filter(|_| name_not_found) {
         out.push(Report::error(
             w,
             &[],
             format!("{} carries no message of this name", m.source),
         ));
     }
-    out
+    Named {
+        reports: out,
+        name_not_found,
+    }
 }
 
 fn walk(

@@ -282,13 +282,20 @@ fn every_printed_name_is_accepted_back_as_an_input() {
 #[test]
 fn a_name_that_matches_nothing_is_an_error_record() {
     let dir = dump();
+    // a name that is not there is a missing input (status 2, named on
+    // stderr), not an unverified message; it still gets its record
     for name in ["small.mbox#9", "dump.zip#nope.eml", "fwd.eml#attached/7"] {
-        let (status, recs, _) = mailproof(&[name], dir.path());
-        assert_eq!(status, 1, "{name}");
+        let (status, recs, err) = mailproof(&[name], dir.path());
+        assert_eq!(status, 2, "{name}");
+        assert!(err.contains(name), "{err}");
         assert_eq!(sources(&recs), [name]);
         assert_eq!(recs[0]["verdict"], "error", "{name}");
     }
-    // a path that is not there at all stays an operational error
+    // a name that is there: the status is the verdict's
+    let (status, recs, _) = mailproof(&["small.mbox#1"], dir.path());
+    assert_ne!(status, 2);
+    assert_eq!(sources(&recs), ["small.mbox#1"]);
+    // and so is a path that is not there at all
     let (status, _, err) = mailproof(&["missing.mbox#2"], dir.path());
     assert_eq!(status, 2);
     assert!(err.contains("missing.mbox#2"), "{err}");

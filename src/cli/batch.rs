@@ -157,6 +157,20 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
+/// Names on stderr each error report of a name the input asked for and
+/// did not find, and sets `flag` (the run's status is then 2).
+fn say_not_found(flag: &std::sync::atomic::AtomicBool, reports: &[Report]) {
+    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in reports {
+        let line = format!(
+            "{}: {}",
+            r.source,
+            r.error.as_deref().unwrap_or("not found")
+        );
+        eprintln!("mailproof: {}", mailproof::render::escape::terminal(&line));
+    }
+}
+
 /// Runs the batch. Errors stop it: the output cannot be opened or written.
 pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     let (planned, missing) = input::plan(&s.inputs);
@@ -177,8 +191,15 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     })
     .max_bytes(verifier.limits().max_message_bytes)
     .defer_reads(true);
+    // a name asked for inside a file that has none (`x.mbox#9`): like a
+    // missing input path, named on stderr and status 2 (the record says so)
+    let name_not_found = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let not_found = name_not_found.clone();
     let items = std::iter::from_fn(move || {
         let item = messages.next()?;
+        if let (true, Err(why)) = (item.name_not_found, &item.bytes) {
+            say_not_found(&not_found, &[Report::error(&item.source, &[], why.clone())]);
+        }
         Some((item, messages.consumed))
     });
     let format = s.format;
@@ -196,7 +217,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
                 if want.is_none() && is_done(&source, buf) && attached::extract(buf).is_empty() {
                     return Done::Skipped;
                 }
-                let mut reports = mailproof::batch::verify_message(
+                let named = mailproof::batch::verify_named(
                     verifier,
                     mailproof::batch::Message {
                         source: &source,
@@ -205,6 +226,10 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
                         want: want.as_deref(),
                     },
                 );
+                let mut reports = named.reports;
+                if named.name_not_found {
+                    say_not_found(&name_not_found, &reports);
+                }
                 if !done.is_empty() {
                     reports.retain(|r| !done.contains(&(r.source.clone(), r.input_sha256.clone())));
                 }
@@ -276,6 +301,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
     }
     result?;
     drop(writer.finish()?);
+    operational_error |= name_not_found.load(std::sync::atomic::Ordering::Relaxed);
     for (d, sel, why) in &s.not_recovered {
         summary.note_not_recovered(d, sel, why);
     }

@@ -66,6 +66,10 @@ pub struct Item {
     pub want: Option<Arc<str>>,
     /// How many containers (archives, `.msg`) this item is inside.
     pub depth: usize,
+    /// Set when the input named a message inside a file (`x.mbox#9`) and
+    /// the file holds none of that name: `bytes` says so. Like a missing
+    /// input path, an operational error (exit status 2), not a verdict.
+    pub name_not_found: bool,
 }
 
 /// The open file behind a deferred [`Item`], positioned after its first
@@ -87,6 +91,7 @@ impl Item {
             body_unavailable: None,
             want: None,
             depth: 0,
+            name_not_found: false,
         }
     }
 
@@ -752,7 +757,9 @@ impl<F: FnMut(&str) -> bool> Iterator for Messages<F> {
                         self.planned_name(&w)
                     );
                     if (self.select)(&w) {
-                        return Some(Item::new(w.to_string(), Err(why)));
+                        let mut item = Item::new(w.to_string(), Err(why));
+                        item.name_not_found = true;
+                        return Some(item);
                     }
                 }
                 let p = self.planned.next()?;
