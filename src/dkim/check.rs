@@ -47,6 +47,16 @@ impl SigCheck {
         self.detail = j.detail;
     }
 
+    /// Whether the key that checked this signature cannot carry proof (RSA
+    /// under 1024 bits, or a private half known to be public; see
+    /// [`crate::report::KeyStrength::carries_proof`]). False without a key.
+    pub(crate) fn key_too_weak(&self) -> bool {
+        self.key
+            .as_deref()
+            .and_then(ArchivedKey::report)
+            .is_some_and(|k| !k.strength.carries_proof())
+    }
+
     /// Whether the result rests on the cryptography alone (`pass`,
     /// `body_hash_mismatch`, `bad_signature`): the results a repair of the
     /// bytes can change, part by part.

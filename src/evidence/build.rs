@@ -203,13 +203,6 @@ fn dedup_findings(findings: &mut Vec<Finding>) {
     *findings = kept;
 }
 
-fn is_weak(c: &SigCheck) -> bool {
-    c.key
-        .as_deref()
-        .and_then(ArchivedKey::report)
-        .is_some_and(|k| !k.strength.carries_proof())
-}
-
 fn key_bits(c: &SigCheck) -> Option<(usize, &'static str)> {
     let pk = c.key.as_ref()?.parsed.as_ref().ok()?.key.as_ref()?;
     Some((pk.bits, pk.key_type()))
@@ -271,7 +264,7 @@ fn verdict(ctx: &Ctx<'_, '_>) -> (Verdict, Option<usize>) {
     let mut best = (Verdict::Unverifiable, None);
     for (i, c) in ctx.checks.iter().enumerate() {
         let v = match c.result {
-            SignatureResult::Pass | SignatureResult::BodyHashMismatch if is_weak(c) => {
+            SignatureResult::Pass | SignatureResult::BodyHashMismatch if c.key_too_weak() => {
                 Verdict::WeakSignature
             }
             SignatureResult::Pass if fully_covers(ctx, c) && aligned(ctx, c) => Verdict::Verified,
@@ -612,6 +605,13 @@ fn sentence(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> String {
         Verdict::HeadersVerified => format!(
             "Headers verified, body changed: {d}'s signature over the headers is valid, but the body was changed after signing."
         ),
+        Verdict::WeakSignature
+            if decider.is_some_and(|i| ctx.checks[i].result == SignatureResult::BodyHashMismatch) =>
+        {
+            format!(
+                "Weak signature: the signature by {d} checks out mathematically over the headers, but not over the body, which was changed after signing; and its key is too weak to prove anything."
+            )
+        }
         Verdict::WeakSignature => format!(
             "Weak signature: the signature by {d} checks out mathematically, but its key is too weak to prove anything."
         ),
@@ -994,6 +994,22 @@ mod tests {
             verdict_with(&m, &[(SignatureResult::BadSignature, Some(RSA512))]).0,
             Verdict::Failed
         );
+        // The headline claims maths only where it held: not over a body
+        // whose hash does not match.
+        let msg = RawMessage::parse(&m).unwrap();
+        let headline = |r: SignatureResult| {
+            let checks = [check(&msg, 1, r, Some(RSA512))];
+            let ctx = ctx(&msg, &checks);
+            let (v, decider) = verdict(&ctx);
+            sentence(&ctx, v, decider)
+        };
+        let s = headline(SignatureResult::BodyHashMismatch);
+        assert!(
+            s.contains("over the headers, but not over the body") && s.contains("too weak"),
+            "{s}"
+        );
+        let s = headline(SignatureResult::Pass);
+        assert!(!s.contains("body") && s.contains("too weak"), "{s}");
     }
 
     /// A copy without its body (an Outlook item): the evidence stage caps

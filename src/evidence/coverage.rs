@@ -4,7 +4,9 @@
 //! signature verified covers that very instance; `added_after_signing` when a
 //! verified signature covers the name but not this instance (DKIM signs the
 //! bottom-most instances, so an extra one above the signed one is unsigned);
-//! `not_covered` otherwise. The coverage findings come from this one model.
+//! `weak_signature` when only signatures whose key cannot carry proof
+//! (RSA under 1024 bits, a published private key) cover it; `not_covered`
+//! otherwise. The coverage findings come from this one model.
 
 use crate::dkim::check::SigCheck;
 use crate::message::RawMessage;
@@ -261,21 +263,33 @@ fn header_valid(c: &SigCheck) -> bool {
 /// `changed`.
 pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], body_unavailable: bool) -> Coverage {
     let valid: Vec<&SigCheck> = checks.iter().filter(|c| header_valid(c)).collect();
+    // a key that cannot carry proof authenticates nothing: what only such
+    // a signature covers is `weak_signature`
+    let (weak, proof): (Vec<&SigCheck>, Vec<&SigCheck>) =
+        valid.iter().partition(|c| c.key_too_weak());
+    let covering = |sigs: &[&SigCheck], i: usize| -> Vec<usize> {
+        sigs.iter()
+            .filter(|c| c.covered.contains(&i))
+            .map(|c| c.index)
+            .collect()
+    };
     let mut headers = Vec::new();
     for name in VISIBLE {
         let idx: Vec<usize> = (0..msg.headers.len())
             .filter(|i| msg.headers[*i].is(name))
             .collect();
         for (n, &i) in idx.iter().enumerate() {
-            let sigs: Vec<usize> = valid
-                .iter()
-                .filter(|c| c.covered.contains(&i))
-                .map(|c| c.index)
-                .collect();
+            let mut sigs = covering(&proof, i);
+            let weak_only = sigs.is_empty() && {
+                sigs = covering(&weak, i);
+                !sigs.is_empty()
+            };
             let named = valid
                 .iter()
                 .any(|c| c.sig.as_ref().is_ok_and(|s| s.signs(name) > 0));
-            let status = if !sigs.is_empty() {
+            let status = if weak_only {
+                "weak_signature"
+            } else if !sigs.is_empty() {
                 "authenticated"
             } else if named {
                 "added_after_signing"
@@ -292,9 +306,19 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], body_unavailable:
             });
         }
     }
+    let mut body_coverage = body(msg, &proof, body_unavailable);
+    if body_coverage.status == "not_authenticated" && !weak.is_empty() {
+        body_coverage = body(msg, &weak, body_unavailable);
+        if matches!(
+            body_coverage.status.as_str(),
+            "authenticated" | "partially_authenticated"
+        ) {
+            body_coverage.status = "weak_signature".into();
+        }
+    }
     Coverage {
         headers,
-        body: body(msg, &valid, body_unavailable),
+        body: body_coverage,
     }
 }
 
@@ -453,7 +477,22 @@ pub(crate) fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::test_support::{check, message};
+    use crate::evidence::test_support::{RSA512, check, message};
+
+    #[test]
+    fn a_key_that_cannot_carry_proof_authenticates_nothing() {
+        let bytes = message(&[("example.com", "from:to:subject:date")], "");
+        let msg = RawMessage::parse(&bytes).unwrap();
+        let weak = |r| [check(&msg, 1, r, Some(RSA512))];
+        let c = build(&msg, &weak(SignatureResult::Pass), false);
+        assert_eq!(status(&c, "From", 1), "weak_signature");
+        assert_eq!(c.headers[0].signatures, [1]);
+        assert_eq!(c.body.status, "weak_signature");
+        // a body hash mismatch is still a changed body, whatever the key
+        let c = build(&msg, &weak(SignatureResult::BodyHashMismatch), false);
+        assert_eq!(c.body.status, "changed");
+        assert_eq!(status(&c, "Subject", 1), "weak_signature");
+    }
 
     fn coverage(extra: &str, h: &str, result: SignatureResult) -> Coverage {
         let bytes = message(&[("example.com", h)], extra);

@@ -212,6 +212,7 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
         let status = match h.status.as_str() {
             "authenticated" => format!("authenticated (signature {})", join(&h.signatures)),
             "added_after_signing" => "ADDED AFTER SIGNING".to_string(),
+            "weak_signature" => format!("signed, weak key (signature {})", join(&h.signatures)),
             _ => "not covered".to_string(),
         };
         let name = if h.instances > 1 {
@@ -248,6 +249,10 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
             b.signature.unwrap_or(0)
         ),
         "changed" => "CHANGED after signing (body hash does not match)".to_string(),
+        "weak_signature" => format!(
+            "signed with a weak key (signature {}): proves nothing",
+            b.signature.unwrap_or(0)
+        ),
         "not_available" => {
             "not checked: this copy does not keep the body bytes that were signed".to_string()
         }

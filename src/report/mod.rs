@@ -118,7 +118,7 @@ impl Verdict {
                 "The signed headers are authentic, but the text of the message was changed (or re-encoded) after signing."
             }
             Verdict::WeakSignature => {
-                "The signature checks out mathematically, but its key is too weak (or its private half is publicly known) for it to prove anything."
+                "The signature's maths checks out (over the headers at least), but its key is too weak (or its private half is publicly known) for it to prove anything."
             }
             Verdict::Failed => {
                 "The signing domain's public key was found and the signature does not match the message: it was altered after signing, or the signature is forged."
