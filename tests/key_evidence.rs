@@ -125,8 +125,15 @@ fn published_leaks_do_not_cite_themselves_as_key_evidence() {
     let r = v.verify_bytes("t", &bytes);
     let key = &r.signatures[0].key.as_ref().unwrap().provenance;
     assert_eq!(key.first_seen.as_deref(), Some("2019-12-08"));
-    // and no finding pretends the 2017 signing contradicts the later evidence
-    assert!(!codes(&r).contains(&"signed_outside_key_window"));
+    // and no warning pretends the 2017 signing contradicts the later
+    // evidence: it is before it, which is information only
+    assert_eq!(
+        r.findings
+            .iter()
+            .find(|f| f.code == "signed_outside_key_window")
+            .map(|f| f.severity),
+        Some(mailproof::Severity::Info)
+    );
 }
 
 #[test]
@@ -233,8 +240,16 @@ fn text_report_says_the_key_has_no_independent_evidence() {
 // Key windows from one sighting (issue 16 item 7)
 // ---------------------------------------------------------------------
 
+/// The severity of the report's `signed_outside_key_window`, if any.
+fn window_severity(r: &mailproof::Report) -> Option<mailproof::Severity> {
+    r.findings
+        .iter()
+        .find(|f| f.code == "signed_outside_key_window")
+        .map(|f| f.severity)
+}
+
 #[test]
-fn signing_time_outside_sightings_alone_is_no_finding() {
+fn signing_time_outside_sightings_alone_is_only_information() {
     let key = TestKey::load("rsa2048");
     let msg = signed(&Sign::default()); // t= 2015-06-01
     // one sighting, years later; two sightings, later; two, earlier
@@ -245,11 +260,25 @@ fn signing_time_outside_sightings_alone_is_no_finding() {
     ] {
         let r = verifier_over(&[key_line(&key, dates)]).verify_bytes("t", &msg);
         assert_eq!(r.verdict, Verdict::Verified);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "signed_outside_key_window")
+            .unwrap_or_else(|| panic!("{dates:?}: {:#?}", r.findings));
+        assert_eq!(f.severity, mailproof::Severity::Info, "{dates:?}");
+        let side = if dates[0] > "2015" { "before" } else { "after" };
         assert!(
-            !codes(&r).contains(&"signed_outside_key_window"),
-            "{dates:?}: {:#?}",
-            r.findings
+            f.message
+                .starts_with(&format!("t= 2015-06-01T12:00:00Z is {side}"))
+                && f.message.contains("nothing contradicts it"),
+            "{}",
+            f.message
         );
+    }
+    // inside the sightings (with a day's slack either side): no finding
+    for dates in [&["2015-06-01"][..], &["2014-01-01", "2016-01-01"]] {
+        let r = verifier_over(&[key_line(&key, dates)]).verify_bytes("t", &msg);
+        assert_eq!(window_severity(&r), None, "{dates:?}");
     }
 }
 
@@ -283,22 +312,23 @@ fn another_key_seen_for_the_selector_then_contradicts_the_signing_time() {
         .unwrap();
     assert!(f.message.contains(&other_fp), "{}", f.message);
 
-    // the signing time inside the key's own sightings: no contradiction,
-    // even though the other key was seen then too
+    // the signing time inside the key's own sightings: no finding, even
+    // though the other key was seen then too
     let lines = [
         key_line(&key, &["2015-01-01", "2019-01-01"]),
         key_line(&other, &["2014-06-01", "2016-01-01"]),
     ];
     let r = verifier_over(&lines).verify_bytes("t", &msg);
-    assert!(!codes(&r).contains(&"signed_outside_key_window"));
+    assert_eq!(window_severity(&r), None);
 
-    // the other key seen only far from the signing time: no contradiction
+    // the other key seen only far from the signing time: no contradiction,
+    // only information
     let lines = [
         key_line(&key, &["2019-01-01"]),
         key_line(&other, &["2010-06-01"]),
     ];
     let r = verifier_over(&lines).verify_bytes("t", &msg);
-    assert!(!codes(&r).contains(&"signed_outside_key_window"));
+    assert_eq!(window_severity(&r), Some(mailproof::Severity::Info));
 }
 
 #[test]
@@ -355,18 +385,21 @@ fn selector_seen_revoked_before_the_signing_time_contradicts_it() {
     assert!(f.message.contains("revoked"), "{}", f.message);
     assert!(f.message.contains("2014-01-01"), "{}", f.message);
 
-    // the key seen again after the revocation (re-published): no finding
+    assert_eq!(f.severity, mailproof::Severity::Warning);
+
+    // the key seen again after the revocation (re-published): no
+    // contradiction, only information
     let r = verifier_over(&[
         key_line(&key, &["2013-01-01", "2014-06-01"]),
         revoked("2014-01-01"),
     ])
     .verify_bytes("t", &msg);
-    assert!(!codes(&r).contains(&"signed_outside_key_window"));
+    assert_eq!(window_severity(&r), Some(mailproof::Severity::Info));
 
-    // revoked only after the signing time: no finding
+    // revoked only after the signing time: no contradiction
     let r = verifier_over(&[key_line(&key, &["2013-01-01"]), revoked("2016-01-01")])
         .verify_bytes("t", &msg);
-    assert!(!codes(&r).contains(&"signed_outside_key_window"));
+    assert_eq!(window_severity(&r), Some(mailproof::Severity::Info));
 }
 
 // ---------------------------------------------------------------------

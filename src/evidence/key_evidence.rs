@@ -9,10 +9,12 @@
 //! - **A sighting is a point, not a period.** A signing time outside the
 //!   dated evidence of a key is normal (keys are used before and after
 //!   anyone archives them). [`window_contradiction`] reports
-//!   `signed_outside_key_window` only when the evidence contradicts the
-//!   signing time: another key was seen for the selector at that time, or
-//!   the selector was seen revoked (empty `p=`, RFC 6376 3.6.1) before it
-//!   and the key was not seen again after.
+//!   `signed_outside_key_window` as a warning only when the evidence
+//!   contradicts the signing time: another key was seen for the selector at
+//!   that time, or the selector was seen revoked (empty `p=`, RFC 6376
+//!   3.6.1) before it and the key was not seen again after. A time merely
+//!   outside the evidence is the same finding as information, as DESIGN.md
+//!   defines the code.
 
 use crate::dkim::check::SigCheck;
 use crate::dkim::signature::DkimSignature;
@@ -175,11 +177,13 @@ fn seen_at(p: &Provenance, t: i64) -> bool {
     window(p).is_some_and(|(f, l)| t >= f - DAY && t <= l + 2 * DAY)
 }
 
-/// `signed_outside_key_window`, when the evidence of the selector's keys
-/// contradicts the signing time of `c` (`t=`, else the Date header):
-/// another key for the selector was seen at that time, or the selector
-/// was seen revoked before it and `k` was not seen after the revocation.
-/// A signing time merely outside `k`'s seen window gives nothing.
+/// `signed_outside_key_window` when the signing time of `c` (`t=`, else
+/// the Date header) lies outside `k`'s dated evidence (DESIGN.md): a
+/// warning when the evidence of the selector's keys contradicts it
+/// (another key for the selector was seen at that time, or the selector
+/// was seen revoked before it and `k` was not seen after the revocation),
+/// else information. Nothing when `k` has no dated evidence or the time
+/// is inside it.
 pub(crate) fn window_contradiction(
     c: &SigCheck,
     sig: &DkimSignature,
@@ -222,7 +226,21 @@ pub(crate) fn window_contradiction(
         }
     }
     if why.is_empty() {
-        return None;
+        // outside the sightings, and nothing contradicts it: DESIGN.md's
+        // finding, as information (issue 16 item 7: warn only on a
+        // contradiction)
+        let seen = window(&k.provenance)?;
+        let side = if t < seen.0 { "before" } else { "after" };
+        return Some(Finding::new(
+            "signed_outside_key_window",
+            Severity::Info,
+            format!(
+                "{what} {} is {side} the dated evidence of this key ({}); nothing contradicts it: keys are in use before and after anyone archives them, so this alone says nothing against the message",
+                rfc3339(t),
+                seen_words(&k.provenance)
+            ),
+            Some(c.index),
+        ));
     }
     Some(Finding::new(
         "signed_outside_key_window",
