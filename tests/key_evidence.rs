@@ -260,6 +260,12 @@ fn signing_time_outside_sightings_alone_is_only_information() {
     ] {
         let r = verifier_over(&[key_line(&key, dates)]).verify_bytes("t", &msg);
         assert_eq!(r.verdict, Verdict::Verified);
+        // dated evidence of the key: the account says the domain published it
+        assert!(
+            r.proves[0].starts_with("These headers were signed with the private key matching the public key that example.com published under selector s2015: "),
+            "{}",
+            r.proves[0]
+        );
         let f = r
             .findings
             .iter()

@@ -203,6 +203,16 @@ fn dedup_findings(findings: &mut Vec<Finding>) {
     *findings = kept;
 }
 
+/// Whether a key's provenance holds no dated evidence at all (a key file
+/// given on the command line with no dates): nothing says the domain
+/// published the key, or when.
+fn undated(p: &crate::report::Provenance) -> bool {
+    p.first_seen.is_none()
+        && p.last_seen.is_none()
+        && p.origins.iter().all(|o| o.seen.is_none())
+        && p.from_this_message.is_empty()
+}
+
 fn key_bits(c: &SigCheck) -> Option<(usize, &'static str)> {
     let pk = c.key.as_ref()?.parsed.as_ref().ok()?.key.as_ref()?;
     Some((pk.bits, pk.key_type()))
@@ -694,6 +704,16 @@ fn account(ctx: &Ctx<'_, '_>, v: Verdict, decider: Option<usize>) -> (Vec<String
                 "These headers were signed with one private key, whose public key was recomputed from the signatures themselves and has not (yet) been found published by {} (selector {}): {}.",
                 sig.domain,
                 sig.selector,
+                covered.join(", ")
+            )
+        } else if let Some(k) = c.key.as_deref().filter(|k| undated(&k.provenance)) {
+            // nothing says the domain published it: only the source does
+            format!(
+                "These headers were signed with the private key matching the public key that the {} gives for {} under selector {} (nothing in it says when, or that {} published it): {}.",
+                k.provenance.source,
+                sig.domain,
+                sig.selector,
+                sig.domain,
                 covered.join(", ")
             )
         } else {

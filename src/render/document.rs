@@ -23,7 +23,9 @@ pub fn time_window_line(w: &crate::report::TimeWindow) -> String {
     };
     let mut s = match (before, after) {
         (Some(b), Some(a)) => format!("Signed between {b} and {a}."),
-        (Some(b), None) => format!("Signed after {b}; no later bound (no Received header, no x=)."),
+        (Some(b), None) => format!(
+            "Signed after {b}; no later bound (no Received header with a readable date, no x=)."
+        ),
         (None, Some(a)) => format!("Signed before {a}."),
         (None, None) => "No evidence bounds the signing time.".to_string(),
     };

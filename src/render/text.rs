@@ -243,7 +243,7 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
             b.signature.unwrap_or(0)
         ),
         "partially_authenticated" => format!(
-            "PARTLY authenticated: the first {} of {} bytes (signature {}); the rest is not",
+            "PARTLY authenticated: the first {} of {} bytes after canonicalization (signature {}); the rest is not",
             b.signed_bytes.unwrap_or(0),
             b.canonical_bytes.unwrap_or(0),
             b.signature.unwrap_or(0)
@@ -262,7 +262,7 @@ fn coverage(o: &mut String, c: &crate::report::forensics::Coverage) {
     for p in &b.parts {
         let _ = writeln!(
             o,
-            "  {:<16} {} {} bytes {}-{}: {}",
+            "  {:<16} {} {} raw body bytes {}-{}: {}",
             "",
             esc(&p.content_type),
             p.filename
