@@ -137,6 +137,23 @@ fn walk(
     Some(me)
 }
 
+/// Names, on the report of the message `source` among `reports`, the
+/// bytes skipped before it that belong to no message (an input's
+/// [`crate::input::Item::skipped_before`]: a UTF-8 byte order mark or
+/// blank lines before an mbox's first postmark line), as an info finding
+/// `mbox_leading_bytes_skipped`. Nothing when `skipped` is empty or no
+/// report is of `source`.
+pub fn note_skipped(reports: &mut [Report], source: &str, skipped: &[u8]) {
+    if skipped.is_empty() {
+        return;
+    }
+    if let Some(r) = reports.iter_mut().find(|r| r.source == source) {
+        r.findings
+            .push(crate::evidence::leading_bytes_finding(skipped));
+        r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+}
+
 /// "This message carries 1 attached message ... verdict above is this
 /// message's own."
 fn carrier_sentence(carried: &[Carried]) -> String {

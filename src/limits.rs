@@ -59,8 +59,8 @@ impl Limits {
         let mut fields = 0usize;
         let mut field_len = 0usize;
         let mut pos = 0;
-        if bytes.starts_with(b"From ") {
-            pos = line_end(bytes, 0);
+        if let Some(lead) = crate::message::postmark_at(bytes) {
+            pos = line_end(bytes, lead);
         }
         while pos < bytes.len() {
             let end = line_end(bytes, pos);

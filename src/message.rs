@@ -76,8 +76,13 @@ pub struct RawMessage<'a> {
     /// field: `h=` selects it by its name bytes (ASCII case ignored) and
     /// canonicalization hashes it as written (RFC 6376 3.4).
     pub malformed_fields: Vec<usize>,
-    /// Offset just past a leading mbox `From ` postmark line, when present.
+    /// Offset just past a leading mbox `From ` postmark line, when present
+    /// (after the [`Self::leading_len`] bytes before it).
     pub postmark_len: usize,
+    /// Bytes before that postmark line that belong to no message: a UTF-8
+    /// byte order mark and blank lines ([`leading_len`]); 0 without a
+    /// postmark.
+    pub leading_len: usize,
     /// The `boundary` parameters of the MIME parts, once asked for
     /// ([`RawMessage::mime_boundaries`]).
     boundaries: std::sync::OnceLock<Vec<Vec<u8>>>,
@@ -118,8 +123,10 @@ impl<'a> RawMessage<'a> {
         }
         let mut pos = 0;
         let mut postmark_len = 0;
-        if bytes.starts_with(b"From ") {
-            pos = line_end(bytes, 0);
+        let mut leading = 0;
+        if let Some(lead) = postmark_at(bytes) {
+            leading = lead;
+            pos = line_end(bytes, lead);
             postmark_len = pos;
         }
         let mut headers: Vec<HeaderField<'a>> = Vec::new();
@@ -188,6 +195,7 @@ impl<'a> RawMessage<'a> {
             stray_lines,
             malformed_fields,
             postmark_len,
+            leading_len: leading,
             boundaries: std::sync::OnceLock::new(),
             date: std::sync::OnceLock::new(),
         })
@@ -236,6 +244,38 @@ impl<'a> RawMessage<'a> {
     pub fn count(&self, name: &str) -> usize {
         self.fields(name).count()
     }
+}
+
+/// The UTF-8 byte order mark (U+FEFF as EF BB BF), which Windows editors
+/// such as Notepad write at the start of a file saved as UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How many bytes an editor may have put before the first line of a file:
+/// a [`UTF8_BOM`], then whole lines of nothing but spaces, tabs and CR
+/// (blank lines). Counts whole lines only: a line of white space before
+/// other text on the same line is not counted.
+pub fn leading_len(bytes: &[u8]) -> usize {
+    let mut n = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    while let Some(i) = bytes[n..]
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .filter(|&i| bytes[n + i] == b'\n')
+    {
+        n += i + 1;
+    }
+    n
+}
+
+/// Where a leading mbox `From ` postmark line starts: after the
+/// [`leading_len`] bytes before it (0 when none), or `None` when the bytes
+/// do not start with one.
+pub fn postmark_at(bytes: &[u8]) -> Option<usize> {
+    let lead = leading_len(bytes);
+    bytes[lead..].starts_with(b"From ").then_some(lead)
 }
 
 /// Offset just past the line end (LF) that follows `pos`, or the input length.

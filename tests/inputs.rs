@@ -876,3 +876,141 @@ fn a_pst_item_whose_headers_exchange_rewrote_says_so() {
         "{recs:?}"
     );
 }
+
+/// The first six messages of fixtures/real-world (by name) as an mboxrd
+/// file: a `From sender date` line before each, body lines matching
+/// `>*From ` quoted with one more `>`, an empty line after each.
+fn real_mbox() -> Vec<u8> {
+    let mut names: Vec<_> = std::fs::read_dir(fixture("real-world"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for p in &names[..6] {
+        out.extend_from_slice(b"From sender@example.com Mon Jun  1 12:00:00 2015\n");
+        let m = std::fs::read(p).unwrap();
+        for line in m.split_inclusive(|b| *b == b'\n') {
+            let quotes = line.iter().take_while(|b| **b == b'>').count();
+            if line[quotes..].starts_with(b"From ") {
+                out.push(b'>');
+            }
+            out.extend_from_slice(line);
+        }
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+fn finding_codes(r: &serde_json::Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Records of `input` read from standard input.
+fn mailproof_stdin(input: &[u8]) -> Vec<serde_json::Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailproof"))
+        .args(["verify", "--quiet", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_byte_order_mark_or_blank_lines_before_the_first_postmark_hide_no_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = real_mbox();
+    std::fs::write(dir.path().join("test.mbox"), &plain).unwrap();
+    // (the exit status is 1: not every message verifies)
+    let (_, base, err) = mailproof(&["test.mbox"], dir.path());
+    assert_eq!(base.len(), 6, "{err}");
+    let cases: [(&str, &[u8], &str); 3] = [
+        (
+            "bom.mbox",
+            b"\xEF\xBB\xBF",
+            "3 bytes (a UTF-8 byte order mark, EF BB BF",
+        ),
+        ("blank.mbox", b"\n", r#"1 byte (blank lines: "\n")"#),
+        (
+            "both.mbox",
+            b"\xEF\xBB\xBF\r\n \t\n",
+            r#"8 bytes (a UTF-8 byte order mark, EF BB BF, as Windows editors write, then blank lines: "\r\n \t\n")"#,
+        ),
+    ];
+    let same_as_plain = |name: &str, recs: &[serde_json::Value], words: &str| {
+        assert_eq!(recs.len(), 6, "{name}: {recs:?}");
+        for (i, (r, b)) in recs.iter().zip(&base).enumerate() {
+            let want = format!("{name}#{}", i + 1);
+            assert!(r["source"].as_str().unwrap().ends_with(&want), "{r}");
+            // the same message, byte for byte, with the same outcome
+            for key in ["verdict", "input_sha256", "repairs"] {
+                assert_eq!(r[key], b[key], "{want} {key}");
+            }
+            let skipped = finding_codes(r).contains(&"mbox_leading_bytes_skipped".to_string());
+            assert_eq!(skipped, i == 0, "{want}: {r}");
+        }
+        let f = recs[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "mbox_leading_bytes_skipped")
+            .unwrap();
+        assert_eq!(f["severity"], "info");
+        assert!(
+            f["message"].as_str().unwrap().contains(words),
+            "{name}: {f}"
+        );
+    };
+    for (name, lead, words) in cases {
+        let bytes = [lead, &plain[..]].concat();
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+        let (_, recs, err) = mailproof(&[name], dir.path());
+        assert!(err.is_empty(), "{name}: {err}");
+        same_as_plain(name, &recs, words);
+        // standard input, and an archive entry, are read the same way
+        same_as_plain("-", &mailproof_stdin(&bytes), words);
+        std::fs::write(
+            dir.path().join("dump.zip"),
+            zip_of(&[(name, bytes.as_slice())]),
+        )
+        .unwrap();
+        let (_, recs, err) = mailproof(&["dump.zip"], dir.path());
+        same_as_plain(&format!("dump.zip#{name}"), &recs, words);
+        assert!(err.is_empty(), "{err}");
+    }
+}
+
+#[test]
+fn a_carrier_saved_with_a_byte_order_mark_or_blank_lines_still_gives_its_attachment() {
+    let dir = tempfile::tempdir().unwrap();
+    let fwd = forward(&gmail(), "lead");
+    for (name, lead) in [("bom.eml", &b"\xEF\xBB\xBF"[..]), ("blank.eml", b"\r\n")] {
+        std::fs::write(dir.path().join(name), [lead, &fwd[..]].concat()).unwrap();
+        let (_, recs, err) = mailproof(&[name], dir.path());
+        assert_eq!(
+            sources(&recs),
+            [name.to_string(), format!("{name}#attached/1")],
+            "{err}"
+        );
+        assert_eq!(recs[1]["verdict"], "verified", "{}", recs[1]);
+    }
+}

@@ -328,3 +328,40 @@ fn mbox_shortcuts_give_the_whole_search_outcome() {
     // the shortcut's own case occurs (and is judged the same)
     assert!(decided >= 3, "{decided}");
 }
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+fn finding<'r>(r: &'r mailproof::Report, code: &str) -> Option<&'r mailproof::report::Finding> {
+    r.findings.iter().find(|f| f.code == code)
+}
+
+#[test]
+fn bytes_before_a_postmark_line_are_skipped_and_named() {
+    let v = verifier(&standard_zone());
+    let signed = signed(&Sign::default());
+    for (lead, words) in [
+        (&b"\xEF\xBB\xBF"[..], "3 bytes (a UTF-8 byte order mark"),
+        (b"\r\n\n", r#"3 bytes (blank lines: "\r\n\n")"#),
+    ] {
+        let m = [
+            lead,
+            b"From alice@example.com Mon Jun  1 12:00:00 2015\r\n",
+            &signed,
+        ]
+        .concat();
+        let r = v.verify_bytes("one.mbox", &m);
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+        // skipped, as the postmark line is: nothing to repair
+        assert!(r.repairs.is_empty(), "{:?}", r.repairs);
+        assert!(finding(&r, "mbox_postmark_ignored").is_some());
+        let f = finding(&r, "mbox_leading_bytes_skipped").expect("named");
+        assert!(f.message.contains(words), "{}", f.message);
+        assert_eq!(r.input_sha256, sha256_hex(&m));
+    }
+}

@@ -207,6 +207,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
         let source = std::mem::take(&mut item.source);
         let body_unavailable = item.body_unavailable.take();
         let want = item.want.take();
+        let skipped = std::mem::take(&mut item.skipped_before);
         let reports = match item.read_into(buf) {
             Ok(()) => {
                 let is_done = |src: &str, bytes: &[u8]| {
@@ -230,6 +231,7 @@ pub fn run(verifier: &Verifier, s: BatchSettings) -> Result<Status, CliError> {
                 if named.name_not_found {
                     say_not_found(&name_not_found, &reports);
                 }
+                mailproof::batch::note_skipped(&mut reports, &source, &skipped);
                 if !done.is_empty() {
                     reports.retain(|r| !done.contains(&(r.source.clone(), r.input_sha256.clone())));
                 }

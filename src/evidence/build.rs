@@ -299,6 +299,11 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             None,
         ));
     }
+    if ctx.msg.leading_len > 0 {
+        out.push(super::copy::leading_bytes_finding(
+            &ctx.msg.bytes[..ctx.msg.leading_len],
+        ));
+    }
     out.extend(super::malformed::finding(ctx.msg, ctx.checks));
     out.extend(super::address::invalid_domain_findings(ctx.msg, &ctx.from));
 }

@@ -76,6 +76,21 @@ pub(super) fn repair_finding(code: &str, r: &Repair) -> Finding {
     }
 }
 
+/// `mbox_leading_bytes_skipped`: the bytes before a mailbox's first
+/// postmark line (a UTF-8 byte order mark, blank lines) were skipped,
+/// named on the report of the mailbox's first message.
+pub(crate) fn leading_bytes_finding(skipped: &[u8]) -> Finding {
+    Finding::new(
+        "mbox_leading_bytes_skipped",
+        Severity::Info,
+        format!(
+            "the mailbox starts with {} before its first \"From \" line; they belong to no message and were skipped before this message was read (no byte of a message was changed)",
+            crate::input::mbox::describe_skipped(skipped)
+        ),
+        None,
+    )
+}
+
 /// With the body not available: whether `c`'s header signature verifies
 /// while its body hash was not checked (not computed, or a mismatch against
 /// the empty body that stands in for the body).

@@ -43,4 +43,4 @@ mod time_window;
 mod timeline;
 
 pub(crate) use build::{build, verdict_of};
-pub(crate) use copy::{CopyFacts, Given, PastedCopy};
+pub(crate) use copy::{CopyFacts, Given, PastedCopy, leading_bytes_finding};

@@ -25,8 +25,14 @@ pub struct Attached {
 pub const HEADERS_ONLY_WHY: &str = "this part (text/rfc822-headers, as in a delivery report) carries only the original's header block, not its body";
 
 /// The messages directly inside `bytes`, in the order of their parts.
-/// Bytes that are not MIME give none.
+/// Bytes that are not MIME give none. A UTF-8 byte order mark and blank
+/// lines or white space before the first header field (a copy saved by an
+/// editor, the pasted-copy repairs of [`crate::dkim::pasted`]) are looked
+/// past: glued to the first field or read as the end of the header block,
+/// they would hide the carrier's Content-Type. The parts are given as they
+/// are; nothing of them is changed.
 pub fn extract(bytes: &[u8]) -> Vec<Attached> {
+    let bytes = &bytes[pasted_lead(bytes)..];
     if !may_carry(bytes) {
         return Vec::new();
     }
@@ -74,6 +80,20 @@ pub fn extract(bytes: &[u8]) -> Vec<Attached> {
         }
     }
     out
+}
+
+/// How many bytes before the first header field are no part of the message:
+/// a UTF-8 byte order mark, then spaces, tabs and line ends.
+fn pasted_lead(bytes: &[u8]) -> usize {
+    let bom = if bytes.starts_with(crate::message::UTF8_BOM) {
+        crate::message::UTF8_BOM.len()
+    } else {
+        0
+    };
+    bom + bytes[bom..]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count()
 }
 
 /// Cheap test before a MIME parse (which decodes every part): whether a

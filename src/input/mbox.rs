@@ -12,7 +12,11 @@
 //! repair chain, which reports what it did. The only bytes that are not
 //! part of a message are the postmark line and the one empty line an mbox
 //! writer puts between a message and the next postmark; both are kept on the
-//! [`MboxEntry`] so the file can be rebuilt byte for byte.
+//! [`MboxEntry`] so the file can be rebuilt byte for byte. So are the bytes
+//! an editor may put before the first postmark line (a UTF-8 byte order
+//! mark, blank lines: [`crate::message::leading_len`]): they belong to no
+//! message, and are kept apart on the first entry ([`MboxEntry::skipped`])
+//! for the report to name.
 //!
 //! A line starting with `From ` separates messages when it is the first line,
 //! when it follows an empty line, or when it looks like a postmark (it holds
@@ -26,6 +30,10 @@ use std::io::BufRead;
 pub struct MboxEntry {
     /// 1-based position in the mailbox.
     pub index: usize,
+    /// Bytes before the first postmark line that belong to no message (a
+    /// UTF-8 byte order mark, blank lines), on the first entry only; empty
+    /// otherwise.
+    pub skipped: Vec<u8>,
     /// The `From ` postmark line, with its line end.
     pub postmark: Vec<u8>,
     /// The message exactly as stored (quoting and line ends untouched).
@@ -36,9 +44,13 @@ pub struct MboxEntry {
 }
 
 impl MboxEntry {
-    /// Postmark, message and gap: the bytes this entry occupied in the file.
+    /// Skipped bytes, postmark, message and gap: the bytes this entry
+    /// occupied in the file.
     pub fn framed(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(self.postmark.len() + self.message.len() + self.gap.len());
+        let mut v = Vec::with_capacity(
+            self.skipped.len() + self.postmark.len() + self.message.len() + self.gap.len(),
+        );
+        v.extend_from_slice(&self.skipped);
         v.extend_from_slice(&self.postmark);
         v.extend_from_slice(&self.message);
         v.extend_from_slice(&self.gap);
@@ -70,9 +82,46 @@ pub const DEFAULT_MAX_MESSAGE: usize = 256 << 20;
 /// limit.
 pub const MAX_LINE: usize = 64 << 10;
 
-/// Whether bytes start like an mbox (a `From ` postmark line).
+/// Whether bytes start like an mbox: a `From ` postmark line, perhaps
+/// after a UTF-8 byte order mark and blank lines
+/// ([`crate::message::leading_len`]).
 pub fn starts_like_mbox(prefix: &[u8]) -> bool {
-    prefix.starts_with(b"From ")
+    crate::message::postmark_at(prefix).is_some()
+}
+
+/// The bytes skipped before a mailbox's first postmark line
+/// ([`MboxEntry::skipped`]), in words for a report: how many, then a byte
+/// order mark and the blank lines shown with `\n`, `\r` and `\t`, as in
+/// `2 bytes (blank lines: "\n\n")`.
+pub fn describe_skipped(skipped: &[u8]) -> String {
+    let n = skipped.len();
+    let bom = skipped.starts_with(crate::message::UTF8_BOM);
+    let blank = &skipped[if bom {
+        crate::message::UTF8_BOM.len()
+    } else {
+        0
+    }..];
+    let mut what = Vec::new();
+    if bom {
+        what.push("a UTF-8 byte order mark, EF BB BF, as Windows editors write".to_string());
+    }
+    if !blank.is_empty() {
+        let shown: String = blank
+            .iter()
+            .map(|b| match b {
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                _ => " ",
+            })
+            .collect();
+        what.push(format!("blank lines: \"{shown}\""));
+    }
+    format!(
+        "{n} byte{} ({})",
+        if n == 1 { "" } else { "s" },
+        what.join(", then ")
+    )
 }
 
 /// Iterator over the messages of an mbox read from `R`.
@@ -98,6 +147,8 @@ pub struct MboxReader<R> {
     /// The input is exhausted.
     eof: bool,
     done: bool,
+    /// The bytes before the first postmark have been looked at.
+    started: bool,
 }
 
 /// Bytes asked for by one read of the mailbox.
@@ -105,7 +156,9 @@ pub const BLOCK: usize = 256 << 10;
 
 impl<R: BufRead> MboxReader<R> {
     /// A splitter over `reader`, which should be positioned at a `From ` line
-    /// (bytes before the first postmark form message 1 without a postmark).
+    /// (a byte order mark and blank lines before it are skipped, see
+    /// [`MboxEntry::skipped`]; other bytes before the first postmark form
+    /// message 1 without a postmark).
     pub fn new(reader: R) -> Self {
         Self::with_limit(reader, DEFAULT_MAX_MESSAGE)
     }
@@ -123,6 +176,40 @@ impl<R: BufRead> MboxReader<R> {
             block: BLOCK,
             eof: false,
             done: false,
+            started: false,
+        }
+    }
+
+    /// At the start of the input: the bytes before a first postmark line
+    /// that belong to no message (a byte order mark, blank lines), taken
+    /// out of the buffer; empty when there are none, or when no postmark
+    /// follows them (they are then the start of message 1). Reads until
+    /// that is known: the bytes after the blank lines hold 5 bytes and
+    /// some that is no white space, or the input ends, or the blank lines
+    /// run over [`MAX_LINE`] (then nothing is skipped).
+    fn skip_leading(&mut self) -> std::io::Result<Vec<u8>> {
+        loop {
+            let head = &self.buf[self.lo..self.filled];
+            let n = crate::message::leading_len(head);
+            let rest = &head[n..];
+            let known = rest.len() >= 5 && rest.iter().any(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+            if n > MAX_LINE {
+                return Ok(Vec::new());
+            }
+            if known || self.eof {
+                if n == 0 || !rest.starts_with(b"From ") {
+                    return Ok(Vec::new());
+                }
+                let skipped = head[..n].to_vec();
+                self.lo += n;
+                return Ok(skipped);
+            }
+            // (white space over a line's length before any line end: no
+            // postmark can follow it)
+            if rest.len() > MAX_LINE {
+                return Ok(Vec::new());
+            }
+            self.fill()?;
         }
     }
 
@@ -172,6 +259,12 @@ impl<R: BufRead> MboxReader<R> {
     }
 
     fn read_entry(&mut self) -> Result<Option<MboxEntry>, MboxError> {
+        let skipped = if self.started {
+            Vec::new()
+        } else {
+            self.started = true;
+            self.skip_leading()?
+        };
         let mut postmark = self.next_postmark.take().unwrap_or_default();
         // A line longer than this is cut (not held): its message is too
         // large anyway.
@@ -303,6 +396,7 @@ impl<R: BufRead> MboxReader<R> {
         let gap = split_gap(&mut message);
         Ok(Some(MboxEntry {
             index: self.index,
+            skipped,
             postmark,
             message,
             gap,
@@ -400,6 +494,13 @@ mod tests {
     /// one line at a time): the definition the block splitter must match.
     fn reference(input: &[u8], limit: usize) -> Vec<Result<MboxEntry, usize>> {
         let mut reader = input;
+        // a byte order mark and blank lines before a first postmark
+        let lead = crate::message::leading_len(input);
+        let mut skipped = Vec::new();
+        if lead > 0 && lead <= MAX_LINE && input[lead..].starts_with(b"From ") {
+            skipped = input[..lead].to_vec();
+            reader = &input[lead..];
+        }
         let (mut out, mut index, mut next_postmark, mut done) = (Vec::new(), 0, None, false);
         let cap = limit.max(MAX_LINE).saturating_add(1);
         let mut read_line = |line: &mut Vec<u8>| -> (usize, bool) {
@@ -459,6 +560,7 @@ mod tests {
                 break;
             }
             index += 1;
+            let skipped = std::mem::take(&mut skipped);
             if too_large {
                 out.push(Err(index));
                 continue;
@@ -466,6 +568,7 @@ mod tests {
             let gap = split_gap(&mut message);
             out.push(Ok(MboxEntry {
                 index,
+                skipped,
                 postmark,
                 message,
                 gap,
@@ -476,11 +579,14 @@ mod tests {
 
     /// The block splitter against the line-by-line reference, on 1,500 generated
     /// mailboxes (postmarks, `From ` lines in bodies, CRLF and LF, long
-    /// lines, missing final line ends), with small limits and blocks so
+    /// lines, missing final line ends, byte order marks and blank lines
+    /// before the first postmark), with small limits and blocks so
     /// that lines and postmarks straddle the reads.
     #[test]
     fn agrees_with_the_line_by_line_reference() {
-        let pieces: [&[u8]; 14] = [
+        let pieces: [&[u8]; 16] = [
+            b"\xEF\xBB\xBF",
+            b" \t\n",
             b"From a@b Mon Jan  1 00:00:00 2001\n",
             b"From a@b Mon Jan  1 00:00:00 2001\r\n",
             b"From here on\n",
@@ -545,6 +651,42 @@ mod tests {
         let rebuilt: Vec<u8> = e.iter().flat_map(|e| e.framed()).collect();
         assert_eq!(rebuilt, mbox);
         assert_eq!((e[0].index, e[1].index), (1, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_blank_lines_before_the_first_postmark_are_skipped() {
+        let body = b"From a@b Mon Jan  1 00:00:00 2001\nA: 1\n\nx\n\nFrom c@d Mon Jan  1 00:00:01 2001\nB: 2\n\ny\n";
+        for lead in [
+            &b"\xEF\xBB\xBF"[..],
+            b"\n",
+            b"\r\n \t\n",
+            b"\xEF\xBB\xBF\n\n",
+        ] {
+            let mbox = [lead, &body[..]].concat();
+            assert!(starts_like_mbox(&mbox));
+            for block in [1, 2, 5, BLOCK] {
+                let mut r = MboxReader::new(&mbox[..]);
+                r.block = block;
+                let e: Vec<MboxEntry> = r.map(|e| e.unwrap()).collect();
+                assert_eq!(e.len(), 2, "{lead:?} {block}");
+                assert_eq!(e[0].skipped, lead);
+                assert_eq!(e[0].message, b"A: 1\n\nx\n");
+                assert!(e[1].skipped.is_empty());
+                let rebuilt: Vec<u8> = e.iter().flat_map(|e| e.framed()).collect();
+                assert_eq!(rebuilt, mbox);
+            }
+        }
+        // not before a postmark: the start of message 1, as before
+        let e = split(b"\xEF\xBB\xBFA: 1\n\nx\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].skipped.is_empty());
+        assert_eq!(e[0].message, b"\xEF\xBB\xBFA: 1\n\nx\n");
+        assert!(!starts_like_mbox(b"\xEF\xBB\xBFA: 1\n"));
+        assert!(!starts_like_mbox(b"  From a@b Mon Jan  1 00:00:00 2001\n"));
+        assert_eq!(
+            describe_skipped(b"\xEF\xBB\xBF\r\n"),
+            r#"5 bytes (a UTF-8 byte order mark, EF BB BF, as Windows editors write, then blank lines: "\r\n")"#
+        );
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //!   is an mbox: its messages are named `path#1`, `path#2`, ... and streamed
 //!   one at a time ([`mbox::MboxReader`]), never read whole. A file with a
 //!   single message (with or without a postmark line) is named `path` and
-//!   given whole, as it is on disk.
+//!   given whole, as it is on disk. A UTF-8 byte order mark and blank lines
+//!   before the first `From ` line (a file saved by a text editor) do not
+//!   hide it: they belong to no message, are skipped, and the first
+//!   message's report says so ([`Item::skipped_before`]).
 //! - `-` is standard input, read the same way (`-` or `-#N`).
 //! - An archive (`.zip`, `.tar`, `.tar.gz`, recognised by content) is opened
 //!   and its entries treated as files of their own, in name order, named
@@ -70,6 +73,12 @@ pub struct Item {
     /// the file holds none of that name: `bytes` says so. Like a missing
     /// input path, an operational error (exit status 2), not a verdict.
     pub name_not_found: bool,
+    /// Bytes of the input just before this message that belong to no
+    /// message and were skipped: a UTF-8 byte order mark or blank lines
+    /// before an mbox's first postmark line ([`mbox::MboxEntry::skipped`]);
+    /// empty otherwise. The message's report names them
+    /// ([`crate::batch::note_skipped`]).
+    pub skipped_before: Vec<u8>,
 }
 
 /// The open file behind a deferred [`Item`], positioned after its first
@@ -92,6 +101,7 @@ impl Item {
             want: None,
             depth: 0,
             name_not_found: false,
+            skipped_before: Vec::new(),
         }
     }
 
@@ -428,7 +438,9 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
                             self.consumed +=
                                 (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
                         }
-                        Item::new(source, Ok(e.message))
+                        let mut item = Item::new(source, Ok(e.message));
+                        item.skipped_before = e.skipped;
+                        item
                     }
                     Err(e) => Item::new(source, Err(e.to_string())),
                 };
@@ -667,9 +679,12 @@ impl<F: FnMut(&str) -> bool> Messages<F> {
         let mut item = match first_item? {
             (Ok(e), src) => {
                 if depth == 0 {
-                    self.consumed += (e.postmark.len() + e.message.len() + e.gap.len()) as u64;
+                    self.consumed +=
+                        (e.skipped.len() + e.postmark.len() + e.message.len() + e.gap.len()) as u64;
                 }
-                Item::new(src, Ok(e.message))
+                let mut item = Item::new(src, Ok(e.message));
+                item.skipped_before = e.skipped;
+                item
             }
             (Err(e), src) => Item::new(src, Err(e.to_string())),
         };

@@ -465,7 +465,7 @@ fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload
     let mut keeper = store::Keeper::new(app.limits.kept_bytes / 2);
     let mut x = upload::Expander::new(&app.limits, |item: upload::Item| match &item.bytes {
         Ok(b) => {
-            for r in crate::batch::verify_message(
+            let mut reports = crate::batch::verify_message(
                 &app.verifier,
                 crate::batch::Message {
                     source: &item.source,
@@ -473,7 +473,9 @@ fn check(app: &App, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Report>, upload
                     body_unavailable: item.body_unavailable.as_deref(),
                     want: None,
                 },
-            ) {
+            );
+            crate::batch::note_skipped(&mut reports, &item.source, &item.skipped_before);
+            for r in reports {
                 keeper.push(r);
             }
         }

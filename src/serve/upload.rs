@@ -118,7 +118,11 @@ impl<'a, F: FnMut(Item)> Expander<'a, F> {
             let limit = usize::try_from(self.limits.max_message_bytes).unwrap_or(usize::MAX);
             for entry in MboxReader::with_limit(&data[..], limit) {
                 match entry {
-                    Ok(e) => self.push(format!("{source}#{}", e.index), Ok(e.message))?,
+                    Ok(e) => {
+                        let mut item = Item::new(format!("{source}#{}", e.index), Ok(e.message));
+                        item.skipped_before = e.skipped;
+                        self.push_item(item)?;
+                    }
                     Err(MboxError::TooLarge { index, .. }) => self.push(
                         format!("{source}#{index}"),
                         Err(format!(
@@ -241,6 +245,23 @@ mod tests {
                 ("box.mbox#2", &b"Subject: two\r\n\r\nx\r\n"[..]),
             ]
         );
+    }
+
+    #[test]
+    fn bytes_before_the_first_postmark_are_skipped_and_kept_for_the_report() {
+        let l = limits();
+        let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\nx\n\nFrom c@d Mon Jan  1 00:00:01 2024\nSubject: two\n\ny\n";
+        for lead in [&b"\xEF\xBB\xBF"[..], b"\n\n"] {
+            let mut items = Vec::new();
+            let mut x = Expander::new(&l, |i| items.push(i));
+            x.add_file("box.mbox", [lead, &mbox[..]].concat()).unwrap();
+            assert_eq!(x.count(), 2, "{lead:?}");
+            assert_eq!(items[0].source, "box.mbox#1");
+            assert_eq!(items[0].bytes.as_deref().unwrap(), b"Subject: one\n\nx\n");
+            assert_eq!(items[0].skipped_before, lead);
+            assert_eq!(items[1].bytes.as_deref().unwrap(), b"Subject: two\n\ny\n");
+            assert!(items[1].skipped_before.is_empty());
+        }
     }
 
     #[test]
