@@ -295,7 +295,7 @@ fn trim_end_ws(b: &[u8]) -> &[u8] {
 }
 
 /// RFC 5322 field name: printable ASCII except colon, at least one byte.
-fn is_field_name(name: &[u8]) -> bool {
+pub(crate) fn is_field_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
 }
 

@@ -1000,6 +1000,34 @@ fn a_byte_order_mark_or_blank_lines_before_the_first_postmark_hide_no_message() 
 }
 
 #[test]
+fn a_byte_order_mark_before_a_first_dkim_signature_is_a_reported_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    // its first field is the DKIM-Signature; saved with LF line ends
+    let orig = std::fs::read(fixture("real-world/truncated.eml")).unwrap();
+    assert!(orig.starts_with(b"DKIM-Signature:"));
+    let bom = [b"\xEF\xBB\xBF".as_slice(), &orig].concat();
+    std::fs::write(dir.path().join("bom.eml"), &bom).unwrap();
+    let (status, recs, err) = mailproof(&["bom.eml"], dir.path());
+    assert_eq!(status, 0, "{err}");
+    let r = &recs[0];
+    assert_eq!(r["verdict"], "verified", "{r}");
+    assert_eq!(r["input_sha256"], hex_sha256(&bom));
+    let kinds: Vec<&str> = r["repairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["bom_removed", "crlf_line_endings"]);
+    let codes = finding_codes(r);
+    assert!(codes.contains(&"bom_repaired".to_string()), "{codes:?}");
+    assert!(
+        !codes.contains(&"malformed_header_line".to_string()),
+        "{codes:?}"
+    );
+}
+
+#[test]
 fn a_carrier_saved_with_a_byte_order_mark_or_blank_lines_still_gives_its_attachment() {
     let dir = tempfile::tempdir().unwrap();
     let fwd = forward(&gmail(), "lead");

@@ -337,8 +337,73 @@ fn sha256_hex(b: &[u8]) -> String {
         .collect()
 }
 
+/// The standard signed message (its DKIM-Signature the first field) as a
+/// Windows editor saves it: a UTF-8 byte order mark in front.
+fn with_bom(m: &[u8]) -> Vec<u8> {
+    [b"\xEF\xBB\xBF".as_slice(), m].concat()
+}
+
 fn finding<'r>(r: &'r mailproof::Report, code: &str) -> Option<&'r mailproof::report::Finding> {
     r.findings.iter().find(|f| f.code == code)
+}
+
+#[test]
+fn a_byte_order_mark_hiding_the_signature_is_removed_and_reported() {
+    let v = verifier(&standard_zone());
+    let signed = signed(&Sign::default());
+    let bom = with_bom(&signed);
+    let r = v.verify_bytes("bom.eml", &bom);
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    assert_eq!(kinds(&r), ["bom_removed"]);
+    // the report is of the input as read; the repair names the bytes verified
+    assert_eq!(r.input_sha256, sha256_hex(&bom));
+    assert_eq!(r.repairs[0].verified_sha256, sha256_hex(&signed));
+    let f = finding(&r, "bom_repaired").expect("bom_repaired");
+    assert!(f.message.contains("EF BB BF"), "{}", f.message);
+    assert!(finding(&r, "malformed_header_line").is_none());
+
+    // saved with LF line ends too: both repairs, each reported
+    let lf = with_bom(
+        &String::from_utf8(signed.clone())
+            .unwrap()
+            .replace("\r\n", "\n")
+            .into_bytes(),
+    );
+    let r = v.verify_bytes("bom-lf.eml", &lf);
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    assert_eq!(kinds(&r), ["bom_removed", "crlf_line_endings"]);
+    assert_eq!(r.input_sha256, sha256_hex(&lf));
+    assert!(finding(&r, "line_endings_repaired").is_some());
+
+    // the repair does not rescue an altered message
+    let altered = with_bom(&replace(&signed, "Subject: Quarterly", "Subject: Yearly"));
+    let r = v.verify_bytes("bom-altered.eml", &altered);
+    assert_eq!(r.verdict, Verdict::Failed, "{:?}", r.findings);
+    assert_eq!(kinds(&r), ["bom_removed"]);
+}
+
+#[test]
+fn a_byte_order_mark_before_an_unsigned_first_field_is_named() {
+    let v = verifier(&standard_zone());
+    let m = with_bom(
+        &[
+            b"Received: by mx.example.net; Mon, 01 Jun 2015 12:00:01 +0000\r\n".as_slice(),
+            &signed(&Sign::default()),
+        ]
+        .concat(),
+    );
+    let r = v.verify_bytes("later.eml", &m);
+    // verifies as given: no repair, but the mark is named, not left as a
+    // malformed field name
+    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.findings);
+    assert!(r.repairs.is_empty(), "{:?}", r.repairs);
+    let f = finding(&r, "byte_order_mark").expect("byte_order_mark");
+    assert!(f.message.contains("\"Received\""), "{}", f.message);
+    assert!(
+        finding(&r, "malformed_header_line").is_none(),
+        "{:?}",
+        r.findings
+    );
 }
 
 #[test]

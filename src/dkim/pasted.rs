@@ -5,6 +5,11 @@
 //! changed, and the bytes that verified are hashed in the report so anyone
 //! can repeat the check.
 //!
+//! - [`PastedRepair::ByteOrderMark`]: a UTF-8 byte order mark (EF BB BF)
+//!   at the start, which Windows editors such as Notepad write when saving
+//!   as UTF-8, is removed, with any blank lines or white space after it;
+//!   glued to the first field name, it hides that field (a first
+//!   DKIM-Signature field reads as no signature at all).
 //! - [`PastedRepair::LeadingBlank`]: blank lines or white space before the
 //!   first header field (a paste into a text editor, a web form) are
 //!   removed; RFC 5322 2.1 has the header block start the message.
@@ -18,6 +23,9 @@
 /// One repair of a pasted or saved copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PastedRepair {
+    /// A UTF-8 byte order mark at the start removed (and blank lines or
+    /// white space after it).
+    ByteOrderMark,
     /// Blank lines or white space before the first header field removed.
     LeadingBlank,
     /// HTML character references in the header block unescaped.
@@ -26,11 +34,16 @@ pub enum PastedRepair {
 
 impl PastedRepair {
     /// Every repair, in the order they are tried.
-    pub const ALL: [PastedRepair; 2] = [PastedRepair::LeadingBlank, PastedRepair::HtmlUnescaped];
+    pub const ALL: [PastedRepair; 3] = [
+        PastedRepair::ByteOrderMark,
+        PastedRepair::LeadingBlank,
+        PastedRepair::HtmlUnescaped,
+    ];
 
     /// Stable snake_case name (the report's `repairs[].kind`).
     pub fn code(self) -> &'static str {
         match self {
+            PastedRepair::ByteOrderMark => "bom_removed",
             PastedRepair::LeadingBlank => "leading_blank_removed",
             PastedRepair::HtmlUnescaped => "html_escaping_removed",
         }
@@ -39,6 +52,7 @@ impl PastedRepair {
     /// The finding code reported when the repair was needed.
     pub fn finding(self) -> &'static str {
         match self {
+            PastedRepair::ByteOrderMark => "bom_repaired",
             PastedRepair::LeadingBlank => "leading_blank_repaired",
             PastedRepair::HtmlUnescaped => "html_escaping_repaired",
         }
@@ -48,11 +62,29 @@ impl PastedRepair {
     /// removed or replaced), or `None` when the copy has no trace of it.
     pub fn apply(self, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
         match self {
+            PastedRepair::ByteOrderMark => {
+                let rest = bytes.strip_prefix(crate::message::UTF8_BOM)?;
+                let n = blank_len(rest);
+                (n < rest.len()).then(|| {
+                    let after = if n == 0 {
+                        String::new()
+                    } else {
+                        format!(
+                            ", with the {n} byte{} of blank lines or white space after it ({})",
+                            if n == 1 { "" } else { "s" },
+                            shown(&rest[..n])
+                        )
+                    };
+                    (
+                        rest[n..].to_vec(),
+                        format!(
+                            "the UTF-8 byte order mark (EF BB BF, as Windows editors such as Notepad write when saving) before the first header field removed{after}"
+                        ),
+                    )
+                })
+            }
             PastedRepair::LeadingBlank => {
-                let n = bytes
-                    .iter()
-                    .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-                    .count();
+                let n = blank_len(bytes);
                 (n > 0 && n < bytes.len()).then(|| {
                     (
                         bytes[n..].to_vec(),
@@ -82,6 +114,14 @@ impl PastedRepair {
             }
         }
     }
+}
+
+/// How many bytes of white space (blank lines included) `bytes` starts with.
+fn blank_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count()
 }
 
 /// The bytes named in words: `\n` `\r` `\t` and spaces, as escapes.
@@ -159,6 +199,33 @@ mod tests {
         assert!(
             PastedRepair::LeadingBlank
                 .apply(b"From: a@b.c\r\n")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn byte_order_mark_is_removed_with_the_blank_lines_after_it() {
+        let (fixed, what) = PastedRepair::ByteOrderMark
+            .apply(b"\xEF\xBB\xBFDKIM-Signature: v=1\r\n\r\nx\r\n")
+            .unwrap();
+        assert_eq!(fixed, b"DKIM-Signature: v=1\r\n\r\nx\r\n");
+        assert!(
+            what.contains("EF BB BF") && !what.contains("blank"),
+            "{what}"
+        );
+        let (fixed, what) = PastedRepair::ByteOrderMark
+            .apply(b"\xEF\xBB\xBF\r\nFrom: a@b.c\r\n")
+            .unwrap();
+        assert_eq!(fixed, b"From: a@b.c\r\n");
+        assert!(what.contains(r#"2 bytes of blank lines"#), "{what}");
+        assert!(
+            PastedRepair::ByteOrderMark
+                .apply(b"From: a@b.c\r\n")
+                .is_none()
+        );
+        assert!(
+            PastedRepair::ByteOrderMark
+                .apply(b"\xEF\xBB\xBF\n")
                 .is_none()
         );
     }

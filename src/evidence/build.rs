@@ -304,6 +304,16 @@ fn message_findings(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             &ctx.msg.bytes[..ctx.msg.leading_len],
         ));
     }
+    if let Some(first) = ctx
+        .msg
+        .headers
+        .first()
+        .filter(|f| super::malformed::bom_glued(f))
+    {
+        out.push(super::copy::byte_order_mark_finding(
+            &first.name[crate::message::UTF8_BOM.len()..],
+        ));
+    }
     out.extend(super::malformed::finding(ctx.msg, ctx.checks));
     out.extend(super::address::invalid_domain_findings(ctx.msg, &ctx.from));
 }

@@ -91,6 +91,21 @@ pub(crate) fn leading_bytes_finding(skipped: &[u8]) -> Finding {
     )
 }
 
+/// `byte_order_mark`: the copy as given starts with a UTF-8 byte order
+/// mark glued to the first header field's name `name` (the copy was
+/// checked as given, that field under its glued name).
+pub(crate) fn byte_order_mark_finding(name: &[u8]) -> Finding {
+    let name = String::from_utf8_lossy(name);
+    Finding::new(
+        "byte_order_mark",
+        Severity::Info,
+        format!(
+            "the copy starts with a UTF-8 byte order mark (EF BB BF, as Windows editors such as Notepad write when saving), which is no part of the message as sent; it is glued to the name of the first header field, {name:?}, so no signature selects that field by its name; the signatures were judged on the bytes as given"
+        ),
+        None,
+    )
+}
+
 /// With the body not available: whether `c`'s header signature verifies
 /// while its body hash was not checked (not computed, or a mismatch against
 /// the empty body that stands in for the body).

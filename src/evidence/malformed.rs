@@ -24,6 +24,10 @@ pub(crate) fn finding(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Option<Findi
     let mut lines: Vec<(usize, String, bool)> = Vec::new();
     for &i in &msg.malformed_fields {
         let f = &msg.headers[i];
+        if bom_glued(f) {
+            // named by its own finding (`byte_order_mark`)
+            continue;
+        }
         let covering: Vec<String> = checks
             .iter()
             .filter(|c| c.result.header_valid() && c.covered.contains(&i))
@@ -90,6 +94,16 @@ pub(crate) fn finding(msg: &RawMessage<'_>, checks: &[SigCheck]) -> Option<Findi
         ),
         None,
     ))
+}
+
+/// Whether `f` is the first field of a copy that starts with a UTF-8 byte
+/// order mark, malformed only by it: the name after the mark is a
+/// well-formed field name and the field holds no NUL byte.
+pub(crate) fn bom_glued(f: &crate::message::HeaderField<'_>) -> bool {
+    f.offset == 0
+        && f.name
+            .strip_prefix(crate::message::UTF8_BOM)
+            .is_some_and(|n| crate::message::is_field_name(n) && memchr::memchr(0, f.raw).is_none())
 }
 
 #[cfg(test)]
