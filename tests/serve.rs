@@ -643,3 +643,53 @@ fn batch_downloads_are_named_after_the_upload() {
         );
     }
 }
+
+#[test]
+fn a_byte_order_mark_hides_neither_an_mbox_nor_a_signature() {
+    let addr = server();
+    let good = common::signed(&Sign::default());
+    let altered = common::replace(&good, "Revenue: 1,204,000", "Revenue: 9,204,000");
+    // as Windows Notepad saves them: EF BB BF in front
+    let mut mbox = b"\xEF\xBB\xBFFrom alice@example.com Mon Jun  1 12:00:00 2015\n".to_vec();
+    mbox.extend_from_slice(&good);
+    mbox.extend_from_slice(b"\nFrom alice@example.com Mon Jun  1 12:00:01 2015\n");
+    mbox.extend_from_slice(&altered);
+    let eml = [b"\xEF\xBB\xBF".as_slice(), &good].concat();
+    let r = upload(addr, &[("box.mbox", &mbox), ("bom.eml", &eml)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let j = r.json();
+    let rows: Vec<(&str, &str)> = j["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["source"].as_str().unwrap(),
+                m["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("box.mbox#1", "verified"),
+            ("box.mbox#2", "headers_verified"),
+            ("bom.eml", "verified"),
+        ]
+    );
+    let batch = j["batch"].as_str().unwrap();
+    let all = get(addr, &format!("/b/{batch}/all/report.json")).json();
+    let reports = all["reports"].as_array().unwrap();
+    let codes = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // the skipped mark is named on the first message only
+    assert!(codes(&reports[0]).contains(&"mbox_leading_bytes_skipped".into()));
+    assert!(!codes(&reports[1]).contains(&"mbox_leading_bytes_skipped".into()));
+    assert_eq!(reports[2]["repairs"][0]["kind"], "bom_removed");
+}
