@@ -48,7 +48,7 @@ pub use limits::Limits;
 pub use report::{
     Finding, Report, ResultReason, Severity, SignatureReport, SignatureResult, Verdict,
 };
-pub use util::parse_date;
+pub use util::{parse_date, rfc3339};
 pub use verify::{Verifier, VerifierBuilder};
 
 /// Version of the JSON report layout. Bumped when a field changes meaning or

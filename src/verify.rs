@@ -77,7 +77,10 @@ impl VerifierBuilder {
         self
     }
 
-    /// Replaces the system clock (used only to judge `x=` against today).
+    /// Replaces the system clock: the verification time, which judges
+    /// `x=` (finding `signature_expired`) and a `t=` in the future (finding
+    /// `timestamp_after_verification_time`), and which each report records
+    /// as `verification_time`. The keys used do not depend on it.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Box::new(clock);
         self

@@ -78,10 +78,12 @@ struct VerifyArgs {
     #[arg(long, value_name = "FILE", requires = "online")]
     save_keys: Option<PathBuf>,
     /// Judge the messages as of DATE instead of now (YYYY-MM-DD or RFC
-    /// 3339). It changes two things: whether x= counts as passed (the
-    /// signature_expired finding) and how far in the future a t= may lie (a
-    /// signature dated more than a day after DATE is malformed). The keys
-    /// used are the same.
+    /// 3339, UTC when no offset is given). It decides two findings, never a
+    /// signature's result: whether x= has passed (signature_expired, info)
+    /// and whether t= lies more than a day after DATE
+    /// (timestamp_after_verification_time, warning; the signature is still
+    /// checked and can pass). The keys used are the same. Every report
+    /// records the time used as verification_time.
     #[arg(long, value_name = "DATE")]
     at: Option<String>,
     /// Output format [default: text, or jsonl with --output].
@@ -256,14 +258,17 @@ pub fn run() -> Result<ExitCode, CliError> {
 fn verify(args: VerifyArgs) -> Result<Status, CliError> {
     let (mut builder, online) = args.sources.builder()?;
     builder = builder.limits(args.limits.limits());
-    if let Some(at) = &args.at {
-        let t = mailproof::parse_date(at).ok_or_else(|| {
+    // One verification time for the whole run, recorded in the settings
+    // and in every report: --at, or the clock as the run starts.
+    let verification_time = match &args.at {
+        Some(at) => mailproof::parse_date(at).ok_or_else(|| {
             CliError::msg(format!(
                 "--at {at:?} is not a date (YYYY-MM-DD or RFC 3339)"
             ))
-        })?;
-        builder = builder.clock(mailproof::FixedClock(t));
-    }
+        })?,
+        None => mailproof::Clock::now(&mailproof::SystemClock),
+    };
+    builder = builder.clock(mailproof::FixedClock(verification_time));
     let mut verifier = builder.build();
     let format = match (args.format, &args.output) {
         (Some(f), _) => f.render_format(),
@@ -307,6 +312,7 @@ fn verify(args: VerifyArgs) -> Result<Status, CliError> {
     let document = DocumentOptions {
         settings: Settings {
             key_sources: verifier.source_names(),
+            verification_time: Some(mailproof::rfc3339(verification_time)),
         },
         ..Default::default()
     };

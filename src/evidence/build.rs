@@ -171,6 +171,7 @@ pub(crate) fn build(
         source: source.to_string(),
         input_sha256: crate::util::sha256_hex(input),
         input_bytes: input.len() as u64,
+        verification_time: Some(rfc3339(now)),
         verdict,
         summary: summary_line,
         message: Some(summary),
@@ -416,8 +417,9 @@ fn signature_findings(ctx: &Ctx<'_, '_>, c: &SigCheck, out: &mut Vec<Finding>) {
                 "signature_expired",
                 Severity::Info,
                 format!(
-                    "x= {} is in the past today; expiry limits how long receivers should accept the signature, not whether it was valid when made (checked against the signing time instead)",
-                    rfc3339(x)
+                    "x= {} is in the past as of the verification time {} (the clock of this run, or --at); expiry limits how long receivers should accept the signature, not whether it was valid when made (checked against the signing time instead)",
+                    rfc3339(x),
+                    rfc3339(ctx.now)
                 ),
                 idx,
             ));

@@ -9,6 +9,12 @@ use serde::Serialize;
 pub struct Settings {
     /// Key sources in the order consulted.
     pub key_sources: Vec<String>,
+    /// The verification time of the run, RFC 3339 UTC: `verify --at`, or
+    /// the clock when the run started (then a timestamp field, different
+    /// on every run). `None` where the reports were judged at different
+    /// times (the web page): each report has its own `verification_time`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_time: Option<String>,
 }
 
 /// The time window in one sentence: "Signed between A (how) and B (how)."

@@ -562,6 +562,7 @@ mod tests {
         }
         let settings = Settings {
             key_sources: vec!["a \"quoted\"\nname".into(), "built-in".into()],
+            verification_time: Some("2026-01-01T00:00:00Z".into()),
         };
         let all: Vec<Report> = (0..3)
             .map(|i| Report::error(&format!("m{i}\n.eml"), b"x\r\n", "not a message".into()))

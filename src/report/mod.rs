@@ -535,6 +535,15 @@ pub struct Report {
     pub input_sha256: String,
     /// Size of the input in bytes.
     pub input_bytes: u64,
+    /// The verification time the message was judged at, RFC 3339 UTC
+    /// (`2026-06-01T00:00:00Z`): `verify --at`, or the clock when the run
+    /// started. It decides the time findings (`signature_expired`,
+    /// `timestamp_after_verification_time`); `verify --at` with it gives
+    /// the same findings again. Without `--at` it is a timestamp field: it
+    /// differs from run to run. `None` for a report of an input that was
+    /// not read, and in records written before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_time: Option<String>,
     /// The answer.
     pub verdict: Verdict,
     /// One plain sentence saying the verdict and why.
@@ -628,6 +637,7 @@ impl Report {
             source: source.to_string(),
             input_sha256: crate::util::sha256_hex(bytes),
             input_bytes: bytes.len() as u64,
+            verification_time: None,
             verdict: Verdict::Error,
             summary: format!("{}: {why}.", Verdict::Error.label()),
             message: None,

@@ -225,8 +225,10 @@ impl Server {
 }
 
 fn router(addr: SocketAddr, verifier: Verifier, options: Options) -> Router {
+    // each upload is judged at its own time: the reports say when
     let settings = Settings {
         key_sources: verifier.source_names(),
+        verification_time: None,
     };
     let limits = options.limits.clone();
     let body_limit = options.limits.max_upload_bytes + 64 * 1024; // multipart framing
