@@ -211,17 +211,39 @@ pub fn markdown_code(s: &str, in_table: bool) -> String {
     format!("{fence}{sp}{body}{sp}{fence}")
 }
 
-/// Quotes a value as one POSIX shell word (single quotes). Control
-/// characters are shown as `\u{..}` first, so the result is always one line.
+/// Quotes a value as one shell word that the shell reads back as exactly
+/// `s`, on one line of visible text: as it is when it holds only safe
+/// characters, in single quotes otherwise (POSIX), and, when it holds an
+/// [`is_hidden`] character (a line break, a bidi control ...), in ANSI-C
+/// quotes `$'...'` (bash, zsh, ksh; POSIX.1-2024) with each byte of such a
+/// character written `\xHH`, and `\` and `'` escaped. The result is
+/// still untrusted text: HTML and Markdown escaping apply on top.
 pub fn shell(s: &str) -> String {
-    let v = visible(s);
-    if !v.is_empty()
-        && v.bytes()
+    if !s.is_empty()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./=+,:@%".contains(&b))
     {
-        return v;
+        return s.to_string();
     }
-    format!("'{}'", v.replace('\'', "'\\''"))
+    if !s.chars().any(is_hidden) {
+        return format!("'{}'", s.replace('\'', "'\\''"));
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            c if is_hidden(c) => {
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// A Python string literal for any text, in double quotes: quotes and
@@ -334,6 +356,13 @@ mod tests {
     fn shell_and_python_and_zone_quoting() {
         assert_eq!(shell("a.eml"), "a.eml");
         assert_eq!(shell("it's $x.eml"), "'it'\\''s $x.eml'");
+        // the real name, not its display form: a line break and a bidi
+        // override in ANSI-C quotes, one visible line
+        assert_eq!(
+            shell("fn2/it's\nx\u{202e}\\.eml"),
+            r"$'fn2/it\'s\x0ax\xe2\x80\xae\\.eml'"
+        );
+        assert!(!shell("a\u{1b}[31m").chars().any(is_hidden));
         assert_eq!(python_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
         assert_eq!(
             python_str("x\u{7f}\u{9b}\u{200b}\u{e0041}\u{1b}é"),
