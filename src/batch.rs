@@ -100,13 +100,7 @@ fn walk(
     } else {
         Vec::new()
     };
-    // `x.eml#attached/1` holds `x.eml#attached/1/1`
-    let prefix = match m.source.rsplit('#').next() {
-        Some(last) if last.starts_with("attached/") && m.source.contains('#') => {
-            format!("{}/", m.source)
-        }
-        _ => format!("{}#attached/", m.source),
-    };
+    let prefix = attached_prefix(m.source);
     let mut carried = Vec::new();
     for (n, a) in inner.iter().enumerate() {
         let source = format!("{prefix}{}", n + 1);
@@ -152,6 +146,47 @@ pub fn note_skipped(reports: &mut [Report], source: &str, skipped: &[u8]) {
             .push(crate::evidence::leading_bytes_finding(skipped));
         r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
+}
+
+/// The start of the names of the messages attached to `source`:
+/// `x.eml#attached/`, and `x.eml#attached/1/` for one already attached
+/// (`x.eml#attached/1` holds `x.eml#attached/1/1`).
+fn attached_prefix(source: &str) -> String {
+    match source.rsplit('#').next() {
+        Some(last) if last.starts_with("attached/") && source.contains('#') => {
+            format!("{source}/")
+        }
+        _ => format!("{source}#attached/"),
+    }
+}
+
+/// The bytes that [`verify_message`] checks under the name `want` when it
+/// is given `bytes` named `source`: `bytes` themselves when `want` is
+/// `source`, or those of a message attached to it (`source#attached/N`,
+/// to [`MAX_ATTACHED_DEPTH`] levels), with whether they are a header block
+/// whose body was not kept. `None` when no message of that name is there.
+pub fn find_message(source: &str, bytes: &[u8], want: &str) -> Option<(Vec<u8>, bool)> {
+    fn find(source: &str, bytes: &[u8], want: &str, depth: usize) -> Option<(Vec<u8>, bool)> {
+        let prefix = attached_prefix(source);
+        let rest = want.strip_prefix(&prefix)?;
+        if depth >= MAX_ATTACHED_DEPTH {
+            return None;
+        }
+        let n: usize = rest.split('/').next()?.parse().ok()?;
+        let a = attached::extract(bytes)
+            .into_iter()
+            .nth(n.checked_sub(1)?)?;
+        let name = format!("{prefix}{n}");
+        if name == want {
+            Some((a.bytes, a.headers_only))
+        } else {
+            find(&name, &a.bytes, want, depth + 1)
+        }
+    }
+    if source == want {
+        return Some((bytes.to_vec(), false));
+    }
+    find(source, bytes, want, 0)
 }
 
 /// "This message carries 1 attached message ... verdict above is this

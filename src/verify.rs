@@ -338,7 +338,15 @@ impl Verifier {
     /// verdict is at most `headers_verified` and the report says why
     /// (`why`, in words) and what to ask the source for.
     pub fn verify_headers_only(&self, source: &str, headers: &[u8], why: &str) -> Report {
-        // the header block, then the empty line that ends it, no body
+        let bytes = Self::headers_only_bytes(headers);
+        self.verify_copy(source, &bytes, Some(why))
+    }
+
+    /// The bytes [`Verifier::verify_headers_only`] checks for a header
+    /// block, and whose SHA-256 its report gives as `input_sha256`: the
+    /// header block without the line ends after it, then CRLF CRLF (the
+    /// empty line that ends it) and no body.
+    pub fn headers_only_bytes(headers: &[u8]) -> Vec<u8> {
         let end = headers.len()
             - headers
                 .iter()
@@ -347,7 +355,7 @@ impl Verifier {
                 .count();
         let mut bytes = headers[..end].to_vec();
         bytes.extend_from_slice(b"\r\n\r\n");
-        self.verify_copy(source, &bytes, Some(why))
+        bytes
     }
 
     /// The DKIM stage of [`Verifier::verify_bytes`]: every signature checked

@@ -1,10 +1,12 @@
-//! Command-line parsing, the `verify` command and the `report` command.
+//! Command-line parsing, the `verify` command and the `report` command; the
+//! other commands are in the modules below.
 //!
 //! Exit status: 0 every message verified, 1 some message not verified,
 //! 2 operational error (bad arguments, unreadable key file, missing input).
 
 mod batch;
 mod error;
+mod extract;
 mod keys;
 mod recover;
 mod report;
@@ -39,6 +41,10 @@ enum Command {
     /// Write a publishable HTML or Markdown report from the output of
     /// `verify --format jsonl` (or `--format json`).
     Report(ReportArgs),
+    /// Write out the exact bytes of one message named by a source name
+    /// (box.mbox#2, dump.zip#a.eml, fwd.eml#attached/1): the bytes whose
+    /// SHA-256 the report gives as input_sha256.
+    Extract(extract::ExtractArgs),
     /// Merge the JSONL records and/or summaries of runs (shards) into one
     /// summary.
     Summarize(summarize::SummarizeArgs),
@@ -248,6 +254,7 @@ pub fn run() -> Result<ExitCode, CliError> {
             &args.inputs,
             args.limit,
         ),
+        Command::Extract(args) => extract::run(args),
         Command::Summarize(args) => summarize::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),

@@ -599,10 +599,14 @@ fn reproduce(o: &mut String, r: &Report) {
     let rep = publish::reproduce(r);
     let _ = writeln!(
         o,
-        "<h3>Reproduce this</h3>\n<ol class=\"steps\">\n<li>Check that you have the same file. Its SHA-256 fingerprint must be <code class=\"hash\">{}</code> ({} bytes):\n<pre>{}</pre></li>",
+        "<h3>Reproduce this</h3>\n<ol class=\"steps\">\n<li>{} Its SHA-256 fingerprint must be <code class=\"hash\">{}</code> ({} bytes):\n<pre>{}</pre>{}</li>",
+        e(rep.first_step),
         e(&r.input_sha256),
         r.input_bytes,
-        block(&rep.checksum)
+        block(&rep.checksum),
+        rep.limits
+            .map(|l| format!("\n<p>{}</p>", e(l)))
+            .unwrap_or_default()
     );
     if !rep.zone.is_empty() {
         let _ = writeln!(

@@ -419,11 +419,15 @@ fn reproduce(o: &mut String, r: &Report) {
     let rep = publish::reproduce(r);
     let _ = writeln!(
         o,
-        "\n### Reproduce this\n\n1. Check that you have the same file. Its SHA-256 fingerprint must be `{}` ({} bytes):\n\n{}",
+        "\n### Reproduce this\n\n1. {} Its SHA-256 fingerprint must be `{}` ({} bytes):\n\n{}",
+        t(rep.first_step),
         cell(&r.input_sha256),
         r.input_bytes,
         indent(&block("sh", &rep.checksum))
     );
+    if let Some(limits) = rep.limits {
+        let _ = writeln!(o, "   {}\n", t(limits));
+    }
     let mut step = 2;
     if !rep.zone.is_empty() {
         let _ = writeln!(

@@ -319,13 +319,24 @@ pub(crate) fn seen_words(s: &SignatureReport) -> Option<String> {
 
 /// Material for "reproduce this".
 pub(crate) struct Reproduce {
+    /// What the first step asks for, in plain words (no markup, nothing
+    /// from the message): check the file, or first write the message out of
+    /// the container that holds it.
+    pub(crate) first_step: &'static str,
     /// Zone-file text holding every key record the report used (with a
     /// comment line above each), or empty when no key was found.
     pub(crate) zone: String,
-    /// The `mailproof verify` command.
+    /// The `mailproof verify` command, with `--at` the report's
+    /// verification time when it has one.
     pub(crate) command: String,
-    /// A `sha256sum` command for the input.
+    /// The shell lines of the first step: `sha256sum` of the file, or, for
+    /// a message inside a container (an mbox, an archive, a PST, a message
+    /// attached to another), `mailproof extract` to [`MESSAGE_FILE`] and
+    /// `sha256sum` of that.
     pub(crate) checksum: String,
+    /// What cannot be reproduced, in plain words: set for a message whose
+    /// input kept no body (an Outlook item).
+    pub(crate) limits: Option<&'static str>,
     /// A Python program checking each signature with dkimpy, offline, or
     /// `None` when no key was found.
     pub(crate) dkimpy: Option<String>,
@@ -333,6 +344,41 @@ pub(crate) struct Reproduce {
 
 /// The file name the key records are saved under in the instructions.
 pub(crate) const ZONE_FILE: &str = "keys.zone";
+
+/// The file a message inside a container is written to
+/// (`mailproof extract`) before it is checked.
+pub(crate) const MESSAGE_FILE: &str = "message.eml";
+
+/// Where a report's message was read from, as the reproduce steps need it.
+enum Origin<'a> {
+    /// A file of its own: checked as it is.
+    File(&'a str),
+    /// A message inside a file (`rd.mbox#1`, `a.zip#m/1`, `f.pst#Inbox/3`,
+    /// `m.eml#attached/1`): `mailproof extract` writes it out first.
+    Inside(&'a str),
+    /// Standard input read as one message (`-`).
+    Stdin,
+    /// A message inside what standard input held (`-#2`): the part after
+    /// `-`.
+    InsideStdin(&'a str),
+}
+
+/// The name standard input is saved under when the message was inside it.
+const STDIN_FILE: &str = "input";
+
+fn origin(source: &str) -> Origin<'_> {
+    if source == "-" {
+        Origin::Stdin
+    } else if let Some(rest) = source.strip_prefix('-').filter(|r| r.starts_with('#')) {
+        Origin::InsideStdin(rest)
+    } else if source.contains('#') {
+        // a plain file may have `#` in its name: extracting it gives the
+        // file itself, so the steps hold either way
+        Origin::Inside(source)
+    } else {
+        Origin::File(source)
+    }
+}
 
 /// Builds the "reproduce this" material for one report.
 pub(crate) fn reproduce(r: &Report) -> Reproduce {
@@ -357,23 +403,66 @@ pub(crate) fn reproduce(r: &Report) -> Reproduce {
         );
         keys.push((name, k.record.clone()));
     }
-    let file = escape::shell(&r.source);
-    let command = if keys.is_empty() {
-        format!("mailproof verify {file}")
-    } else {
-        format!("mailproof verify --no-builtin-keys --keys {ZONE_FILE} {file}")
+    // the file the checksum and dkimpy read, the input `verify` is given,
+    // the first step's lines and words
+    let (file, input, checksum, first_step) = match origin(&r.source) {
+        Origin::File(f) => (
+            f.to_string(),
+            escape::shell(f),
+            format!("sha256sum {}", escape::shell(f)),
+            "Check that you have the same file.",
+        ),
+        Origin::Inside(name) => (
+            MESSAGE_FILE.to_string(),
+            escape::shell(name),
+            format!(
+                "mailproof extract {} > {MESSAGE_FILE}\nsha256sum {MESSAGE_FILE}",
+                escape::shell(name)
+            ),
+            "Write the message out of the file that holds it (mailproof extract writes its exact bytes) and check that it is the same message.",
+        ),
+        Origin::Stdin => (
+            MESSAGE_FILE.to_string(),
+            MESSAGE_FILE.to_string(),
+            format!("sha256sum {MESSAGE_FILE}"),
+            "The message was read from standard input: save the same bytes as message.eml and check that it is the same message.",
+        ),
+        Origin::InsideStdin(rest) => {
+            let name = escape::shell(&format!("{STDIN_FILE}{rest}"));
+            (
+                MESSAGE_FILE.to_string(),
+                name.clone(),
+                format!("mailproof extract {name} > {MESSAGE_FILE}\nsha256sum {MESSAGE_FILE}"),
+                "The message was inside what standard input held: save those bytes as input, write the message out of it (mailproof extract writes its exact bytes) and check that it is the same message.",
+            )
+        }
     };
+    let at = r
+        .verification_time
+        .as_deref()
+        .map(|t| format!(" --at {}", escape::shell(t)))
+        .unwrap_or_default();
+    let command = if keys.is_empty() {
+        format!("mailproof verify{at} {input}")
+    } else {
+        format!("mailproof verify{at} --no-builtin-keys --keys {ZONE_FILE} {input}")
+    };
+    let limits = r.body_not_available().then_some(
+        "This input does not keep the body bytes that were signed (an Outlook item keeps only the header fields as received): mailproof extract writes that header block, so its fingerprint, the key records and the verdict can be reproduced, but not the body hash (bh=). dkimpy checks the body hash first and reports every signature of it as not verifying.",
+    );
     Reproduce {
-        dkimpy: (!keys.is_empty()).then(|| dkimpy(r, &keys)),
+        first_step,
+        dkimpy: (!keys.is_empty()).then(|| dkimpy(r, &keys, &file)),
         zone,
         command,
-        checksum: format!("sha256sum {file}"),
+        checksum,
+        limits,
     }
 }
 
 /// A short Python program that checks each signature with dkimpy, handing it
 /// the archived key records instead of letting it query DNS.
-fn dkimpy(r: &Report, keys: &[(String, String)]) -> String {
+fn dkimpy(r: &Report, keys: &[(String, String)], file: &str) -> String {
     let mut p = String::from(
         "# pip install dkimpy\n\
          # Checks each signature with dkimpy, an independent DKIM implementation,\n\
@@ -393,8 +482,11 @@ fn dkimpy(r: &Report, keys: &[(String, String)]) -> String {
     p += "    return record.encode() if record is not None else None\n\n";
     p += &format!(
         "message = open({}, \"rb\").read()\n",
-        escape::python_str(&r.source)
+        escape::python_str(file)
     );
+    if r.body_not_available() {
+        p += "# This input kept only the header fields: the body hash cannot match.\n";
+    }
     let expired: Vec<String> = r
         .signatures
         .iter()
@@ -402,8 +494,8 @@ fn dkimpy(r: &Report, keys: &[(String, String)]) -> String {
         .collect();
     if !expired.is_empty() {
         p += &format!(
-            "# dkimpy judges the expiry time (x=) against today's clock, not the signing\n\
-             # time: signatures with one may be reported as expired: {}.\n",
+            "# dkimpy judges the expiry time (x=) against this computer's clock, not the\n\
+             # signing time nor --at: signatures with one may be reported as expired: {}.\n",
             expired.join(", ")
         );
     }
@@ -574,6 +666,12 @@ pub(crate) fn report_rows(r: &Report) -> Vec<(&'static str, String)> {
         ("Input", r.source.clone()),
         ("Input SHA-256", r.input_sha256.clone()),
         ("Input size", format!("{} bytes", r.input_bytes)),
+        (
+            "Verification time",
+            r.verification_time
+                .clone()
+                .unwrap_or_else(|| "(not recorded)".into()),
+        ),
         ("Tool", format!("{} {}", r.tool.name, r.tool.version)),
         ("Report format", r.schema_version.to_string()),
     ]
