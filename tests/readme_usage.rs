@@ -53,7 +53,12 @@ fn help_flags(cmd: &str) -> BTreeSet<String> {
         .arg("--help")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{cmd} --help");
+    assert!(
+        out.status.success(),
+        "{cmd} --help: {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .filter(|l| l.trim_start().starts_with('-'))
