@@ -3,52 +3,16 @@
 //! a container too, with `mailproof extract`, and for a file name no one
 //! would choose) and give the report's fingerprint and findings back.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
+use cli::*;
 use common::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).unwrap()
-    }
-}
-
-fn mailproof(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-const KEYS: [&str; 4] = ["verify", "--no-builtin-keys", "--keys", "keys.zone"];
-
-fn verify(dir: &Path, extra: &[&str]) -> Run {
-    let args: Vec<&str> = KEYS.iter().chain(extra).copied().collect();
-    mailproof(&args, dir)
-}
-
-fn records(run: &Run) -> Vec<Value> {
-    run.text()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;

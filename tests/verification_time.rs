@@ -3,51 +3,14 @@
 //! settings, it is what the time findings name, and `--help` says what it
 //! changes.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
+use cli::*;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).unwrap()
-    }
-}
-
-fn mailproof(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailproof"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-const KEYS: [&str; 4] = ["verify", "--no-builtin-keys", "--keys", "keys.zone"];
-
-fn verify(dir: &Path, extra: &[&str]) -> Run {
-    let args: Vec<&str> = KEYS.iter().chain(extra).copied().collect();
-    mailproof(&args, dir)
-}
-
-fn records(run: &Run) -> Vec<Value> {
-    run.text()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 /// A folder with the test zone and the standard signed message.
 fn dir_with_key() -> tempfile::TempDir {
