@@ -303,7 +303,12 @@ impl Signatures {
     /// signature that cannot be used, is noted as skipped, with why.
     pub fn read(input: Input<'_>, wanted: &dyn Fn(&str, &str) -> bool) -> Signatures {
         let mut out = Signatures::default();
-        let msg = match RawMessage::parse(input.bytes) {
+        // a byte order mark or blank lines an editor put before the first
+        // field hide it from the parser; the header hash does not cover
+        // them, so they are passed over (the verifier reports this as the
+        // bom_removed / leading_blank_removed repair)
+        let bytes = &input.bytes[message::leading_len(input.bytes)..];
+        let msg = match RawMessage::parse(bytes) {
             Ok(m) => m,
             Err(e) => {
                 out.skipped.push(format!("{}: {e}", input.source));
@@ -365,7 +370,7 @@ impl Signatures {
             }
             let mut digests = Vec::new();
             let fixed = fixed_bytes.get_or_insert_with(|| {
-                message::has_bare_lf(input.bytes).then(|| message::lf_to_crlf(input.bytes))
+                message::has_bare_lf(bytes).then(|| message::lf_to_crlf(bytes))
             });
             if let Some(fb) = fixed.as_deref()
                 && let Ok(fx) = RawMessage::parse(fb)

@@ -331,6 +331,23 @@ fn ed25519_and_lone_signatures_are_explained() {
 }
 
 #[test]
+fn messages_saved_with_a_byte_order_mark_or_blank_lines_still_recover() {
+    let key = TestKey::load("rsa512");
+    let mut a = b"\xEF\xBB\xBF".to_vec();
+    a.extend(message(&key, "One", SIGNED_AT, "rsa-sha256"));
+    let mut b = b"\r\n\n".to_vec();
+    b.extend(message(&key, "Two", SIGNED_AT + 60, "rsa-sha256"));
+    let r = run(&[("a.eml", a.clone()), ("b.eml", b)]);
+    assert_eq!(r.keys.len(), 1, "{:?}", r.unrecovered);
+    assert_eq!(r.keys[0].modulus, modulus(&key));
+    // `keys fetch --from` reads the selector past the mark too
+    assert_eq!(
+        mailproof::dkim::signature_selectors(&a),
+        [("example.com".to_string(), "gone2015".to_string())]
+    );
+}
+
+#[test]
 fn bare_lf_messages_recover_through_the_crlf_repair() {
     let key = TestKey::load("rsa1024e3");
     let simple = |subject: &str, t: i64| {

@@ -19,8 +19,11 @@ pub mod signature;
 
 /// Every (domain, selector) pair named by the DKIM-Signature fields of a
 /// message, in order, without duplicates (read leniently, so that keys of
-/// malformed signatures can still be fetched).
+/// malformed signatures can still be fetched; a byte order mark or blank
+/// lines an editor put before the first field are passed over, see
+/// [`crate::message::leading_len`]).
 pub fn signature_selectors(message: &[u8]) -> Vec<(String, String)> {
+    let message = &message[crate::message::leading_len(message)..];
     let Ok(msg) = crate::message::RawMessage::parse(message) else {
         return Vec::new();
     };
