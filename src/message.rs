@@ -250,24 +250,34 @@ impl<'a> RawMessage<'a> {
 /// such as Notepad write at the start of a file saved as UTF-8.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// How many bytes an editor may have put before the first line of a file:
-/// a [`UTF8_BOM`], then whole lines of nothing but spaces, tabs and CR
-/// (blank lines). Counts whole lines only: a line of white space before
-/// other text on the same line is not counted.
+/// How many bytes editors and pastes may have put before the first line
+/// of a file: any mix of [`UTF8_BOM`]s and whole lines of nothing but
+/// spaces, tabs and CR (blank lines), in any order (a BOM after a blank
+/// line, two BOMs from two saves). Counts whole lines only: white space
+/// before other text on the same line is not counted, except right after
+/// a BOM.
 pub fn leading_len(bytes: &[u8]) -> usize {
-    let mut n = if bytes.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
-    while let Some(i) = bytes[n..]
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))
-        .filter(|&i| bytes[n + i] == b'\n')
-    {
-        n += i + 1;
+    let mut n = 0;
+    loop {
+        if bytes[n..].starts_with(UTF8_BOM) {
+            n += UTF8_BOM.len();
+        } else if let Some(i) = bytes[n..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+            .filter(|&i| bytes[n + i] == b'\n')
+        {
+            n += i + 1;
+        } else if let Some(i) = bytes[n..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'))
+            .filter(|&i| i > 0 && bytes[n + i..].starts_with(UTF8_BOM))
+        {
+            // white space, then a BOM, on one line
+            n += i;
+        } else {
+            return n;
+        }
     }
-    n
 }
 
 /// Where a leading mbox `From ` postmark line starts: after the

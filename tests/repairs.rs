@@ -380,6 +380,22 @@ fn a_byte_order_mark_hiding_the_signature_is_removed_and_reported() {
     let r = v.verify_bytes("bom-altered.eml", &altered);
     assert_eq!(r.verdict, Verdict::Failed, "{:?}", r.findings);
     assert_eq!(kinds(&r), ["bom_removed"]);
+
+    // marks and blank lines in any order, or a mark twice (two saves):
+    // one repair removes the whole run, and names it
+    for lead in [
+        &b"\n\xEF\xBB\xBF"[..],
+        b" \xEF\xBB\xBF",
+        b"\xEF\xBB\xBF\xEF\xBB\xBF",
+        b"\xEF\xBB\xBF\n\xEF\xBB\xBF\r\n",
+    ] {
+        let bytes = [lead, signed.as_slice()].concat();
+        let r = v.verify_bytes("lead.eml", &bytes);
+        assert_eq!(r.verdict, Verdict::Verified, "{lead:?}: {:?}", r.findings);
+        assert_eq!(kinds(&r), ["bom_removed"], "{lead:?}");
+        assert_eq!(r.repairs[0].verified_sha256, sha256_hex(&signed));
+        assert!(finding(&r, "byte_order_mark").is_none(), "{lead:?}");
+    }
 }
 
 #[test]

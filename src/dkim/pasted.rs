@@ -63,29 +63,35 @@ impl PastedRepair {
     pub fn apply(self, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
         match self {
             PastedRepair::ByteOrderMark => {
-                let rest = bytes.strip_prefix(crate::message::UTF8_BOM)?;
-                let n = blank_len(rest);
-                (n < rest.len()).then(|| {
-                    let after = if n == 0 {
+                let (n, marks) = lead(bytes);
+                (marks > 0 && n < bytes.len()).then(|| {
+                    let ws = n - marks * crate::message::UTF8_BOM.len();
+                    let marks_words = if marks == 1 {
+                        "the UTF-8 byte order mark".to_string()
+                    } else {
+                        format!("{marks} UTF-8 byte order marks")
+                    };
+                    let blanks = if ws == 0 {
                         String::new()
                     } else {
                         format!(
-                            ", with the {n} byte{} of blank lines or white space after it ({})",
-                            if n == 1 { "" } else { "s" },
-                            shown(&rest[..n])
+                            ", with {ws} byte{} of blank lines or white space",
+                            if ws == 1 { "" } else { "s" },
                         )
                     };
                     (
-                        rest[n..].to_vec(),
+                        bytes[n..].to_vec(),
                         format!(
-                            "the UTF-8 byte order mark (EF BB BF, as Windows editors such as Notepad write when saving) before the first header field removed{after}"
+                            "{marks_words} (EF BB BF, as Windows editors such as Notepad write when saving) before the first header field removed{blanks} ({})",
+                            shown(&bytes[..n])
                         ),
                     )
                 })
             }
             PastedRepair::LeadingBlank => {
                 let n = blank_len(bytes);
-                (n > 0 && n < bytes.len()).then(|| {
+                // a byte order mark in the run is ByteOrderMark's
+                (n > 0 && n < bytes.len() && lead(bytes).1 == 0).then(|| {
                     (
                         bytes[n..].to_vec(),
                         format!(
@@ -124,16 +130,44 @@ fn blank_len(bytes: &[u8]) -> usize {
         .count()
 }
 
-/// The bytes named in words: `\n` `\r` `\t` and spaces, as escapes.
+/// The run of UTF-8 byte order marks and white space (blank lines
+/// included) that `bytes` starts with, in any order: its length, and how
+/// many byte order marks it holds.
+fn lead(bytes: &[u8]) -> (usize, usize) {
+    let (mut n, mut marks) = (0, 0);
+    loop {
+        if bytes[n..].starts_with(crate::message::UTF8_BOM) {
+            n += crate::message::UTF8_BOM.len();
+            marks += 1;
+        } else if bytes
+            .get(n)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            n += 1;
+        } else {
+            return (n, marks);
+        }
+    }
+}
+
+/// The bytes named in words: `\n` `\r` `\t` and spaces, as escapes, a
+/// byte order mark as `\u{feff}`.
 fn shown(b: &[u8]) -> String {
     let mut s = String::from("\"");
-    for c in b {
-        match c {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(crate::message::UTF8_BOM) {
+            s.push_str("\\u{feff}");
+            i += crate::message::UTF8_BOM.len();
+            continue;
+        }
+        match b[i] {
             b'\n' => s.push_str("\\n"),
             b'\r' => s.push_str("\\r"),
             b'\t' => s.push_str("\\t"),
             _ => s.push(' '),
         }
+        i += 1;
     }
     s.push('"');
     s

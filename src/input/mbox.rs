@@ -94,34 +94,41 @@ pub fn starts_like_mbox(prefix: &[u8]) -> bool {
 /// order mark and the blank lines shown with `\n`, `\r` and `\t`, as in
 /// `2 bytes (blank lines: "\n\n")`.
 pub fn describe_skipped(skipped: &[u8]) -> String {
+    let bom = crate::message::UTF8_BOM;
     let n = skipped.len();
-    let bom = skipped.starts_with(crate::message::UTF8_BOM);
-    let blank = &skipped[if bom {
-        crate::message::UTF8_BOM.len()
-    } else {
-        0
-    }..];
-    let mut what = Vec::new();
-    if bom {
-        what.push("a UTF-8 byte order mark, EF BB BF, as Windows editors write".to_string());
+    let marks = skipped.windows(bom.len()).filter(|w| *w == bom).count();
+    let mut shown = String::new();
+    let mut i = 0;
+    while i < n {
+        if skipped[i..].starts_with(bom) {
+            shown.push_str("\\u{feff}");
+            i += bom.len();
+            continue;
+        }
+        shown.push_str(match skipped[i] {
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => " ",
+        });
+        i += 1;
     }
-    if !blank.is_empty() {
-        let shown: String = blank
-            .iter()
-            .map(|b| match b {
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                _ => " ",
-            })
-            .collect();
-        what.push(format!("blank lines: \"{shown}\""));
-    }
-    format!(
-        "{n} byte{} ({})",
-        if n == 1 { "" } else { "s" },
-        what.join(", then ")
-    )
+    let first = "a UTF-8 byte order mark, EF BB BF, as Windows editors write";
+    let what = match (marks, n - marks * bom.len()) {
+        (0, _) => format!("blank lines: \"{shown}\""),
+        (1, 0) => first.to_string(),
+        // the usual order: the mark, then blank lines
+        (1, _) if skipped.starts_with(bom) => format!(
+            "{first}, then blank lines: \"{}\"",
+            &shown["\\u{feff}".len()..]
+        ),
+        (m, 0) => format!("{m} UTF-8 byte order marks, EF BB BF, as Windows editors write"),
+        (m, _) => format!(
+            "{m} UTF-8 byte order mark{} (EF BB BF, as Windows editors write) and blank lines: \"{shown}\"",
+            if m == 1 { "" } else { "s" }
+        ),
+    };
+    format!("{n} byte{} ({what})", if n == 1 { "" } else { "s" })
 }
 
 /// Iterator over the messages of an mbox read from `R`.
@@ -686,6 +693,25 @@ mod tests {
         assert_eq!(
             describe_skipped(b"\xEF\xBB\xBF\r\n"),
             r#"5 bytes (a UTF-8 byte order mark, EF BB BF, as Windows editors write, then blank lines: "\r\n")"#
+        );
+        // marks and blank lines in any order, marks twice
+        let postmark = b"From a@b Mon Jan  1 00:00:00 2001\n";
+        for lead in [
+            &b"\n\xEF\xBB\xBF"[..],
+            b" \xEF\xBB\xBF",
+            b"\xEF\xBB\xBF\xEF\xBB\xBF",
+        ] {
+            let mut bytes = lead.to_vec();
+            bytes.extend_from_slice(postmark);
+            assert!(starts_like_mbox(&bytes), "{lead:?}");
+        }
+        assert_eq!(
+            describe_skipped(b"\n\xEF\xBB\xBF"),
+            r#"4 bytes (1 UTF-8 byte order mark (EF BB BF, as Windows editors write) and blank lines: "\n\u{feff}")"#
+        );
+        assert_eq!(
+            describe_skipped(b"\xEF\xBB\xBF\xEF\xBB\xBF"),
+            "6 bytes (2 UTF-8 byte order marks, EF BB BF, as Windows editors write)"
         );
     }
 
