@@ -327,6 +327,15 @@ fn another_key_seen_for_the_selector_then_contradicts_the_signing_time() {
     let r = verifier_over(&lines).verify_bytes("t", &msg);
     assert_eq!(window_severity(&r), None);
 
+    // the two keys seen in the same period (a commit holding both, the
+    // selector serving both): the other one's sighting contradicts nothing
+    let lines = [
+        key_line(&key, &["2016-01-01"]),
+        key_line(&other, &["2014-06-01", "2016-01-01"]),
+    ];
+    let r = verifier_over(&lines).verify_bytes("t", &msg);
+    assert_eq!(window_severity(&r), Some(mailproof::Severity::Info));
+
     // the other key seen only far from the signing time: no contradiction,
     // only information
     let lines = [

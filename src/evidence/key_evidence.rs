@@ -180,7 +180,8 @@ fn seen_at(p: &Provenance, t: i64) -> bool {
 /// `signed_outside_key_window` when the signing time of `c` (`t=`, else
 /// the Date header) lies outside `k`'s dated evidence (DESIGN.md): a
 /// warning when the evidence of the selector's keys contradicts it
-/// (another key for the selector was seen at that time, or the selector
+/// (another key for the selector, never seen in the same period as `k`,
+/// was seen at that time, or the selector
 /// was seen revoked before it and `k` was not seen after the revocation),
 /// else information. Nothing when `k` has no dated evidence or the time
 /// is inside it.
@@ -202,9 +203,17 @@ pub(crate) fn window_contradiction(
         return None;
     }
     let mut why = Vec::new();
+    let own = window(&k.provenance);
     for o in c.candidates.iter().filter(|o| o.record != k.record) {
         let usable = o.parsed.as_ref().is_ok_and(|r| r.key.is_some());
-        if usable && o.sha256() != k.sha256() && seen_at(&o.provenance, t) {
+        // two keys seen over overlapping periods were published side by
+        // side (or the sightings are only bounds, such as the date of a
+        // commit holding both): the other one's sighting then says
+        // nothing against this one
+        let side_by_side = own
+            .zip(window(&o.provenance))
+            .is_some_and(|((f, l), (of, ol))| f <= ol + 2 * DAY && of <= l + 2 * DAY);
+        if usable && o.sha256() != k.sha256() && !side_by_side && seen_at(&o.provenance, t) {
             why.push(format!(
                 "another key for {}._domainkey.{} (SHA-256 {}) was seen at that time ({})",
                 sig.selector,
