@@ -173,7 +173,11 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
                 Severity::Warning => "warning",
                 Severity::Info => "info",
             };
-            let _ = writeln!(o, "  [{sev}] {}: {}", f.code, esc(&f.message));
+            let which = f
+                .signature
+                .map(|i| format!(" (signature {i})"))
+                .unwrap_or_default();
+            let _ = writeln!(o, "  [{sev}] {}{which}: {}", f.code, esc(&f.message));
         }
     }
     if !r.repairs.is_empty() {
@@ -192,6 +196,13 @@ pub(crate) fn parts(r: &Report) -> (String, Option<String>) {
         "\n  Input sha256 {} ({} bytes)",
         r.input_sha256, r.input_bytes
     );
+    if let Some(t) = &r.verification_time {
+        let _ = writeln!(
+            o,
+            "  Verification time {} (the clock of this run, or --at: give it as --at to repeat the run)",
+            esc(t)
+        );
+    }
     (head, Some(o))
 }
 
