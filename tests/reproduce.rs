@@ -239,9 +239,16 @@ fn reproduce_steps_quote_the_real_file_name_and_stay_inert() {
         "$(touch pwned) `touch pwned2`.eml",
         "<pre><script>alert(1)<script>```\n```.eml",
         "back\\slash\t\u{1b}[31m.eml",
+        // names a command would read as options
+        "-rf.eml",
+        "--online.eml",
     ] {
         std::fs::write(p.join(name), &good).unwrap();
-        let md = verify(p, &["--at", "2026-01-01", "--format", "markdown", name]).text();
+        let md = verify(
+            p,
+            &["--at", "2026-01-01", "--format", "markdown", "--", name],
+        )
+        .text();
         let step = sh_block(&md, 1);
         assert_eq!(step.lines().count(), 1, "{name:?}: {step}");
         let ran = bash(&step, p);
@@ -259,10 +266,18 @@ fn reproduce_steps_quote_the_real_file_name_and_stay_inert() {
             &sh_block(&md, 2).replace("verify", "verify --format jsonl"),
             p,
         );
-        let r: Value = serde_json::from_slice(&again.stdout).unwrap();
-        assert_eq!(r["source"], name, "{name:?}");
+        let r: Value = serde_json::from_slice(&again.stdout).unwrap_or_else(|e| {
+            panic!("{name:?}: {e}: {}", String::from_utf8_lossy(&again.stderr))
+        });
+        // (`./-rf.eml` for a name that starts with `-`: the same file)
+        let source = r["source"].as_str().unwrap();
+        assert_eq!(
+            source.strip_prefix("./").unwrap_or(source),
+            name,
+            "{name:?}"
+        );
         assert_eq!(r["verdict"], "verified");
-        let html = verify(p, &["--format", "html", name]).text();
+        let html = verify(p, &["--format", "html", "--", name]).text();
         assert!(!html.contains("<script>"), "{name:?}");
         assert!(
             !html.contains('\u{202e}') && !html.contains('\u{1b}'),
@@ -275,4 +290,61 @@ fn reproduce_steps_quote_the_real_file_name_and_stay_inert() {
         std::fs::remove_file(p.join(name)).unwrap();
     }
     assert!(!p.join("pwned").exists() && !p.join("pwned2").exists());
+}
+
+/// The dkimpy program of a Markdown report's "Reproduce this", dedented.
+fn python_block(markdown: &str) -> String {
+    let at = markdown
+        .find("### Reproduce this")
+        .expect("a reproduce section");
+    let rest = &markdown[at..];
+    let start = rest.find("```python\n").expect("a python block") + "```python\n".len();
+    let body = &rest[start..];
+    let indent = rest[..start - "```python\n".len()]
+        .rsplit('\n')
+        .next()
+        .map_or(0, str::len);
+    body.lines()
+        .take_while(|l| l.trim_start() != "```")
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_dkimpy_check_judges_an_expired_signature_at_its_signing_time() {
+    let dir = dir_with_key();
+    let p = dir.path();
+    // x= a day after t=, years before the verification time
+    let expired = signed(&Sign {
+        expiration: Some(SIGNED_AT + 86_400),
+        ..Default::default()
+    });
+    std::fs::write(p.join("old.eml"), &expired).unwrap();
+    let md = verify(
+        p,
+        &["--at", "2026-01-01", "--format", "markdown", "old.eml"],
+    )
+    .text();
+    let py = python_block(&md);
+    assert!(
+        py.contains(&format!("SIGNED_AT = {{0: {SIGNED_AT}}}")),
+        "{py}"
+    );
+    assert!(py.contains("time.time = lambda: SIGNED_AT[idx]"), "{py}");
+    // with dkimpy on this machine, the program runs as printed and agrees
+    let has_dkimpy = Command::new("python3")
+        .args(["-c", "import dkim"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_dkimpy {
+        std::fs::write(p.join("check.py"), &py).unwrap();
+        let out = Command::new("python3")
+            .arg("check.py")
+            .current_dir(p)
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(printed.trim(), "signature 1: True", "{py}\n{printed}");
+    }
 }

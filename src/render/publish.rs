@@ -408,16 +408,16 @@ pub(crate) fn reproduce(r: &Report) -> Reproduce {
     let (file, input, checksum, first_step) = match origin(&r.source) {
         Origin::File(f) => (
             f.to_string(),
-            escape::shell(f),
-            format!("sha256sum {}", escape::shell(f)),
+            path_word(f),
+            format!("sha256sum {}", path_word(f)),
             "Check that you have the same file.",
         ),
         Origin::Inside(name) => (
             MESSAGE_FILE.to_string(),
-            escape::shell(name),
+            path_word(name),
             format!(
                 "mailproof extract {} > {MESSAGE_FILE}\nsha256sum {MESSAGE_FILE}",
-                escape::shell(name)
+                path_word(name)
             ),
             "Write the message out of the file that holds it (mailproof extract writes its exact bytes) and check that it is the same message.",
         ),
@@ -460,6 +460,16 @@ pub(crate) fn reproduce(r: &Report) -> Reproduce {
     }
 }
 
+/// A path as one shell word that no command reads as an option: a relative
+/// name starting with `-` (`-rf.eml`) is written `./-rf.eml`, the same file.
+fn path_word(path: &str) -> String {
+    if path.starts_with('-') {
+        escape::shell(&format!("./{path}"))
+    } else {
+        escape::shell(path)
+    }
+}
+
 /// A short Python program that checks each signature with dkimpy, handing it
 /// the archived key records instead of letting it query DNS.
 fn dkimpy(r: &Report, keys: &[(String, String)], file: &str) -> String {
@@ -487,23 +497,46 @@ fn dkimpy(r: &Report, keys: &[(String, String)], file: &str) -> String {
     if r.body_not_available() {
         p += "# This input kept only the header fields: the body hash cannot match.\n";
     }
-    let expired: Vec<String> = r
+    // dkimpy judges x= against its clock; mailproof (DESIGN.md) against
+    // the signing time: the check sets dkimpy's clock to each t=
+    let signed_at: Vec<(usize, i64)> = r
         .signatures
         .iter()
-        .filter_map(|s| s.expires_at.as_ref().map(|x| format!("{} ({x})", s.index)))
+        .filter(|s| s.expires_at.is_some())
+        .filter_map(|s| Some((s.index, crate::util::parse_date(s.signed_at.as_deref()?)?)))
         .collect();
-    if !expired.is_empty() {
+    if !signed_at.is_empty() {
+        p += "# dkimpy judges an expiry time (x=) against its clock; mailproof judges it\n\
+              # against the signing time (t=), so the check sets dkimpy's clock to it.\n\
+              import time\n\
+              SIGNED_AT = {";
+        p += &signed_at
+            .iter()
+            .map(|(i, t)| format!("{}: {t}", i - 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        p += "}\n";
+    }
+    if !r.repairs.is_empty() {
+        let kinds: Vec<&str> = r.repairs.iter().map(|x| x.kind.as_str()).collect();
         p += &format!(
-            "# dkimpy judges the expiry time (x=) against this computer's clock, not the\n\
-             # signing time nor --at: signatures with one may be reported as expired: {}.\n",
-            expired.join(", ")
+            "# mailproof verified this message only after repairing the copy ({}):\n\
+             # dkimpy reads the bytes as saved, so it may reject them or not verify.\n",
+            kinds.join(", ")
         );
     }
     if r.signatures.iter().any(|s| !strong(s) && s.key.is_some()) {
         p += "# dkimpy refuses RSA keys under 1024 bits (minkey=1024).\n";
     }
-    p += "checker = dkim.DKIM(message)\n\n";
+    p += "try:\n";
+    p += "    checker = dkim.DKIM(message)\n";
+    p += "except Exception as e:  # a copy dkimpy cannot read as saved\n";
+    p += "    raise SystemExit(f\"dkimpy cannot read the message as saved: {e}\")\n\n";
     p += "def check(idx):\n";
+    if !signed_at.is_empty() {
+        p += "    if idx in SIGNED_AT:\n";
+        p += "        time.time = lambda: SIGNED_AT[idx]\n";
+    }
     p += "    try:\n";
     p += "        return checker.verify(idx=idx, dnsfunc=txt)\n";
     p += "    except dkim.DKIMException as e:  # dkimpy raises for some failures\n";
