@@ -348,3 +348,60 @@ fn the_dkimpy_check_judges_an_expired_signature_at_its_signing_time() {
         assert_eq!(printed.trim(), "signature 1: True", "{py}\n{printed}");
     }
 }
+
+/// The key records of a Markdown report's "Reproduce this" (its ```dns
+/// block), dedented.
+fn dns_block(markdown: &str) -> String {
+    let at = markdown
+        .find("### Reproduce this")
+        .expect("a reproduce section");
+    let rest = &markdown[at..];
+    let open = rest.find("```dns\n").expect("a dns block");
+    let indent = rest[..open].rsplit('\n').next().map_or(0, str::len);
+    rest[open + "```dns\n".len()..]
+        .lines()
+        .take_while(|l| l.trim_start() != "```")
+        .map(|l| l.get(indent..).unwrap_or("").to_string() + "\n")
+        .collect()
+}
+
+#[test]
+fn the_printed_keys_carry_their_dated_evidence_so_findings_repeat() {
+    // a real Gmail message, its key from the built-in archive with dates:
+    // the time findings rest on them
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::copy(fixture("real-world/gmail-20230601.eml"), p.join("g.eml")).unwrap();
+    let at = ["--at", "2026-12-01T00:00:00Z"];
+    let md = mailproof(
+        &[&["verify", "--format", "markdown"][..], &at, &["g.eml"]].concat(),
+        p,
+    )
+    .text();
+    std::fs::write(p.join("keys.zone"), dns_block(&md)).unwrap();
+    let findings = |run: &Run| -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = records(run)[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["code"].to_string(), f["severity"].to_string()))
+            .collect();
+        f.sort();
+        f
+    };
+    let report = findings(&mailproof(
+        &[&["verify", "--format", "jsonl"][..], &at, &["g.eml"]].concat(),
+        p,
+    ));
+    let again = findings(&verify(
+        p,
+        &[&["--format", "jsonl"][..], &at, &["g.eml"]].concat(),
+    ));
+    assert!(
+        report
+            .iter()
+            .any(|(c, _)| c == "\"signed_outside_key_window\""),
+        "{report:?}"
+    );
+    assert_eq!(again, report);
+}

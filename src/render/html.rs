@@ -612,7 +612,12 @@ fn reproduce(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<li>Save the key record{} used as <code>{}</code> (DNS zone-file lines):\n<pre>{}</pre></li>",
-            plural(rep.zone.lines().filter(|l| l.starts_with(';')).count()),
+            plural(
+                rep.zone
+                    .lines()
+                    .filter(|l| l.starts_with("; signature "))
+                    .count()
+            ),
             publish::ZONE_FILE,
             block(&rep.zone)
         );

@@ -433,7 +433,12 @@ fn reproduce(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "{step}. Save the key record{} used as `{}` (DNS zone-file lines):\n\n{}",
-            plural(rep.zone.lines().filter(|l| l.starts_with(';')).count()),
+            plural(
+                rep.zone
+                    .lines()
+                    .filter(|l| l.starts_with("; signature "))
+                    .count()
+            ),
             publish::ZONE_FILE,
             indent(&block("dns", &rep.zone))
         );

@@ -393,13 +393,29 @@ pub(crate) fn reproduce(r: &Report) -> Reproduce {
             continue;
         }
         let seen = seen_words(s).map(|w| format!(", {w}")).unwrap_or_default();
+        // the record with its provenance as comments that `verify --keys`
+        // reads back, so that the reproduced run has the same dated
+        // evidence (and the same time findings) as this report
+        let mut one = crate::keys::KeyArchive::new("keys used");
+        one.insert(crate::keys::ArchivedKey::new(
+            d,
+            sel,
+            &k.record,
+            k.provenance.clone(),
+        ));
+        let exported = crate::keys::export::to_zone(&one);
+        let with_provenance = exported
+            .split_once("\n\n")
+            .map_or(exported.as_str(), |(_, rest)| rest);
         zone += &format!(
-            "; signature {}: key from {}{}\n{}. TXT {}\n",
+            "; signature {}: key from {}{}\n\n{}",
             s.index,
             escape::visible(&k.provenance.source),
             escape::visible(&seen),
-            escape::visible(&name),
-            escape::zone_txt(&k.record)
+            with_provenance
+                .lines()
+                .map(|l| escape::visible(l) + "\n")
+                .collect::<String>()
         );
         keys.push((name, k.record.clone()));
     }
