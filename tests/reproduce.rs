@@ -208,6 +208,12 @@ fn messages_inside_containers_can_be_extracted_and_checked_as_the_report_says() 
     );
     let run = mailproof(&["extract", "fwd.eml#attached/2"], p);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    // the hint names what the forward does carry
+    assert!(
+        run.stderr.contains("fwd.eml, fwd.eml#attached/1"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -66,7 +66,14 @@ pub fn run(args: ExtractArgs) -> Result<Status, CliError> {
         if let Some(hit) = hit {
             break Some((hit, outlook));
         }
-        seen.push(source);
+        // the names this message does carry, for the hint
+        let carried = if outlook.is_none() {
+            mailproof::input::attached::extract(&buf).len()
+        } else {
+            0
+        };
+        seen.push(source.clone());
+        seen.extend((1..=carried).map(|n| format!("{source}#attached/{n}")));
     };
     let Some(((mut bytes, headers_only), outlook)) = found else {
         return Err(CliError::msg(match seen.len() {
