@@ -379,10 +379,11 @@ impl Signatures {
             {
                 digests.push((crate::dkim::check::header_hash(&fx, ff, &fs).0, true));
             }
+            // the same digest with and without the repair: the repair
+            // changed nothing the signature covers, so none is claimed
             let original = crate::dkim::check::header_hash(&msg, field, &sig).0;
-            if !digests.iter().any(|(d, _)| *d == original) {
-                digests.push((original, false));
-            }
+            digests.retain(|(d, _)| *d != original);
+            digests.push((original, false));
             out.rsa.push((
                 group,
                 Sample {

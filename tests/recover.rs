@@ -373,6 +373,31 @@ fn bare_lf_messages_recover_through_the_crlf_repair() {
     ]);
     assert_eq!(r.keys.len(), 1, "{:?}", r.unrecovered);
     assert!(r.keys[0].signatures.iter().all(|s| s.repaired));
+
+    // relaxed header canonicalization reads LF and CRLF alike: the repair
+    // changes no digest, and none is claimed
+    let relaxed = |subject: &str, t: i64| {
+        let body = MESSAGE.replace("Quarterly numbers", subject);
+        let signed = sign(
+            body.as_bytes(),
+            &key,
+            &Sign {
+                selector: "gone2015",
+                timestamp: Some(t),
+                ..Default::default()
+            },
+        );
+        String::from_utf8(signed)
+            .unwrap()
+            .replace("\r\n", "\n")
+            .into_bytes()
+    };
+    let r = run(&[
+        ("r1.eml", relaxed("One", SIGNED_AT)),
+        ("r2.eml", relaxed("Two", SIGNED_AT + 1)),
+    ]);
+    assert_eq!(r.keys.len(), 1, "{:?}", r.unrecovered);
+    assert!(r.keys[0].signatures.iter().all(|s| !s.repaired));
 }
 
 #[test]
