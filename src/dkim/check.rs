@@ -53,8 +53,8 @@ impl SigCheck {
     pub(crate) fn key_too_weak(&self) -> bool {
         self.key
             .as_deref()
-            .and_then(ArchivedKey::report)
-            .is_some_and(|k| !k.strength.carries_proof())
+            .and_then(ArchivedKey::strength)
+            .is_some_and(|s| !s.carries_proof())
     }
 
     /// Whether the result rests on the cryptography alone (`pass`,

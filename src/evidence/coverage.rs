@@ -279,22 +279,21 @@ pub(crate) fn build(msg: &RawMessage<'_>, checks: &[SigCheck], body_unavailable:
             .filter(|i| msg.headers[*i].is(name))
             .collect();
         for (n, &i) in idx.iter().enumerate() {
-            let mut sigs = covering(&proof, i);
-            let weak_only = sigs.is_empty() && {
-                sigs = covering(&weak, i);
-                !sigs.is_empty()
+            let proved = covering(&proof, i);
+            let weakly = covering(&weak, i);
+            let named = || {
+                valid
+                    .iter()
+                    .any(|c| c.sig.as_ref().is_ok_and(|s| s.signs(name) > 0))
             };
-            let named = valid
-                .iter()
-                .any(|c| c.sig.as_ref().is_ok_and(|s| s.signs(name) > 0));
-            let status = if weak_only {
-                "weak_signature"
-            } else if !sigs.is_empty() {
-                "authenticated"
-            } else if named {
-                "added_after_signing"
+            let (status, sigs) = if !proved.is_empty() {
+                ("authenticated", proved)
+            } else if !weakly.is_empty() {
+                ("weak_signature", weakly)
+            } else if named() {
+                ("added_after_signing", Vec::new())
             } else {
-                "not_covered"
+                ("not_covered", Vec::new())
             };
             headers.push(HeaderCoverage {
                 name: String::from_utf8_lossy(msg.headers[i].name).into_owned(),

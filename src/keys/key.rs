@@ -32,12 +32,20 @@ impl ArchivedKey {
             key_type: pk.key_type().into(),
             bits: pk.bits,
             record: self.record.clone(),
-            strength: crate::report::KeyStrength::of(
-                pk.key_type(),
-                pk.bits,
-                self.provenance.compromised.is_some(),
-            ),
+            strength: self.strength()?,
         })
+    }
+
+    /// What the key's size and history let a signature prove (as
+    /// [`Self::report`] states it, without building the report), or `None`
+    /// when the record holds no usable key.
+    pub fn strength(&self) -> Option<crate::report::KeyStrength> {
+        let pk = self.parsed.as_ref().ok()?.key.as_ref()?;
+        Some(crate::report::KeyStrength::of(
+            pk.key_type(),
+            pk.bits,
+            self.provenance.compromised.is_some(),
+        ))
     }
 
     /// Builds a key from its record text, parsing it once.
