@@ -350,14 +350,16 @@ fn messages_saved_with_a_byte_order_mark_or_blank_lines_still_recover() {
 #[test]
 fn bare_lf_messages_recover_through_the_crlf_repair() {
     let key = TestKey::load("rsa1024e3");
-    let simple = |subject: &str, t: i64| {
+    use mailproof::dkim::signature::Canon;
+    // a message signed with this header canonicalization, saved with LF
+    let lf = |header_canon: Canon, subject: &str, t: i64| {
         let body = MESSAGE.replace("Quarterly numbers", subject);
         let signed = sign(
             body.as_bytes(),
             &key,
             &Sign {
                 selector: "gone2015",
-                header_canon: mailproof::dkim::signature::Canon::Simple,
+                header_canon,
                 timestamp: Some(t),
                 ..Default::default()
             },
@@ -368,33 +370,17 @@ fn bare_lf_messages_recover_through_the_crlf_repair() {
             .into_bytes()
     };
     let r = run(&[
-        ("l1.eml", simple("One", SIGNED_AT)),
-        ("l2.eml", simple("Two", SIGNED_AT + 1)),
+        ("l1.eml", lf(Canon::Simple, "One", SIGNED_AT)),
+        ("l2.eml", lf(Canon::Simple, "Two", SIGNED_AT + 1)),
     ]);
     assert_eq!(r.keys.len(), 1, "{:?}", r.unrecovered);
     assert!(r.keys[0].signatures.iter().all(|s| s.repaired));
 
     // relaxed header canonicalization reads LF and CRLF alike: the repair
     // changes no digest, and none is claimed
-    let relaxed = |subject: &str, t: i64| {
-        let body = MESSAGE.replace("Quarterly numbers", subject);
-        let signed = sign(
-            body.as_bytes(),
-            &key,
-            &Sign {
-                selector: "gone2015",
-                timestamp: Some(t),
-                ..Default::default()
-            },
-        );
-        String::from_utf8(signed)
-            .unwrap()
-            .replace("\r\n", "\n")
-            .into_bytes()
-    };
     let r = run(&[
-        ("r1.eml", relaxed("One", SIGNED_AT)),
-        ("r2.eml", relaxed("Two", SIGNED_AT + 1)),
+        ("r1.eml", lf(Canon::Relaxed, "One", SIGNED_AT)),
+        ("r2.eml", lf(Canon::Relaxed, "Two", SIGNED_AT + 1)),
     ]);
     assert_eq!(r.keys.len(), 1, "{:?}", r.unrecovered);
     assert!(r.keys[0].signatures.iter().all(|s| !s.repaired));

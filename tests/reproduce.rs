@@ -10,7 +10,6 @@ mod common;
 use cli::*;
 use common::*;
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -39,17 +38,6 @@ Content-Type: text/plain\r\n\r\nSee attached.\r\n--b1\r\nContent-Type: message/r
     m.extend_from_slice(inner);
     m.extend_from_slice(b"\r\n--b1--\r\n");
     m
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// The shell lines of step `n` of the first "Reproduce this" of a Markdown

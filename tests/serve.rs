@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Sign, TestKey, standard_zone};
+use common::{Sign, TestKey, finding_codes, standard_zone, zip_of};
 use mailproof::serve::{Limits, Options, Server};
 use mailproof::{FixedClock, Verifier};
 use std::io::{Read, Write};
@@ -420,17 +420,6 @@ fn hostile_header_values_are_escaped_everywhere() {
     );
 }
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 #[test]
 fn zip_and_mbox_give_one_row_per_message() {
     let addr = server();
@@ -680,16 +669,8 @@ fn a_byte_order_mark_hides_neither_an_mbox_nor_a_signature() {
     let batch = j["batch"].as_str().unwrap();
     let all = get(addr, &format!("/b/{batch}/all/report.json")).json();
     let reports = all["reports"].as_array().unwrap();
-    let codes = |r: &serde_json::Value| -> Vec<String> {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap().to_string())
-            .collect()
-    };
     // the skipped mark is named on the first message only
-    assert!(codes(&reports[0]).contains(&"mbox_leading_bytes_skipped".into()));
-    assert!(!codes(&reports[1]).contains(&"mbox_leading_bytes_skipped".into()));
+    assert!(finding_codes(&reports[0]).contains(&"mbox_leading_bytes_skipped".into()));
+    assert!(!finding_codes(&reports[1]).contains(&"mbox_leading_bytes_skipped".into()));
     assert_eq!(reports[2]["repairs"][0]["kind"], "bom_removed");
 }
